@@ -1,0 +1,11 @@
+//! TikTok offline-conversions destination.
+//!
+//! Built for `wasm32-wasip2` this crate is a WebAssembly component implementing the
+//! `cdp:destination` world (`wit/destination.wit`); built natively it is a plain library
+//! whose logic is tested at native speed. Only [`component`] knows about WebAssembly.
+
+pub mod contract;
+pub mod phone;
+
+#[cfg(target_arch = "wasm32")]
+mod component;
