@@ -108,12 +108,21 @@ pub struct InputRecord {
     pub json: String,
 }
 
+/// One event of a prepared request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedEvent {
+    /// The `event_id` sent to TikTok (derived when the records had none).
+    pub event_id: String,
+    /// The records merged into this event (the rows of one order).
+    pub record_ids: Vec<String>,
+}
+
 /// One request, ready to send: exactly the body that will be POSTed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreparedRequest {
     pub body: String,
-    /// For each event of the body, in order, the ids of the records merged into it.
-    pub events: Vec<Vec<String>>,
+    /// The body's events, in order.
+    pub events: Vec<PreparedEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
