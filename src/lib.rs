@@ -5,7 +5,11 @@
 //! whose logic is tested at native speed. Only [`component`] knows about WebAssembly.
 
 pub mod contract;
+pub mod currency;
+pub mod event_name;
 pub mod phone;
+pub mod request;
+pub mod settings;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

@@ -1,0 +1,70 @@
+//! The currencies TikTok accepts for `properties.currency` (ISO 4217 codes).
+
+use std::fmt;
+
+/// Every code TikTok's Events API accepts. A code outside this list fails the whole
+/// request it is in, so rows are checked against it before anything is sent.
+pub const CODES: [&str; 62] = [
+    "AED", "ARS", "AUD", "BDT", "BHD", "BIF", "BOB", "BRL", "CAD", "CHF", "CLP", "CNY", "COP",
+    "CRC", "CZK", "DKK", "DZD", "EGP", "EUR", "GBP", "GTQ", "HKD", "HNL", "HUF", "IDR", "ILS",
+    "INR", "ISK", "JPY", "KES", "KHR", "KRW", "KWD", "KZT", "MAD", "MOP", "MXN", "MYR", "NGN",
+    "NIO", "NOK", "NZD", "OMR", "PEN", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RUB", "SAR",
+    "SEK", "SGD", "THB", "TRY", "TWD", "UAH", "USD", "VES", "VND", "ZAR",
+];
+
+/// A currency TikTok accepts; only [`Currency::parse`] makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Currency(&'static str);
+
+impl Currency {
+    pub const USD: Currency = Currency("USD");
+
+    /// Case-insensitive, surrounding whitespace ignored; `None` for codes TikTok rejects.
+    pub fn parse(code: &str) -> Option<Currency> {
+        let code = code.trim();
+        CODES
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(code))
+            .map(|c| Currency(c))
+    }
+
+    /// The upper-case ISO 4217 code, as TikTok wants it.
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl serde::Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_upper_cased_and_checked_against_the_list() {
+        assert_eq!(Currency::parse("eur").map(|c| c.as_str()), Some("EUR"));
+        assert_eq!(Currency::parse(" Jpy ").map(|c| c.as_str()), Some("JPY"));
+        assert_eq!(Currency::parse("USD"), Some(Currency::USD));
+        // ISO 4217 codes TikTok does not take, and things that are not codes.
+        assert_eq!(Currency::parse("XAU"), None);
+        assert_eq!(Currency::parse("BTC"), None);
+        assert_eq!(Currency::parse("US"), None);
+        assert_eq!(Currency::parse("$"), None);
+        assert_eq!(Currency::parse(""), None);
+    }
+
+    #[test]
+    fn the_list_is_sorted_and_has_no_duplicates() {
+        assert!(CODES.windows(2).all(|w| w[0] < w[1]));
+    }
+}
