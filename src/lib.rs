@@ -7,9 +7,11 @@
 pub mod contract;
 pub mod currency;
 pub mod event_name;
+pub mod normalize;
 pub mod phone;
 pub mod request;
 pub mod settings;
+pub mod timestamp;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

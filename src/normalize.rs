@@ -1,0 +1,301 @@
+//! Customer identifiers as TikTok matches them: normalised (trimmed, lowercased, E.164),
+//! then SHA-256 in lowercase hex. A wrongly normalised value is never reported by TikTok:
+//! it is a customer who silently does not match, so these rules are tested to the byte.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::phone::{self, Country, PhoneError};
+
+/// The most distinct values of one identifier (`email` or `phone`) in one event.
+/// TikTok's own maximum is unconfirmed; a customer rarely has more than a few.
+pub const MAX_VALUES_PER_FIELD: usize = 20;
+
+/// Longer is not an email address (RFC 5321 limits a path to 256 octets with its `<>`).
+const MAX_EMAIL_BYTES: usize = 254;
+
+/// Longer is not a phone number, however it is written; checked before normalising so
+/// that a huge value costs nothing.
+const MAX_PHONE_BYTES: usize = 64;
+
+/// A SHA-256 digest as 64 lowercase hex characters, kept on the stack: this is the hot
+/// path, and it allocates nothing.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sha256Hex([u8; 64]);
+
+impl Sha256Hex {
+    pub fn of(data: &[u8]) -> Sha256Hex {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let digest = Sha256::digest(data);
+        let mut hex = [0u8; 64];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(digest.iter()) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+        }
+        Sha256Hex(hex)
+    }
+
+    /// A value that is already a SHA-256 hex digest (in any case), lowercased. Hashing
+    /// it again would silently destroy matching, a known bug of other connectors.
+    pub fn already_hashed(value: &str) -> Option<Sha256Hex> {
+        let bytes: &[u8; 64] = value.as_bytes().try_into().ok()?;
+        if !bytes.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        Some(Sha256Hex(bytes.map(|b| b.to_ascii_lowercase())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("hex digits are ASCII")
+    }
+}
+
+impl fmt::Debug for Sha256Hex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Sha256Hex {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Why an email value is not used. Never contains the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EmailProblem {
+    #[error("missing '@'")]
+    MissingAt,
+    #[error("longer than {MAX_EMAIL_BYTES} characters")]
+    TooLong,
+}
+
+/// TikTok's email rule: trim, lowercase, SHA-256.
+pub fn email(raw: &str) -> Result<Sha256Hex, EmailProblem> {
+    let email = raw.trim();
+    if let Some(hash) = Sha256Hex::already_hashed(email) {
+        return Ok(hash);
+    }
+    if email.len() > MAX_EMAIL_BYTES {
+        return Err(EmailProblem::TooLong);
+    }
+    if !email.contains('@') {
+        return Err(EmailProblem::MissingAt);
+    }
+    if email.is_ascii() {
+        let mut lower = [0u8; MAX_EMAIL_BYTES];
+        let lower = &mut lower[..email.len()];
+        lower.copy_from_slice(email.as_bytes());
+        lower.make_ascii_lowercase();
+        Ok(Sha256Hex::of(lower))
+    } else {
+        Ok(Sha256Hex::of(email.to_lowercase().as_bytes()))
+    }
+}
+
+/// Where the country of a number written without a country code comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneCountry {
+    /// The row's `country`, else the `default_phone_country` setting.
+    Known(Country),
+    /// The row named a country the phone table does not know: no guess is made, and the
+    /// setting does not override what the row said.
+    Unknown,
+    /// Neither the row nor the settings name one.
+    None,
+}
+
+/// Why a phone value is not used. Never contains the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneProblem {
+    #[error(transparent)]
+    Phone(#[from] PhoneError),
+    #[error(
+        "no country code, and the row's country is not an ISO 3166-1 alpha-2 code this destination knows"
+    )]
+    UnknownRowCountry,
+    #[error("longer than {MAX_PHONE_BYTES} characters")]
+    TooLong,
+}
+
+/// TikTok's phone rule: E.164 (`+`, country code, national number), then SHA-256 of that
+/// text, `+` included.
+pub fn phone(raw: &str, country: PhoneCountry) -> Result<Sha256Hex, PhoneProblem> {
+    let raw = raw.trim();
+    if let Some(hash) = Sha256Hex::already_hashed(raw) {
+        return Ok(hash);
+    }
+    if raw.len() > MAX_PHONE_BYTES {
+        return Err(PhoneProblem::TooLong);
+    }
+    let e164 = match country {
+        PhoneCountry::Known(country) => phone::to_e164(raw, Some(country))?,
+        PhoneCountry::None => phone::to_e164(raw, None)?,
+        PhoneCountry::Unknown => phone::to_e164(raw, None).map_err(|e| match e {
+            PhoneError::NoCountry => PhoneProblem::UnknownRowCountry,
+            other => PhoneProblem::Phone(other),
+        })?,
+    };
+    Ok(Sha256Hex::of(e164.as_bytes()))
+}
+
+/// The distinct values of one identifier, in order of first appearance, at most
+/// [`MAX_VALUES_PER_FIELD`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hashes(Vec<Sha256Hex>);
+
+/// More than [`MAX_VALUES_PER_FIELD`] distinct values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooMany;
+
+impl Hashes {
+    pub fn insert(&mut self, hash: Sha256Hex) -> Result<(), TooMany> {
+        if self.0.contains(&hash) {
+            return Ok(());
+        }
+        if self.0.len() == MAX_VALUES_PER_FIELD {
+            return Err(TooMany);
+        }
+        self.0.push(hash);
+        Ok(())
+    }
+
+    pub fn as_slice(&self) -> &[Sha256Hex] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALICE: &str = "848a771458438fc2ec420560d769fb9b9b86851ee338ec56517baabd79d3bb4f";
+    /// SHA-256 of `+12133734253`, TikTok's phone example.
+    const PHONE: &str = "9f7ec22d72092cd3c0b58726ed9c2d91b92e51a3f29837508fb2948bb22dd2fd";
+
+    fn us() -> PhoneCountry {
+        PhoneCountry::Known(Country::parse("US").unwrap())
+    }
+
+    #[test]
+    fn emails_follow_tiktoks_example() {
+        assert_eq!(email(" ALICE_abc@gmail.com ").unwrap().as_str(), ALICE);
+        assert_eq!(email("alice_abc@gmail.com").unwrap().as_str(), ALICE);
+        assert_eq!(email("\tAlice_ABC@Gmail.COM\n").unwrap().as_str(), ALICE);
+    }
+
+    #[test]
+    fn non_ascii_emails_are_lowercased_too() {
+        // sha256("jürgen@bücher.de")
+        assert_eq!(
+            email("JÜRGEN@BÜCHER.DE").unwrap(),
+            email("jürgen@bücher.de").unwrap()
+        );
+        assert_eq!(
+            email("jürgen@bücher.de").unwrap().as_str(),
+            "4875505299f9b07b4d3c92378cc8b749e345be3e800c854b822eeaf747d6f9c3"
+        );
+    }
+
+    #[test]
+    fn already_hashed_emails_pass_through_lowercased() {
+        assert_eq!(email(ALICE).unwrap().as_str(), ALICE);
+        assert_eq!(
+            email(&format!(" {} ", ALICE.to_uppercase()))
+                .unwrap()
+                .as_str(),
+            ALICE
+        );
+        // 63 or 65 hex digits are not a digest, and have no '@'.
+        assert_eq!(email(&ALICE[1..]), Err(EmailProblem::MissingAt));
+        assert_eq!(email(&format!("{ALICE}0")), Err(EmailProblem::MissingAt));
+    }
+
+    #[test]
+    fn unusable_emails_say_why() {
+        assert_eq!(email("alice.gmail.com"), Err(EmailProblem::MissingAt));
+        assert_eq!(email("12345"), Err(EmailProblem::MissingAt));
+        let huge = format!("{}@example.com", "a".repeat(10_000_000));
+        assert_eq!(email(&huge), Err(EmailProblem::TooLong));
+        assert_eq!(EmailProblem::MissingAt.to_string(), "missing '@'");
+        assert_eq!(
+            EmailProblem::TooLong.to_string(),
+            "longer than 254 characters"
+        );
+    }
+
+    #[test]
+    fn phones_are_hashed_as_e164_with_the_plus() {
+        assert_eq!(
+            phone("+12133734253", PhoneCountry::None).unwrap().as_str(),
+            PHONE
+        );
+        assert_eq!(phone(" +1 213-373-4253 ", us()).unwrap().as_str(), PHONE);
+        // The reference's pair: the `+` makes a different person.
+        assert_eq!(
+            phone("+15555555555", PhoneCountry::None).unwrap().as_str(),
+            "910a625c4ba147b544e6bd2f267e130ae14c591b6ba9c25cb8573322dedbebd0"
+        );
+        assert_eq!(
+            Sha256Hex::of(b"15555555555").as_str(),
+            "009875cdd7e8a0abe6dc0444d693ff435599e9c68793dac5bc277066d4bc0dc3"
+        );
+    }
+
+    #[test]
+    fn already_hashed_phones_pass_through_lowercased() {
+        assert_eq!(
+            phone(&PHONE.to_uppercase(), PhoneCountry::None)
+                .unwrap()
+                .as_str(),
+            PHONE
+        );
+    }
+
+    #[test]
+    fn unusable_phones_say_why() {
+        let no_country = phone("2133734253", PhoneCountry::None).unwrap_err();
+        assert_eq!(
+            no_country.to_string(),
+            "no country code and no default_phone_country"
+        );
+        let unknown = phone("2133734253", PhoneCountry::Unknown).unwrap_err();
+        assert_eq!(
+            unknown.to_string(),
+            "no country code, and the row's country is not an ISO 3166-1 alpha-2 code this destination knows"
+        );
+        // With a '+', the row's unknown country does not matter.
+        assert_eq!(
+            phone("+12133734253", PhoneCountry::Unknown)
+                .unwrap()
+                .as_str(),
+            PHONE
+        );
+        let huge = format!("+{}", "1".repeat(1_000_000));
+        assert_eq!(phone(&huge, us()), Err(PhoneProblem::TooLong));
+    }
+
+    #[test]
+    fn hashes_are_distinct_in_first_appearance_order_and_capped() {
+        let mut hashes = Hashes::default();
+        let a = Sha256Hex::of(b"a");
+        let b = Sha256Hex::of(b"b");
+        for h in [b, a, b, a] {
+            hashes.insert(h).unwrap();
+        }
+        assert_eq!(hashes.as_slice(), &[b, a]);
+        let mut hashes = Hashes::default();
+        for i in 0..MAX_VALUES_PER_FIELD {
+            hashes.insert(Sha256Hex::of(&i.to_be_bytes())).unwrap();
+        }
+        assert_eq!(hashes.insert(Sha256Hex::of(&0usize.to_be_bytes())), Ok(()));
+        assert_eq!(hashes.insert(Sha256Hex::of(b"one more")), Err(TooMany));
+        assert_eq!(hashes.as_slice().len(), MAX_VALUES_PER_FIELD);
+    }
+}
