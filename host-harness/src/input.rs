@@ -1,0 +1,382 @@
+//! The user's input file, read as a stream of rows and cut into batches for the component.
+//!
+//! Memory stays flat whatever the file's size: rows are read one at a time into reused
+//! buffers, and no row may exceed [`MAX_ROW_BYTES`] (a longer one is skipped and reported),
+//! so one runaway line or unclosed quote cannot exhaust memory. A row that cannot be read
+//! becomes a [`RowError`] in its place and the run goes on; only failing to open or read
+//! the file itself ([`InputError`]) stops it.
+
+mod batches;
+mod csv_rows;
+mod ndjson_rows;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::num::NonZeroUsize;
+use std::path::Path;
+
+pub use batches::Batches;
+use csv_rows::CsvRows;
+use ndjson_rows::NdjsonRows;
+
+/// The largest row accepted, in bytes as written in the file.
+pub const MAX_ROW_BYTES: usize = 1 << 20;
+
+/// Read-ahead for files: big enough that the reader rarely waits on the OS.
+const FILE_BUFFER_BYTES: usize = 1 << 16;
+
+/// One data row, numbered from 1 in file order (a CSV header and blank lines do not count).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub number: u64,
+    pub record: Result<Record, RowError>,
+}
+
+impl Row {
+    /// The `event_id` of a readable row.
+    pub fn event_id(&self) -> Option<&str> {
+        self.record.as_ref().ok()?.event_id.as_deref()
+    }
+}
+
+/// A readable row: its columns as one JSON object, the component's `input-record.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub json: String,
+    /// The row's `event_id` as text, trimmed; `None` when absent or empty. Rows of one
+    /// order share it and must reach the component in the same batch.
+    pub event_id: Option<String>,
+}
+
+/// Why one row cannot be read. Names the rule, never the row's content.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowError {
+    #[error("row larger than 1 MiB")]
+    TooLarge,
+    #[error("CSV: row has {found} fields, header has {expected}")]
+    FieldCount { found: usize, expected: usize },
+    #[error("CSV: quoted field not closed before the end of the file")]
+    UnclosedQuote,
+    /// `byte` counts from 1 within the cell.
+    #[error("column `{column}`: invalid UTF-8 at byte {byte} of the cell")]
+    CellUtf8 { column: String, byte: usize },
+    /// `byte` counts from 1 within the line.
+    #[error("invalid UTF-8 at byte {byte}")]
+    LineUtf8 { byte: usize },
+    #[error("invalid JSON: {reason} at column {column}")]
+    InvalidJson { reason: String, column: usize },
+    #[error("not a JSON object")]
+    NotObject,
+}
+
+/// Why the input as a whole cannot be read: the run stops.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error(
+        "{path}: unsupported input; expected a .csv, .ndjson or .jsonl file, or `-` for NDJSON on stdin"
+    )]
+    UnsupportedFormat { path: String },
+    #[error("cannot open {path}: {source}")]
+    Open { path: String, source: io::Error },
+    #[error("read error after {rows_read} rows: {source}")]
+    Read { rows_read: u64, source: io::Error },
+    #[error("CSV header: {0}")]
+    Header(#[from] HeaderError),
+}
+
+/// Why a CSV header row is unusable. Without it no row can be read, so it is fatal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    #[error("the file is empty; expected a header row")]
+    Missing,
+    #[error("column `{0}` appears twice")]
+    DuplicateColumn(String),
+    /// Counted from 1.
+    #[error("column {0} has no name")]
+    UnnamedColumn(usize),
+    /// Counted from 1.
+    #[error("column {0} is not valid UTF-8")]
+    InvalidUtf8(usize),
+    #[error("larger than 1 MiB")]
+    TooLarge,
+    #[error("quoted name not closed before the end of the file")]
+    UnclosedQuote,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A header row naming the columns, then one row per record.
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl Format {
+    /// The format of `path` by its extension; `-` (stdin) is NDJSON.
+    pub fn of_path(path: &Path) -> Result<Format, InputError> {
+        if path == Path::new("-") {
+            return Ok(Format::Ndjson);
+        }
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        match extension.to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "ndjson" | "jsonl" => Ok(Format::Ndjson),
+            _ => Err(InputError::UnsupportedFormat {
+                path: path.display().to_string(),
+            }),
+        }
+    }
+}
+
+/// The input source of [`open`]: a file or stdin. `Send` so a reader thread can own it.
+pub type Source = Box<dyn BufRead + Send>;
+
+/// Opens `path` (or stdin for `-`) in the format its extension names.
+pub fn open(path: &Path) -> Result<Rows<Source>, InputError> {
+    let format = Format::of_path(path)?;
+    let source: Source = if path == Path::new("-") {
+        Box::new(BufReader::with_capacity(FILE_BUFFER_BYTES, io::stdin()))
+    } else {
+        let file = File::open(path).map_err(|source| InputError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Box::new(BufReader::with_capacity(FILE_BUFFER_BYTES, file))
+    };
+    Rows::new(source, format)
+}
+
+/// The rows of an input, in order. Yields `Err` once, on a read error, then ends.
+pub struct Rows<R> {
+    reader: Reader<R>,
+    rows_read: u64,
+    failed: bool,
+}
+
+enum Reader<R> {
+    Csv(CsvRows<R>),
+    Ndjson(NdjsonRows<R>),
+}
+
+impl<R: BufRead> Rows<R> {
+    /// Reads `source` as `format`; for CSV this reads and checks the header row.
+    pub fn new(mut source: R, format: Format) -> Result<Self, InputError> {
+        skip_byte_order_mark(&mut source).map_err(|source| InputError::Read {
+            rows_read: 0,
+            source,
+        })?;
+        let reader = match format {
+            Format::Csv => Reader::Csv(CsvRows::new(source)?),
+            Format::Ndjson => Reader::Ndjson(NdjsonRows::new(source)),
+        };
+        Ok(Rows {
+            reader,
+            rows_read: 0,
+            failed: false,
+        })
+    }
+
+    /// Groups the rows into batches of at most `max_rows` (see [`Batches`]).
+    pub fn batches(self, max_rows: NonZeroUsize) -> Batches<Self> {
+        Batches::new(self, max_rows)
+    }
+}
+
+impl<R: BufRead> Iterator for Rows<R> {
+    type Item = Result<Row, InputError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let next = match &mut self.reader {
+            Reader::Csv(csv) => csv.next_record(),
+            Reader::Ndjson(ndjson) => ndjson.next_record(),
+        };
+        match next {
+            Ok(Some(record)) => {
+                self.rows_read += 1;
+                Some(Ok(Row {
+                    number: self.rows_read,
+                    record,
+                }))
+            }
+            Ok(None) => None,
+            Err(source) => {
+                self.failed = true;
+                Some(Err(InputError::Read {
+                    rows_read: self.rows_read,
+                    source,
+                }))
+            }
+        }
+    }
+}
+
+/// Spreadsheet exports often start with a UTF-8 byte order mark; it is not part of the data.
+fn skip_byte_order_mark(source: &mut impl BufRead) -> io::Result<()> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    if source.fill_buf()?.starts_with(BOM) {
+        source.consume(BOM.len());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(format: Format, input: &str) -> Vec<Row> {
+        Rows::new(input.as_bytes(), format)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn format_follows_the_extension_and_dash_is_ndjson() {
+        assert_eq!(Format::of_path(Path::new("a/b.CSV")).unwrap(), Format::Csv);
+        assert_eq!(
+            Format::of_path(Path::new("b.ndjson")).unwrap(),
+            Format::Ndjson
+        );
+        assert_eq!(
+            Format::of_path(Path::new("b.jsonl")).unwrap(),
+            Format::Ndjson
+        );
+        assert_eq!(Format::of_path(Path::new("-")).unwrap(), Format::Ndjson);
+        let error = Format::of_path(Path::new("data/events.xlsx")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "data/events.xlsx: unsupported input; expected a .csv, .ndjson or .jsonl file, or `-` for NDJSON on stdin"
+        );
+        assert!(matches!(
+            Format::of_path(Path::new("events")),
+            Err(InputError::UnsupportedFormat { .. })
+        ));
+    }
+
+    #[test]
+    fn open_reports_a_missing_file_with_its_path() {
+        let error = open(Path::new("/nonexistent/events.csv")).err().unwrap();
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot open /nonexistent/events.csv: "),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn open_reads_a_file_by_its_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        std::fs::write(&path, "{\"event_id\":\"a\"}\n").unwrap();
+        let rows: Vec<Row> = open(&path).unwrap().map(Result::unwrap).collect();
+        let record = Record {
+            json: r#"{"event_id":"a"}"#.into(),
+            event_id: Some("a".into()),
+        };
+        assert_eq!(
+            rows,
+            vec![Row {
+                number: 1,
+                record: Ok(record)
+            }]
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_column_name() {
+        let rows = rows(Format::Csv, "\u{FEFF}email\nx@example.com\n");
+        assert_eq!(
+            rows[0].record.as_ref().unwrap().json,
+            r#"{"email":"x@example.com"}"#
+        );
+    }
+
+    #[test]
+    fn rows_are_numbered_in_file_order_counting_unreadable_rows_but_not_blank_lines() {
+        let oversized = "x".repeat(MAX_ROW_BYTES);
+        let input = format!("{{\"a\":1}}\n\n{{\"a\":\"{oversized}\"}}\n\n{{\"a\":2}}\n");
+        let numbered: Vec<(u64, Result<String, RowError>)> = rows(Format::Ndjson, &input)
+            .into_iter()
+            .map(|row| (row.number, row.record.map(|r| r.json)))
+            .collect();
+        assert_eq!(
+            numbered,
+            vec![
+                (1, Ok(r#"{"a":1}"#.into())),
+                (2, Err(RowError::TooLarge)),
+                (3, Ok(r#"{"a":2}"#.into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn a_csv_file_batches_by_order() {
+        let input = "event_id,sku\nA,1\nA,2\nB,3\nB,4\nB,5\nC,6\nD,7\n";
+        let rows = Rows::new(input.as_bytes(), Format::Csv).unwrap();
+        let batches: Vec<Vec<(u64, String)>> = rows
+            .batches(NonZeroUsize::new(3).unwrap())
+            .map(|batch| {
+                let batch = batch.unwrap();
+                batch
+                    .into_iter()
+                    .map(|row| (row.number, row.record.unwrap().json))
+                    .collect()
+            })
+            .collect();
+        let row = |number: u64, order: &str, sku: u8| {
+            (number, format!(r#"{{"event_id":"{order}","sku":"{sku}"}}"#))
+        };
+        assert_eq!(
+            batches,
+            vec![
+                vec![
+                    row(1, "A", 1),
+                    row(2, "A", 2),
+                    row(3, "B", 3),
+                    row(4, "B", 4),
+                    row(5, "B", 5)
+                ],
+                vec![row(6, "C", 6), row(7, "D", 7)],
+            ]
+        );
+    }
+
+    /// A source that fails after its first line, like a disk error mid-file.
+    struct FailingAfterFirstLine(Option<&'static [u8]>);
+
+    impl io::Read for FailingAfterFirstLine {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            unreachable!("read through BufRead only")
+        }
+    }
+
+    impl BufRead for FailingAfterFirstLine {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            match self.0 {
+                Some(line) => Ok(line),
+                None => Err(io::Error::other("disk on fire")),
+            }
+        }
+        fn consume(&mut self, amount: usize) {
+            let line = self.0.unwrap();
+            self.0 = if amount < line.len() {
+                Some(&line[amount..])
+            } else {
+                None
+            };
+        }
+    }
+
+    #[test]
+    fn a_read_error_is_reported_once_with_the_rows_read_so_far_then_the_rows_end() {
+        let mut rows = Rows::new(FailingAfterFirstLine(Some(b"{}\n")), Format::Ndjson).unwrap();
+        assert_eq!(rows.next().unwrap().unwrap().number, 1);
+        let error = rows.next().unwrap().unwrap_err();
+        assert_eq!(error.to_string(), "read error after 1 rows: disk on fire");
+        assert!(rows.next().is_none());
+    }
+}

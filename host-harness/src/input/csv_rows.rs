@@ -1,0 +1,530 @@
+//! CSV rows as JSON objects keyed by the header's column names.
+//!
+//! A small RFC 4180 reader (`,` separates, `"` quotes, `""` escapes a quote, CR, LF or CRLF
+//! ends a row, blank lines are skipped) rather than the `csv` crate: `csv` holds a whole
+//! record in memory before returning it, so one unclosed quote would load the rest of the
+//! file. This reader stops keeping a row past [`MAX_ROW_BYTES`] and skips to its end.
+
+use std::collections::HashSet;
+use std::io::{self, BufRead};
+use std::ops::Range;
+
+use super::{HeaderError, InputError, MAX_ROW_BYTES, Record, RowError};
+
+/// The column whose cells group rows into orders.
+const EVENT_ID: &str = "event_id";
+
+pub(super) struct CsvRows<R> {
+    rows: RowReader<R>,
+    columns: Vec<Column>,
+    event_id_column: Option<usize>,
+}
+
+struct Column {
+    name: String,
+    /// `"name":`, escaped once here rather than for every row.
+    json_key: String,
+}
+
+impl<R: BufRead> CsvRows<R> {
+    /// Reads the header row, which names the JSON keys of every row after it.
+    pub(super) fn new(source: R) -> Result<Self, InputError> {
+        let mut rows = RowReader::new(source);
+        let read = rows.read().map_err(|source| InputError::Read {
+            rows_read: 0,
+            source,
+        })?;
+        let problem = match read {
+            Some(Scanned::Cells) => None,
+            None => Some(HeaderError::Missing),
+            Some(Scanned::TooLarge) => Some(HeaderError::TooLarge),
+            Some(Scanned::UnclosedQuote) => Some(HeaderError::UnclosedQuote),
+        };
+        if let Some(problem) = problem {
+            return Err(problem.into());
+        }
+        let columns = header_columns(&rows.cells)?;
+        let event_id_column = columns.iter().position(|column| column.name == EVENT_ID);
+        Ok(CsvRows {
+            rows,
+            columns,
+            event_id_column,
+        })
+    }
+
+    /// The next row, `None` at the end of the file.
+    pub(super) fn next_record(&mut self) -> io::Result<Option<Result<Record, RowError>>> {
+        Ok(self.rows.read()?.map(|scanned| match scanned {
+            Scanned::Cells => self.record(),
+            Scanned::TooLarge => Err(RowError::TooLarge),
+            Scanned::UnclosedQuote => Err(RowError::UnclosedQuote),
+        }))
+    }
+
+    /// The row just read as a JSON object of its non-empty cells, every value a string:
+    /// the component parses numbers and dates itself.
+    fn record(&self) -> Result<Record, RowError> {
+        let cells = &self.rows.cells;
+        if cells.len() != self.columns.len() {
+            return Err(RowError::FieldCount {
+                found: cells.len(),
+                expected: self.columns.len(),
+            });
+        }
+        let text =
+            std::str::from_utf8(&cells.bytes).map_err(|e| self.utf8_error(e.valid_up_to()))?;
+        let mut json = Vec::with_capacity(2 + text.len() + 16 * self.columns.len());
+        json.push(b'{');
+        for (index, column) in self.columns.iter().enumerate() {
+            let cell = &text[cells.range(index)];
+            if cell.is_empty() {
+                continue;
+            }
+            if json.len() > 1 {
+                json.push(b',');
+            }
+            json.extend_from_slice(column.json_key.as_bytes());
+            serde_json::to_writer(&mut json, cell).expect("a str serialises into a Vec");
+        }
+        json.push(b'}');
+        let event_id = self
+            .event_id_column
+            .map(|index| text[cells.range(index)].trim());
+        Ok(Record {
+            json: String::from_utf8(json).expect("serde_json writes UTF-8"),
+            event_id: event_id.filter(|id| !id.is_empty()).map(str::to_owned),
+        })
+    }
+
+    /// Locates the first invalid byte of the row (an offset into all its cells) by cell.
+    fn utf8_error(&self, offset: usize) -> RowError {
+        let cells = &self.rows.cells;
+        let index = cells.ends.partition_point(|&end| end <= offset);
+        RowError::CellUtf8 {
+            column: self.columns[index].name.clone(),
+            byte: offset - cells.range(index).start + 1,
+        }
+    }
+}
+
+fn header_columns(cells: &Cells) -> Result<Vec<Column>, HeaderError> {
+    let mut seen = HashSet::new();
+    let mut columns = Vec::with_capacity(cells.len());
+    for index in 0..cells.len() {
+        let name = std::str::from_utf8(&cells.bytes[cells.range(index)])
+            .map_err(|_| HeaderError::InvalidUtf8(index + 1))?
+            .trim();
+        if name.is_empty() {
+            return Err(HeaderError::UnnamedColumn(index + 1));
+        }
+        if !seen.insert(name) {
+            return Err(HeaderError::DuplicateColumn(name.to_owned()));
+        }
+        let json_key = serde_json::to_string(name).expect("a str serialises") + ":";
+        columns.push(Column {
+            name: name.to_owned(),
+            json_key,
+        });
+    }
+    Ok(columns)
+}
+
+/// What reading one row found; its cells are in [`RowReader::cells`].
+#[derive(Debug, PartialEq, Eq)]
+enum Scanned {
+    Cells,
+    TooLarge,
+    UnclosedQuote,
+}
+
+/// Where the scanner is within a row.
+#[derive(Debug, Clone, Copy)]
+enum State {
+    CellStart,
+    Unquoted,
+    Quoted,
+    /// Just after a `"` in a quoted cell: either the closing quote or the first of `""`.
+    QuoteInQuoted,
+}
+
+/// Reads rows into reused buffers, holding at most [`MAX_ROW_BYTES`] of a row.
+struct RowReader<R> {
+    source: R,
+    cells: Cells,
+}
+
+impl<R: BufRead> RowReader<R> {
+    fn new(source: R) -> Self {
+        RowReader {
+            source,
+            cells: Cells::default(),
+        }
+    }
+
+    /// Reads the next row into `self.cells`; `None` at the end of the file.
+    fn read(&mut self) -> io::Result<Option<Scanned>> {
+        self.cells.clear();
+        if !self.skip_blank_lines()? {
+            return Ok(None);
+        }
+        let mut state = State::CellStart;
+        let mut size = 0;
+        loop {
+            let input = self.source.fill_buf()?;
+            if input.is_empty() {
+                return Ok(Some(self.end_of_file(state)));
+            }
+            // Scanning no further than one byte past the limit bounds what `cells` keeps.
+            let budget = if self.cells.discarding {
+                input.len()
+            } else {
+                MAX_ROW_BYTES + 1 - size
+            };
+            let input = &input[..input.len().min(budget)];
+            let (used, row_ended) = scan(&mut state, input, &mut self.cells);
+            self.source.consume(used);
+            size += used;
+            if size > MAX_ROW_BYTES {
+                self.cells.discard();
+            }
+            if row_ended {
+                return Ok(Some(self.scanned()));
+            }
+        }
+    }
+
+    fn end_of_file(&mut self, state: State) -> Scanned {
+        if let State::Quoted = state {
+            return Scanned::UnclosedQuote;
+        }
+        self.cells.end_cell();
+        self.scanned()
+    }
+
+    fn scanned(&self) -> Scanned {
+        if self.cells.discarding {
+            Scanned::TooLarge
+        } else {
+            Scanned::Cells
+        }
+    }
+
+    /// Consumes line ends before a row; false at the end of the file.
+    fn skip_blank_lines(&mut self) -> io::Result<bool> {
+        loop {
+            let input = self.source.fill_buf()?;
+            if input.is_empty() {
+                return Ok(false);
+            }
+            let blank = input
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
+            let row_starts = blank < input.len();
+            self.source.consume(blank);
+            if row_starts {
+                return Ok(true);
+            }
+        }
+    }
+}
+
+/// Advances `state` through `input` until the row ends (true) or the input does (false),
+/// appending cell contents to `cells`; returns the bytes used.
+fn scan(state: &mut State, input: &[u8], cells: &mut Cells) -> (usize, bool) {
+    let mut i = 0;
+    while i < input.len() {
+        match (*state, input[i]) {
+            (State::Quoted, _) => match input[i..].iter().position(|&b| b == b'"') {
+                Some(length) => {
+                    cells.extend(&input[i..i + length]);
+                    i += length + 1;
+                    *state = State::QuoteInQuoted;
+                }
+                None => {
+                    cells.extend(&input[i..]);
+                    i = input.len();
+                }
+            },
+            (State::CellStart, b'"') => {
+                i += 1;
+                *state = State::Quoted;
+            }
+            (State::QuoteInQuoted, b'"') => {
+                cells.extend(b"\"");
+                i += 1;
+                *state = State::Quoted;
+            }
+            (_, b',') => {
+                cells.end_cell();
+                i += 1;
+                *state = State::CellStart;
+            }
+            (_, b'\r' | b'\n') => {
+                cells.end_cell();
+                return (i + 1, true);
+            }
+            // Text outside quotes, a stray `"` included, as the `csv` crate reads it.
+            _ => {
+                let length = input[i..]
+                    .iter()
+                    .position(|&b| matches!(b, b',' | b'\r' | b'\n'))
+                    .unwrap_or(input.len() - i);
+                cells.extend(&input[i..i + length]);
+                i += length;
+                *state = State::Unquoted;
+            }
+        }
+    }
+    (i, false)
+}
+
+/// The cells of one row, concatenated, with the end offset of each.
+#[derive(Debug, Default)]
+struct Cells {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    /// The row is over the size limit: keep nothing more of it.
+    discarding: bool,
+}
+
+impl Cells {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn range(&self, index: usize) -> Range<usize> {
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        start..self.ends[index]
+    }
+
+    fn extend(&mut self, bytes: &[u8]) {
+        if !self.discarding {
+            self.bytes.extend_from_slice(bytes);
+        }
+    }
+
+    fn end_cell(&mut self) {
+        if !self.discarding {
+            self.ends.push(self.bytes.len());
+        }
+    }
+
+    fn discard(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+        self.discarding = true;
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+        self.discarding = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each row of `input` as its JSON text or its error message.
+    fn read(input: &[u8]) -> Vec<Result<String, String>> {
+        let mut rows = CsvRows::new(input).unwrap();
+        std::iter::from_fn(|| rows.next_record().unwrap())
+            .map(|record| record.map(|r| r.json).map_err(|e| e.to_string()))
+            .collect()
+    }
+
+    fn event_ids(input: &str) -> Vec<Option<String>> {
+        let mut rows = CsvRows::new(input.as_bytes()).unwrap();
+        std::iter::from_fn(|| rows.next_record().unwrap())
+            .map(|r| r.unwrap().event_id)
+            .collect()
+    }
+
+    fn header_error(input: &[u8]) -> String {
+        CsvRows::new(input).err().unwrap().to_string()
+    }
+
+    #[test]
+    fn cells_become_string_values_keyed_by_trimmed_header_names() {
+        let input = b" email , value,quantity\nann@example.com,12.50,2\n";
+        assert_eq!(
+            read(input),
+            vec![Ok(
+                r#"{"email":"ann@example.com","value":"12.50","quantity":"2"}"#.into()
+            )]
+        );
+    }
+
+    #[test]
+    fn quotes_newlines_and_unicode_are_escaped_as_json() {
+        let input =
+            "name,description\n\"Zoë \"\"Z\"\" Müller\",\"line one\r\nline two, with comma\"\n\
+                     日本,tab\there\\back\n"
+                .as_bytes();
+        assert_eq!(
+            read(input),
+            vec![
+                Ok(r#"{"name":"Zoë \"Z\" Müller","description":"line one\r\nline two, with comma"}"#.into()),
+                Ok(r#"{"name":"日本","description":"tab\there\\back"}"#.into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_cells_are_omitted_but_whitespace_is_kept_for_the_component_to_judge() {
+        let input = b"email,phone,value\n,+12133734253,\n\"\", ,0\n";
+        assert_eq!(
+            read(input),
+            vec![
+                Ok(r#"{"phone":"+12133734253"}"#.into()),
+                Ok(r#"{"phone":" ","value":"0"}"#.into())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_row_with_too_few_or_too_many_fields_is_reported_and_the_next_row_read() {
+        let input = b"a,b,c\n1,2\n1,2,3,4\n1,2,3\n";
+        assert_eq!(
+            read(input),
+            vec![
+                Err("CSV: row has 2 fields, header has 3".into()),
+                Err("CSV: row has 4 fields, header has 3".into()),
+                Ok(r#"{"a":"1","b":"2","c":"3"}"#.into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_column_and_the_byte_within_the_cell() {
+        let input = b"email,name\nann@example.com,Zo\xEB\nbob@example.com,Bob\n";
+        assert_eq!(
+            read(input),
+            vec![
+                Err("column `name`: invalid UTF-8 at byte 3 of the cell".into()),
+                Ok(r#"{"email":"bob@example.com","name":"Bob"}"#.into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn blank_lines_and_crlf_line_ends_make_no_rows() {
+        let input = b"\r\na,b\r\n\r\n1,2\r\n\n\n3,4";
+        assert_eq!(
+            read(input),
+            vec![
+                Ok(r#"{"a":"1","b":"2"}"#.into()),
+                Ok(r#"{"a":"3","b":"4"}"#.into())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_trailing_comma_ends_with_an_empty_cell() {
+        assert_eq!(read(b"a,b\n1,"), vec![Ok(r#"{"a":"1"}"#.into())]);
+    }
+
+    #[test]
+    fn a_stray_quote_inside_unquoted_text_is_kept() {
+        assert_eq!(
+            read(b"a,b\n5\" pipe,x\"y\"z\n"),
+            vec![Ok(r#"{"a":"5\" pipe","b":"x\"y\"z"}"#.into())]
+        );
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_reported_instead_of_swallowing_the_file_silently() {
+        let input = b"a,b\n1,\"open\n2,3\n";
+        assert_eq!(
+            read(input),
+            vec![Err(
+                "CSV: quoted field not closed before the end of the file".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn an_oversized_row_is_reported_and_the_next_row_keeps_its_place() {
+        let mut input = b"a,b\n1,".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 10 * MAX_ROW_BYTES));
+        input.extend(b"\n2,3\n");
+        let mut rows = CsvRows::new(&input[..]).unwrap();
+        assert_eq!(rows.next_record().unwrap(), Some(Err(RowError::TooLarge)));
+        assert!(
+            rows.rows.cells.bytes.capacity() <= 2 * (MAX_ROW_BYTES + 1),
+            "memory stays bounded"
+        );
+        let next = rows.next_record().unwrap().unwrap().unwrap();
+        assert_eq!(next.json, r#"{"a":"2","b":"3"}"#);
+        assert_eq!(rows.next_record().unwrap(), None);
+    }
+
+    #[test]
+    fn an_oversized_quoted_cell_with_line_breaks_is_skipped_to_its_real_end() {
+        let mut input = b"a,b\n1,\"".to_vec();
+        input.extend(b"x\n,".repeat(MAX_ROW_BYTES));
+        input.extend(b"\"\n2,3\n");
+        assert_eq!(
+            read(&input),
+            vec![
+                Err("row larger than 1 MiB".into()),
+                Ok(r#"{"a":"2","b":"3"}"#.into())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_row_of_exactly_the_limit_is_accepted() {
+        let cell = "x".repeat(MAX_ROW_BYTES - 3);
+        let input = format!("a,b\n1,{cell}\n");
+        assert_eq!(
+            read(input.as_bytes()),
+            vec![Ok(format!(r#"{{"a":"1","b":"{cell}"}}"#))]
+        );
+    }
+
+    #[test]
+    fn event_id_is_the_trimmed_cell_of_the_event_id_column() {
+        let input = "event_id,sku\n ord-1 ,a\n,b\nord-2,c\n";
+        assert_eq!(
+            event_ids(input),
+            vec![Some("ord-1".into()), None, Some("ord-2".into())]
+        );
+        assert_eq!(event_ids("order_id\nord-1\n"), vec![None]);
+    }
+
+    #[test]
+    fn header_problems_are_fatal_and_name_the_column() {
+        assert_eq!(
+            header_error(b"email, phone ,email\n"),
+            "CSV header: column `email` appears twice"
+        );
+        assert_eq!(
+            header_error(b"email,,phone\n"),
+            "CSV header: column 2 has no name"
+        );
+        assert_eq!(
+            header_error(b"email,\xFFphone\n"),
+            "CSV header: column 2 is not valid UTF-8"
+        );
+        assert_eq!(
+            header_error(b""),
+            "CSV header: the file is empty; expected a header row"
+        );
+        assert_eq!(
+            header_error(b"\r\n\n"),
+            "CSV header: the file is empty; expected a header row"
+        );
+        assert_eq!(
+            header_error(b"\"email\n"),
+            "CSV header: quoted name not closed before the end of the file"
+        );
+    }
+
+    #[test]
+    fn a_header_without_rows_has_no_rows() {
+        assert_eq!(read(b"email,phone\n"), vec![]);
+    }
+}
