@@ -1,0 +1,88 @@
+//! How each injected [`Fault`] looks on the wire. Runs in front of TikTok's endpoints,
+//! like a gateway: a faulted request never reaches them (except `ProcessThenStall`).
+
+use std::io;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures_util::stream;
+use serde_json::json;
+
+use crate::api_error::message_for;
+use crate::faults::Fault;
+use crate::state::{SandboxState, lock};
+
+pub(super) async fn inject(
+    State(state): State<Arc<SandboxState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    state.counters.request();
+    let fault = lock(&state.faults).next(request.uri().path());
+    let Some(fault) = fault else {
+        return next.run(request).await;
+    };
+    state.counters.fault();
+    tracing::debug!(?fault, path = request.uri().path(), "injecting");
+    match fault {
+        Fault::Code(code) => state.envelope(code, message_for(code), json!({})),
+        Fault::Status(status) => gateway_page(status),
+        Fault::Stall(delay) => {
+            tokio::time::sleep(delay).await;
+            gateway_page(StatusCode::GATEWAY_TIMEOUT)
+        }
+        Fault::ProcessThenStall(delay) => {
+            let response = next.run(request).await;
+            tokio::time::sleep(delay).await;
+            response
+        }
+        Fault::Reset => cut_off_response(),
+        Fault::NotJson => (
+            StatusCode::OK,
+            [(CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<!DOCTYPE html><html><body><h1>Service temporarily unavailable</h1></body></html>",
+        )
+            .into_response(),
+    }
+}
+
+/// An nginx-style error page, as the gateways in front of APIs send.
+fn gateway_page(status: StatusCode) -> Response {
+    let code = status.as_u16();
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let html = format!(
+        "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n\
+         <center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n\
+         </body>\r\n</html>\r\n"
+    );
+    (status, [(CONTENT_TYPE, "text/html")], html).into_response()
+}
+
+/// HTTP 200 and the start of a JSON body, then the connection drops. The body is
+/// streamed (chunked); after the first chunk the stream yields once, so the server
+/// flushes what it has, then fails, which makes hyper abort the connection.
+fn cut_off_response() -> Response {
+    let chunks = stream::unfold(0, |step| async move {
+        match step {
+            0 => Some((Ok(Bytes::from_static(b"{\"code\":0,\"message\":\"O")), 1)),
+            1 => {
+                tokio::task::yield_now().await;
+                let reset =
+                    io::Error::new(io::ErrorKind::ConnectionReset, "injected connection reset");
+                Some((Err(reset), 2))
+            }
+            _ => None,
+        }
+    });
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, "application/json")],
+        Body::from_stream(chunks),
+    )
+        .into_response()
+}
