@@ -1,0 +1,150 @@
+//! One wasmtime `Engine` and `Linker` for the process, the epoch ticker that enforces
+//! CPU deadlines, and the on-disk cache of compiled components.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine};
+
+use crate::bindings::DestinationPlugin;
+use crate::policy::Policy;
+use crate::state::StoreState;
+
+/// How often the epoch advances; the CPU deadline is checked at this granularity.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// The engine, the linker with the host's imports, and the ticker thread.
+pub struct Runtime {
+    pub(crate) engine: Engine,
+    pub(crate) linker: Linker<StoreState>,
+    pub(crate) policy: Policy,
+    cache_dir: Option<PathBuf>,
+    ticker: Option<Ticker>,
+}
+
+impl Runtime {
+    /// `cache_dir`: where compiled components are kept between runs (`None`: compile
+    /// every time).
+    pub fn new(policy: Policy, cache_dir: Option<PathBuf>) -> wasmtime::Result<Runtime> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.max_wasm_stack(policy.max_wasm_stack);
+        let engine = Engine::new(&config)?;
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        DestinationPlugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+
+        let ticker = Some(Ticker::start(engine.clone()));
+        Ok(Runtime {
+            engine,
+            linker,
+            policy,
+            cache_dir,
+            ticker,
+        })
+    }
+
+    /// Compiles `wasm`, or loads the compiled code a previous run cached for these exact
+    /// bytes and this exact engine configuration.
+    pub fn compile(&self, wasm: &[u8]) -> wasmtime::Result<Component> {
+        let Some(dir) = &self.cache_dir else {
+            return Component::new(&self.engine, wasm);
+        };
+        let path = dir.join(self.cache_key(wasm));
+        if path.exists() {
+            // SAFETY: the file was written by `precompile_component` of an engine with the
+            // same compatibility hash (it is in the key), in a directory only this host
+            // writes. A file that fails to load is recompiled and replaced.
+            match unsafe { Component::deserialize_file(&self.engine, &path) } {
+                Ok(component) => return Ok(component),
+                Err(e) => {
+                    tracing::warn!("ignoring unusable compiled cache {}: {e}", path.display())
+                }
+            }
+        }
+        let compiled = self.engine.precompile_component(wasm)?;
+        if let Err(e) = write_atomically(&path, &compiled) {
+            tracing::warn!(
+                "could not cache compiled component at {}: {e}",
+                path.display()
+            );
+        }
+        // SAFETY: these bytes were produced by this engine a moment ago.
+        unsafe { Component::deserialize(&self.engine, &compiled) }
+    }
+
+    /// The wasm's SHA-256 and the engine's compatibility hash: a new wasmtime, other
+    /// settings or other bytes never reuse stale code.
+    fn cache_key(&self, wasm: &[u8]) -> String {
+        let mut engine_hash = DefaultHasher::new();
+        self.engine
+            .precompile_compatibility_hash()
+            .hash(&mut engine_hash);
+        let wasm_hash = Sha256::digest(wasm);
+        let wasm_hex: String = wasm_hash
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("{wasm_hex}-{:016x}.cwasm", engine_hash.finish())
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(ticker) = self.ticker.take() {
+            ticker.stop();
+        }
+    }
+}
+
+/// The default cache directory: `$XDG_CACHE_HOME/host-harness`, else `~/.cache/host-harness`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("host-harness"))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let temp = dir.join(format!(".{}.tmp", std::process::id()));
+    std::fs::write(&temp, bytes)?;
+    std::fs::rename(&temp, path)
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until stopped.
+struct Ticker {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<()>,
+}
+
+impl Ticker {
+    fn start(engine: Engine) -> Ticker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("epoch-ticker".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .expect("spawning the epoch ticker");
+        Ticker { stop, thread }
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+    }
+}

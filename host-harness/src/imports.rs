@@ -1,0 +1,105 @@
+//! The host side of the component's imports: HTTP under the egress policy, the clock,
+//! and log lines routed to `tracing`.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::bindings::http::{self, HttpError, Method};
+use crate::bindings::{clock, log, types};
+use crate::state::{Clock, HttpGrant, LimitHit, StoreState};
+use crate::transport::Outbound;
+
+/// Longest log line kept from a guest; the rest is cut, so a guest cannot flood logs.
+const MAX_LOG_LINE: usize = 4096;
+
+impl types::Host for StoreState {}
+
+impl http::Host for StoreState {
+    fn fetch(
+        &mut self,
+        request: http::Request,
+    ) -> wasmtime::Result<Result<http::Response, HttpError>> {
+        let http = &mut self.http;
+        if http.grant == HttpGrant::None {
+            return Ok(Err(HttpError::Denied(
+                "no HTTP during this call: it must be pure".into(),
+            )));
+        }
+        http.calls += 1;
+        if http.calls > http.max_calls {
+            self.limit_hit = Some(LimitHit::HttpCalls {
+                limit: http.max_calls,
+            });
+            wasmtime::bail!("more than {} HTTP calls in one call", http.max_calls);
+        }
+        let url = match http.egress.check(&request.url) {
+            Ok(url) => url,
+            Err(reason) => {
+                tracing::warn!(target: "host_harness::egress", "denied: {reason}");
+                return Ok(Err(HttpError::Denied(reason)));
+            }
+        };
+        let timeout = Duration::from_millis(request.timeout_ms.into()).min(http.max_timeout);
+        let call = Outbound {
+            method: request.method,
+            url: &url,
+            headers: &request.headers,
+            body: request.body.as_deref(),
+            timeout,
+            max_response_bytes: http.max_response_bytes,
+        };
+        let started = Instant::now();
+        let result = http.transport.fetch(call);
+        let spent = started.elapsed();
+        self.cpu.exclude(spent);
+        log_call(request.method, &url, &result, spent);
+        Ok(result)
+    }
+}
+
+/// Method, host, path and outcome only: no query (it can carry ids), no headers (the
+/// access token), no bodies (hashed PII).
+fn log_call(
+    method: Method,
+    url: &url::Url,
+    result: &Result<http::Response, HttpError>,
+    spent: Duration,
+) {
+    let host = url.host_str().unwrap_or_default();
+    let outcome = match result {
+        Ok(response) => response.status.to_string(),
+        Err(error) => format!("{error:?}"),
+    };
+    tracing::debug!(target: "host_harness::http", "{method:?} {host}{} -> {outcome} in {spent:?}", url.path());
+}
+
+impl clock::Host for StoreState {
+    fn now_ms(&mut self) -> wasmtime::Result<u64> {
+        Ok(match self.clock {
+            Clock::Fixed(ms) => ms,
+            Clock::System => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+        })
+    }
+}
+
+impl log::Host for StoreState {
+    fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        let mut message = self.redactor.redact(&message);
+        if message.len() > MAX_LOG_LINE {
+            let cut = (0..=MAX_LOG_LINE)
+                .rev()
+                .find(|&i| message.is_char_boundary(i))
+                .unwrap_or(0);
+            message.truncate(cut);
+            message.push('…');
+        }
+        match level {
+            log::Level::Debug => tracing::debug!(target: "component", "{message}"),
+            log::Level::Info => tracing::info!(target: "component", "{message}"),
+            log::Level::Warn => tracing::warn!(target: "component", "{message}"),
+            log::Level::Error => tracing::error!(target: "component", "{message}"),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,29 @@
+//! Hosts `cdp:destination` components with wasmtime, under a sandbox policy.
+//!
+//! Read it in this order: [`engine`] (one `Engine` and `Linker`, the epoch ticker, the
+//! compiled-code cache), [`policy`] (what a component may use), [`state`] (what a
+//! `Store` carries), [`imports`] (the host functions), [`transport`] (the HTTP client),
+//! [`destination`] (loading a component and calling its exports).
+
+pub mod access;
+pub mod bindings;
+pub mod destination;
+pub mod engine;
+pub mod imports;
+pub mod input;
+pub mod job;
+pub mod json;
+pub mod policy;
+pub mod redact;
+pub mod results;
+pub mod settings_file;
+pub mod state;
+pub mod transport;
+
+pub use destination::{Destination, HostError};
+pub use engine::Runtime;
+pub use policy::Policy;
+
+/// The TikTok offline-events component, built from this workspace's root package by
+/// the build script: the default component of the CLI.
+pub const TIKTOK_COMPONENT: &[u8] = include_bytes!(env!("TIKTOK_COMPONENT_PATH"));

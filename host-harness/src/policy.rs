@@ -1,0 +1,151 @@
+//! The sandbox policy: what a component may use. On by default, and every limit is
+//! a plain number a platform engineer can read and tune.
+
+use std::time::Duration;
+
+use url::Url;
+
+/// Limits applied to every call into a component.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Linear memory a single instance may grow to.
+    pub memory_bytes: usize,
+    /// Guest execution time per export call. Time the guest spends waiting in host
+    /// imports (HTTP) does not count: a slow TikTok must not look like a runaway loop.
+    pub cpu_per_call: Duration,
+    /// Wasm stack size; deep recursion traps instead of overflowing the host stack.
+    pub max_wasm_stack: usize,
+    /// HTTP calls one export call may make (validate makes 4; a send that isolates
+    /// poison rows by bisection makes about 2·k·log2(n)).
+    pub max_http_calls: u32,
+    /// Largest response body handed to the guest.
+    pub max_response_bytes: usize,
+    /// Upper bound on any single HTTP call's timeout, whatever the guest asks for.
+    pub max_http_timeout: Duration,
+    /// Guest stderr kept (panic messages end up here).
+    pub max_stderr_bytes: usize,
+    /// Hosts the operator allows; `None` trusts the component's own declaration.
+    /// The effective allow-list is always declared ∩ allowed.
+    pub allowed_hosts: Option<Vec<String>>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            memory_bytes: 64 << 20,
+            cpu_per_call: Duration::from_secs(10),
+            max_wasm_stack: 1 << 20,
+            max_http_calls: 512,
+            max_response_bytes: 4 << 20,
+            max_http_timeout: Duration::from_secs(30),
+            max_stderr_bytes: 64 << 10,
+            allowed_hosts: None,
+        }
+    }
+}
+
+/// The HTTP egress allow-list, matched on the parsed URL (never on a guest-supplied
+/// `Host` header): `https` only, default port, no credentials in the URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Egress {
+    hosts: Vec<String>,
+}
+
+impl Egress {
+    /// The hosts the component declared, narrowed to those the operator allows.
+    pub fn new(declared: &[String], allowed: Option<&[String]>) -> Egress {
+        let hosts = declared
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .filter(|h| allowed.is_none_or(|a| a.iter().any(|x| x.eq_ignore_ascii_case(h))))
+            .collect();
+        Egress { hosts }
+    }
+
+    pub fn hosts(&self) -> &[String] {
+        &self.hosts
+    }
+
+    /// The parsed URL if the guest may reach it, else why not (safe to show the guest).
+    pub fn check(&self, url: &str) -> Result<Url, String> {
+        let parsed = Url::parse(url).map_err(|e| format!("not a valid URL ({e})"))?;
+        if parsed.scheme() != "https" {
+            return Err(format!(
+                "scheme '{}' is not allowed; only https",
+                parsed.scheme()
+            ));
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err("credentials in the URL are not allowed".into());
+        }
+        if parsed.port().is_some() {
+            return Err("only the default https port is allowed".into());
+        }
+        let host = parsed.host_str().unwrap_or_default();
+        if !self.hosts.iter().any(|h| h == host) {
+            return Err(format!("host '{host}' is not in the egress allow-list"));
+        }
+        Ok(parsed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiktok() -> Egress {
+        Egress::new(&["business-api.tiktok.com".into()], None)
+    }
+
+    #[test]
+    fn allows_declared_https_host() {
+        let url = tiktok().check("https://business-api.tiktok.com/open_api/v1.3/user/info/");
+        assert_eq!(url.unwrap().path(), "/open_api/v1.3/user/info/");
+    }
+
+    #[test]
+    fn refuses_everything_else() {
+        let e = tiktok();
+        let refused = |u: &str| e.check(u).unwrap_err();
+        assert_eq!(
+            refused("http://business-api.tiktok.com/"),
+            "scheme 'http' is not allowed; only https"
+        );
+        assert_eq!(
+            refused("https://evil.example/"),
+            "host 'evil.example' is not in the egress allow-list"
+        );
+        assert_eq!(
+            refused("https://business-api.tiktok.com.evil.example/"),
+            "host 'business-api.tiktok.com.evil.example' is not in the egress allow-list"
+        );
+        assert_eq!(
+            refused("https://user:pw@business-api.tiktok.com/"),
+            "credentials in the URL are not allowed"
+        );
+        assert_eq!(
+            refused("https://business-api.tiktok.com:8443/"),
+            "only the default https port is allowed"
+        );
+        assert_eq!(
+            refused("https://127.0.0.1/"),
+            "host '127.0.0.1' is not in the egress allow-list"
+        );
+    }
+
+    #[test]
+    fn operator_policy_narrows_the_declaration() {
+        let declared = [
+            "business-api.tiktok.com".to_string(),
+            "sandbox-ads.tiktok.com".to_string(),
+        ];
+        let e = Egress::new(
+            &declared,
+            Some(&[
+                "SANDBOX-ADS.tiktok.com".to_string(),
+                "other.example".to_string(),
+            ]),
+        );
+        assert_eq!(e.hosts(), ["sandbox-ads.tiktok.com"]);
+    }
+}

@@ -1,0 +1,171 @@
+//! What a `Store` carries for one call into a component: WASI (empty), the memory
+//! limiter, the CPU budget, the HTTP grant and where guest logs go.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::policy::{Egress, Policy};
+use crate::redact::Redactor;
+use crate::transport::Transport;
+
+/// Whether an export call may use HTTP at all: `describe-settings` and
+/// `transform-batch` are pure, so the host refuses their HTTP calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpGrant {
+    None,
+    Allowed,
+}
+
+/// Where the guest's wall-clock time comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    System,
+    /// A fixed instant (ms since the epoch), for reproducible tests and replays.
+    Fixed(u64),
+}
+
+/// Which limit stopped the guest, so the error can say so plainly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LimitHit {
+    Memory { limit: usize },
+    Cpu { limit: Duration },
+    HttpCalls { limit: u32 },
+}
+
+pub struct StoreState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) memory: MemoryLimiter,
+    pub(crate) cpu: CpuBudget,
+    pub(crate) http: HttpState,
+    pub(crate) clock: Clock,
+    pub(crate) redactor: Arc<Redactor>,
+    pub(crate) stderr: MemoryOutputPipe,
+    pub(crate) limit_hit: Option<LimitHit>,
+}
+
+pub(crate) struct HttpState {
+    pub grant: HttpGrant,
+    pub egress: Arc<Egress>,
+    pub transport: Arc<dyn Transport>,
+    pub calls: u32,
+    pub max_calls: u32,
+    pub max_timeout: Duration,
+    pub max_response_bytes: usize,
+}
+
+impl StoreState {
+    pub(crate) fn new(
+        policy: &Policy,
+        grant: HttpGrant,
+        egress: Arc<Egress>,
+        transport: Arc<dyn Transport>,
+        clock: Clock,
+        redactor: Arc<Redactor>,
+    ) -> StoreState {
+        let stderr = MemoryOutputPipe::new(policy.max_stderr_bytes);
+        // No files, environment, arguments or network: only stderr, kept in memory.
+        let wasi = WasiCtxBuilder::new().stderr(stderr.clone()).build();
+        StoreState {
+            wasi,
+            table: ResourceTable::new(),
+            memory: MemoryLimiter {
+                limit: policy.memory_bytes,
+                hit: false,
+            },
+            cpu: CpuBudget::new(policy.cpu_per_call),
+            http: HttpState {
+                grant,
+                egress,
+                transport,
+                calls: 0,
+                max_calls: policy.max_http_calls,
+                max_timeout: policy.max_http_timeout,
+                max_response_bytes: policy.max_response_bytes,
+            },
+            clock,
+            redactor,
+            stderr,
+            limit_hit: None,
+        }
+    }
+
+    /// The guest's stderr so far, secrets redacted.
+    pub(crate) fn stderr_text(&self) -> String {
+        let text = String::from_utf8_lossy(&self.stderr.contents())
+            .trim()
+            .to_string();
+        self.redactor.redact(&text)
+    }
+}
+
+impl WasiView for StoreState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Caps linear memory and remembers that the cap was hit (a plain trap message would
+/// not tell the user which limit to raise).
+pub(crate) struct MemoryLimiter {
+    limit: usize,
+    pub hit: bool,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.limit {
+            self.hit = true;
+            wasmtime::bail!("memory limit of {} MiB exceeded", self.limit >> 20);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// Guest execution time of one call: wall time minus time spent in host imports.
+pub(crate) struct CpuBudget {
+    started: Instant,
+    in_host: Duration,
+    pub limit: Duration,
+}
+
+impl CpuBudget {
+    fn new(limit: Duration) -> CpuBudget {
+        CpuBudget {
+            started: Instant::now(),
+            in_host: Duration::ZERO,
+            limit,
+        }
+    }
+
+    pub fn exceeded(&self) -> bool {
+        self.started.elapsed().saturating_sub(self.in_host) > self.limit
+    }
+
+    /// Time spent in the host (waiting for HTTP) does not count against the guest.
+    pub fn exclude(&mut self, spent: Duration) {
+        self.in_host += spent;
+    }
+}
