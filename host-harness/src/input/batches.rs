@@ -21,6 +21,8 @@ pub struct Batches<I> {
     max_rows: usize,
     /// Rows already read that start the next batch.
     carried: Vec<Row>,
+    /// A read error, reported after the rows read before it (each of which needs an outcome).
+    error: Option<InputError>,
     failed: bool,
 }
 
@@ -30,6 +32,7 @@ impl<I: Iterator<Item = Result<Row, InputError>>> Batches<I> {
             rows,
             max_rows: max_rows.get(),
             carried: Vec::new(),
+            error: None,
             failed: false,
         }
     }
@@ -43,6 +46,10 @@ impl<I: Iterator<Item = Result<Row, InputError>>> Iterator for Batches<I> {
         if self.failed {
             return None;
         }
+        if let Some(error) = self.error.take() {
+            self.failed = true;
+            return Some(Err(error));
+        }
         let mut batch = std::mem::take(&mut self.carried);
         // Unreadable rows read after the batch filled up, undecided.
         let mut waiting = Vec::new();
@@ -50,8 +57,13 @@ impl<I: Iterator<Item = Result<Row, InputError>>> Iterator for Batches<I> {
             let row = match row {
                 Ok(row) => row,
                 Err(error) => {
-                    self.failed = true;
-                    return Some(Err(error));
+                    batch.append(&mut waiting);
+                    if batch.is_empty() {
+                        self.failed = true;
+                        return Some(Err(error));
+                    }
+                    self.error = Some(error);
+                    return Some(Ok(batch));
                 }
             };
             if batch.len() < self.max_rows {
@@ -197,6 +209,29 @@ mod tests {
     #[test]
     fn unreadable_rows_at_the_end_join_the_last_batch() {
         assert_eq!(batch_numbers(&["a", "b", "!"], 2), vec![vec![1, 2, 3]]);
+    }
+
+    #[test]
+    fn rows_read_before_a_read_error_still_form_a_batch() {
+        let mut input = rows(&["a", "b", "c"]);
+        input.insert(
+            2,
+            Err(InputError::Read {
+                rows_read: 2,
+                source: std::io::Error::other("gone"),
+            }),
+        );
+        let mut batches = Batches::new(input.into_iter(), NonZeroUsize::new(5).unwrap());
+        let numbers: Vec<u64> = batches
+            .next()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(|r| r.number)
+            .collect();
+        assert_eq!(numbers, [1, 2]);
+        assert!(batches.next().unwrap().is_err());
+        assert!(batches.next().is_none());
     }
 
     #[test]

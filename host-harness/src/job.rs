@@ -1,0 +1,623 @@
+//! The `transform` and `send` jobs: rows in, every row settled exactly once.
+//!
+//! `send` reads batches on the calling thread, transforms each in a fresh instance, and
+//! hands the prepared requests to a few delivery workers (several requests in flight).
+//! A worker retries throttles and passing faults with exponential backoff and jitter,
+//! resends records the component marks retryable, and stops the whole run on an auth or
+//! settings error. Every row passes through the [`Ledger`] exactly once.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::IsTerminal;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::bindings::guest::{DeliveryStatus, InputRecord, PreparedRequest, TransformStatus};
+use crate::bindings::types::{DestinationError, Setting};
+use crate::destination::Destination;
+use crate::input::{InputError, Row};
+use crate::results::{ResultsFile, RowResult, Status};
+
+/// How hard to try before a row is reported `failed`.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// No retry starts after this long since the request's first attempt.
+    pub max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(30),
+            max_elapsed: Duration::from_secs(300),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The pause before attempt `attempt + 1`, or `None` when the budget is spent.
+    /// Exponential with "equal jitter" (half fixed, half random), never shorter than
+    /// what the destination asked for.
+    pub fn next_delay(
+        &self,
+        attempt: u32,
+        since: Instant,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let exponential = self
+            .base_delay
+            .saturating_mul(1 << attempt.min(16))
+            .min(self.max_delay);
+        let jittered = exponential / 2 + exponential.mul_f64(fastrand::f64() / 2.0);
+        let delay = jittered.max(retry_after.unwrap_or_default());
+        (since.elapsed() + delay <= self.max_elapsed).then_some(delay)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JobOptions {
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    pub retry: RetryPolicy,
+}
+
+impl Default for JobOptions {
+    fn default() -> Self {
+        JobOptions {
+            concurrency: 4,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// What a run did, row by row and event by event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub rows_read: u64,
+    pub rows_accepted: u64,
+    pub rows_delivered: u64,
+    pub events_delivered: u64,
+    pub requests: u64,
+    /// Reason → rows.
+    pub rejected: BTreeMap<String, u64>,
+    pub failed: BTreeMap<String, u64>,
+    /// Why the run stopped early (an auth or settings error), if it did.
+    pub stopped: Option<String>,
+}
+
+impl Summary {
+    pub fn rows_rejected(&self) -> u64 {
+        self.rejected.values().sum()
+    }
+
+    pub fn rows_failed(&self) -> u64 {
+        self.failed.values().sum()
+    }
+
+    /// Rows that reached an outcome; equals `rows_read` at the end of every run.
+    pub fn rows_settled(&self) -> u64 {
+        self.rows_accepted + self.rows_delivered + self.rows_rejected() + self.rows_failed()
+    }
+}
+
+/// Where every row's single outcome goes: the summary, the results file, the progress bar.
+pub struct Ledger {
+    inner: Mutex<LedgerInner>,
+    progress: Option<ProgressBar>,
+}
+
+struct LedgerInner {
+    summary: Summary,
+    results: Option<ResultsFile>,
+    io_error: Option<std::io::Error>,
+}
+
+impl Ledger {
+    /// `progress`: show a progress line on stderr when it is a terminal.
+    pub fn new(results: Option<ResultsFile>, progress: bool) -> Ledger {
+        let progress = (progress && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} {pos} rows settled ({per_sec}), {elapsed} {msg}",
+                )
+                .expect("valid template"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Ledger {
+            inner: Mutex::new(LedgerInner {
+                summary: Summary::default(),
+                results,
+                io_error: None,
+            }),
+            progress,
+        }
+    }
+
+    fn read(&self, rows: u64) {
+        self.inner.lock().unwrap().summary.rows_read += rows;
+    }
+
+    fn settle(&self, row: u64, event_id: Option<&str>, status: Status, reason: Option<&str>) {
+        let mut inner = self.inner.lock().unwrap();
+        let summary = &mut inner.summary;
+        match status {
+            Status::Accepted => summary.rows_accepted += 1,
+            Status::Delivered => summary.rows_delivered += 1,
+            Status::Rejected => {
+                *summary
+                    .rejected
+                    .entry(reason.unwrap_or_default().to_string())
+                    .or_default() += 1
+            }
+            Status::Failed => {
+                *summary
+                    .failed
+                    .entry(reason.unwrap_or_default().to_string())
+                    .or_default() += 1
+            }
+        }
+        let result = RowResult {
+            row,
+            event_id,
+            status,
+            reason,
+        };
+        if let Some(file) = &mut inner.results {
+            if let Err(e) = file.write(&result) {
+                inner.io_error.get_or_insert(e);
+            }
+        }
+        if let Some(bar) = &self.progress {
+            bar.inc(1);
+        }
+    }
+
+    fn count(&self, f: impl FnOnce(&mut Summary)) {
+        f(&mut self.inner.lock().unwrap().summary);
+    }
+
+    /// Makes what was written so far durable (after each request, so an interrupted run
+    /// leaves a results file that says which rows were delivered).
+    fn flush(&self) {
+        let mut inner = self.inner.lock().unwrap();
+        if let Some(Err(e)) = inner.results.as_mut().map(ResultsFile::flush) {
+            inner.io_error.get_or_insert(e);
+        }
+    }
+
+    /// The summary, once every row is settled; an error if the results file could not
+    /// be written.
+    pub fn finish(self) -> std::io::Result<Summary> {
+        if let Some(bar) = &self.progress {
+            bar.finish_and_clear();
+        }
+        let mut inner = self.inner.into_inner().unwrap();
+        if let Some(file) = &mut inner.results {
+            file.flush()?;
+        }
+        match inner.io_error {
+            Some(e) => Err(e),
+            None => Ok(inner.summary),
+        }
+    }
+}
+
+/// A prepared request and the records in it (kept to re-transform retryable ones).
+struct Work {
+    request: PreparedRequest,
+    records: Vec<InputRecord>,
+    first_try: Instant,
+    attempt: u32,
+}
+
+/// Rows of one batch, split into what goes to the component and what is settled now.
+struct Batch {
+    records: Vec<InputRecord>,
+    /// Each record's row event_id column, for rows the component rejects.
+    row_event_ids: Vec<Option<String>>,
+}
+
+/// Why `transform` stopped before the end of the input.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("{0}")]
+    Settings(DestinationError),
+}
+
+pub struct Job<'a> {
+    pub destination: &'a Destination,
+    pub settings: &'a [Setting],
+    pub options: JobOptions,
+}
+
+impl Job<'_> {
+    /// `transform`: settle every row as accepted or rejected and hand each prepared
+    /// request to `emit`. No network: the host refuses HTTP during transform.
+    pub fn transform(
+        &self,
+        batches: impl Iterator<Item = Result<Vec<Row>, InputError>>,
+        ledger: &Ledger,
+        mut emit: impl FnMut(&PreparedRequest),
+    ) -> Result<(), JobError> {
+        for rows in batches {
+            let Some(batch) = self.admit(rows?, ledger) else {
+                continue;
+            };
+            let stop = OnceLock::new();
+            for work in self.transform_batch(batch, ledger, &stop) {
+                emit(&work.request);
+                ledger.count(|s| s.requests += 1);
+                settle_all(&work, ledger, Status::Accepted, None);
+            }
+            if let Some(stopped) = stop.into_inner() {
+                return Err(JobError::Settings(stopped));
+            }
+        }
+        Ok(())
+    }
+
+    /// `send`: transform, deliver, retry; returns when every row read is settled. A read
+    /// error ends the input early (rows read before it are still delivered).
+    pub fn send(
+        &self,
+        batches: impl Iterator<Item = Result<Vec<Row>, InputError>>,
+        ledger: &Ledger,
+    ) -> Result<(), InputError> {
+        let stop: OnceLock<DestinationError> = OnceLock::new();
+        let mut input_error = None;
+        let (queue, receiver) = sync_channel::<Work>(self.options.concurrency * 2);
+        let receiver = Mutex::new(receiver);
+        std::thread::scope(|scope| {
+            for _ in 0..self.options.concurrency.max(1) {
+                scope.spawn(|| self.deliver_from(&receiver, ledger, &stop));
+            }
+            for rows in batches {
+                let rows = match rows {
+                    Ok(rows) => rows,
+                    Err(error) => {
+                        input_error = Some(error);
+                        break;
+                    }
+                };
+                let Some(batch) = self.admit(rows, ledger) else {
+                    continue;
+                };
+                if let Some(stopped) = stop.get() {
+                    fail_batch(&batch, ledger, &not_sent(stopped));
+                    continue;
+                }
+                for work in self.transform_batch(batch, ledger, &stop) {
+                    queue
+                        .send(work)
+                        .expect("delivery workers outlive the queue");
+                }
+            }
+            drop(queue);
+        });
+        if let Some(stopped) = stop.into_inner() {
+            ledger.count(|s| s.stopped = Some(stopped.to_string()));
+        }
+        input_error.map_or(Ok(()), Err)
+    }
+
+    /// Settles rows the input could not read; returns the rest as records.
+    fn admit(&self, rows: Vec<Row>, ledger: &Ledger) -> Option<Batch> {
+        ledger.read(rows.len() as u64);
+        let mut batch = Batch {
+            records: Vec::with_capacity(rows.len()),
+            row_event_ids: Vec::with_capacity(rows.len()),
+        };
+        for row in rows {
+            match row.record {
+                Ok(record) => {
+                    batch.records.push(InputRecord {
+                        id: row.number.to_string(),
+                        json: record.json,
+                    });
+                    batch.row_event_ids.push(record.event_id);
+                }
+                Err(error) => {
+                    ledger.settle(row.number, None, Status::Rejected, Some(&error.to_string()))
+                }
+            }
+        }
+        (!batch.records.is_empty()).then_some(batch)
+    }
+
+    /// Runs `transform-batch`; settles rejected rows and returns the requests. A settings
+    /// error stops the run (recorded in `stop`); a failed instance fails the batch alone.
+    fn transform_batch(
+        &self,
+        batch: Batch,
+        ledger: &Ledger,
+        stop: &OnceLock<DestinationError>,
+    ) -> Vec<Work> {
+        let output = match self.destination.transform(self.settings, &batch.records) {
+            Ok(Ok(output)) => output,
+            Ok(Err(error)) => {
+                let reason = not_sent(&error);
+                let _ = stop.set(error);
+                fail_batch(&batch, ledger, &reason);
+                return vec![];
+            }
+            Err(host_error) => {
+                fail_batch(&batch, ledger, &host_error.to_string());
+                return vec![];
+            }
+        };
+        let mut records_of: Vec<Vec<InputRecord>> = vec![vec![]; output.requests.len()];
+        for ((record, outcome), event_id) in batch
+            .records
+            .into_iter()
+            .zip(output.outcomes)
+            .zip(batch.row_event_ids)
+        {
+            match outcome.status {
+                TransformStatus::Accepted(index) => records_of[index as usize].push(record),
+                TransformStatus::Rejected(reason) => ledger.settle(
+                    row_number(&record.id),
+                    event_id.as_deref(),
+                    Status::Rejected,
+                    Some(&reason),
+                ),
+            }
+        }
+        let now = Instant::now();
+        output
+            .requests
+            .into_iter()
+            .zip(records_of)
+            .map(|(request, records)| Work {
+                request,
+                records,
+                first_try: now,
+                attempt: 0,
+            })
+            .collect()
+    }
+
+    fn deliver_from(
+        &self,
+        receiver: &Mutex<Receiver<Work>>,
+        ledger: &Ledger,
+        stop: &OnceLock<DestinationError>,
+    ) {
+        loop {
+            let next = receiver.lock().unwrap().recv();
+            let Ok(work) = next else { return };
+            let mut pending = VecDeque::from([work]);
+            while let Some(work) = pending.pop_front() {
+                pending.extend(self.deliver(work, ledger, stop));
+                ledger.flush();
+            }
+        }
+    }
+
+    /// One attempt at one request (with its backoff pause first); returns the work
+    /// still to do: the same request again, or re-transformed retryable records.
+    fn deliver(&self, work: Work, ledger: &Ledger, stop: &OnceLock<DestinationError>) -> Vec<Work> {
+        if let Some(stopped) = stop.get() {
+            settle_all(&work, ledger, Status::Failed, Some(&not_sent(stopped)));
+            return vec![];
+        }
+        ledger.count(|s| s.requests += 1);
+        let error = match self.destination.send(self.settings, &work.request) {
+            Ok(Ok(outcomes)) => return self.settle_delivery(work, outcomes, ledger, stop),
+            Ok(Err(error)) => error,
+            Err(host_error) => {
+                settle_all(&work, ledger, Status::Failed, Some(&host_error.to_string()));
+                return vec![];
+            }
+        };
+        let retry_after = match &error {
+            DestinationError::RateLimited(limit) => {
+                Some(limit.retry_after_ms.map(u64::from).unwrap_or(0))
+            }
+            DestinationError::Transient(_) => Some(0),
+            _ => None,
+        };
+        let Some(retry_after) = retry_after else {
+            let reason = error.to_string();
+            if matches!(
+                error,
+                DestinationError::Auth(_) | DestinationError::InvalidSettings(_)
+            ) {
+                let _ = stop.set(error);
+            }
+            settle_all(&work, ledger, Status::Failed, Some(&reason));
+            return vec![];
+        };
+        let retry_after = Duration::from_millis(retry_after);
+        match self
+            .options
+            .retry
+            .next_delay(work.attempt, work.first_try, Some(retry_after))
+        {
+            Some(delay) => {
+                std::thread::sleep(delay);
+                vec![Work {
+                    attempt: work.attempt + 1,
+                    ..work
+                }]
+            }
+            None => {
+                let reason = format!("gave up after {} attempts: {error}", work.attempt + 1);
+                settle_all(&work, ledger, Status::Failed, Some(&reason));
+                vec![]
+            }
+        }
+    }
+
+    /// Settles delivered and rejected records; retryable ones are transformed again
+    /// (deterministic event ids make the resend safe) and come back as new work.
+    fn settle_delivery(
+        &self,
+        work: Work,
+        outcomes: Vec<crate::bindings::guest::DeliveryOutcome>,
+        ledger: &Ledger,
+        stop: &OnceLock<DestinationError>,
+    ) -> Vec<Work> {
+        let mut outcomes = outcomes.into_iter();
+        let mut retry = vec![];
+        let mut delivered_events = 0;
+        for event in &work.request.events {
+            let mut all_delivered = true;
+            for _ in &event.record_ids {
+                let outcome = outcomes
+                    .next()
+                    .expect("the host checked one outcome per record");
+                let row = row_number(&outcome.id);
+                match outcome.status {
+                    DeliveryStatus::Delivered => {
+                        ledger.settle(row, Some(&event.event_id), Status::Delivered, None)
+                    }
+                    DeliveryStatus::Rejected(reason) => {
+                        all_delivered = false;
+                        ledger.settle(row, Some(&event.event_id), Status::Rejected, Some(&reason))
+                    }
+                    DeliveryStatus::Retryable(_) => {
+                        all_delivered = false;
+                        retry.push(outcome.id);
+                    }
+                }
+            }
+            delivered_events += u64::from(all_delivered);
+        }
+        ledger.count(|s| s.events_delivered += delivered_events);
+        if retry.is_empty() {
+            return vec![];
+        }
+        let records: Vec<InputRecord> = work
+            .records
+            .into_iter()
+            .filter(|r| retry.contains(&r.id))
+            .collect();
+        let row_event_ids = vec![None; records.len()];
+        let attempt = work.attempt + 1;
+        let resend = self.transform_batch(
+            Batch {
+                records,
+                row_event_ids,
+            },
+            ledger,
+            stop,
+        );
+        let waiting = self
+            .options
+            .retry
+            .next_delay(work.attempt, work.first_try, None);
+        match waiting {
+            Some(delay) => {
+                std::thread::sleep(delay);
+                resend
+                    .into_iter()
+                    .map(|w| Work {
+                        attempt,
+                        first_try: work.first_try,
+                        ..w
+                    })
+                    .collect()
+            }
+            None => {
+                for w in &resend {
+                    settle_all(
+                        w,
+                        ledger,
+                        Status::Failed,
+                        Some("gave up: retry budget spent"),
+                    );
+                }
+                vec![]
+            }
+        }
+    }
+}
+
+fn settle_all(work: &Work, ledger: &Ledger, status: Status, reason: Option<&str>) {
+    for event in &work.request.events {
+        for id in &event.record_ids {
+            ledger.settle(row_number(id), Some(&event.event_id), status, reason);
+        }
+    }
+}
+
+fn fail_batch(batch: &Batch, ledger: &Ledger, reason: &str) {
+    for (record, event_id) in batch.records.iter().zip(&batch.row_event_ids) {
+        ledger.settle(
+            row_number(&record.id),
+            event_id.as_deref(),
+            Status::Failed,
+            Some(reason),
+        );
+    }
+}
+
+fn not_sent(stopped: &DestinationError) -> String {
+    format!("not sent: the run stopped: {stopped}")
+}
+
+/// Record ids are the row numbers the harness gave them.
+fn row_number(id: &str) -> u64 {
+    id.parse().expect("record ids are row numbers")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_is_jittered_and_bounded() {
+        let policy = RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(350),
+            max_elapsed: Duration::from_secs(60),
+        };
+        let now = Instant::now();
+        for (attempt, full) in [(0u32, 100u64), (1, 200), (2, 350), (4, 350)] {
+            let delay = policy.next_delay(attempt, now, None).unwrap();
+            let full = Duration::from_millis(full);
+            assert!(
+                delay >= full / 2 && delay <= full,
+                "attempt {attempt}: {delay:?}"
+            );
+        }
+        assert_eq!(
+            policy.next_delay(5, now, None),
+            None,
+            "attempts are bounded"
+        );
+    }
+
+    #[test]
+    fn retry_after_is_a_floor_and_total_time_is_bounded() {
+        let policy = RetryPolicy {
+            max_elapsed: Duration::from_secs(2),
+            ..RetryPolicy::default()
+        };
+        let now = Instant::now();
+        assert_eq!(
+            policy.next_delay(0, now, Some(Duration::from_secs(1))),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            policy.next_delay(0, now, Some(Duration::from_secs(3))),
+            None
+        );
+    }
+}

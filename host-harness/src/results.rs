@@ -1,0 +1,83 @@
+//! `results.ndjson`: one line per input row with its outcome, written as outcomes are
+//! known and flushed per request, so an interrupted run still says what was delivered.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// `transform`: will be sent.
+    Accepted,
+    /// Will never be sent as is: the component or TikTok refused it.
+    Rejected,
+    /// `send`: TikTok accepted it.
+    Delivered,
+    /// `send`: not delivered (retries exhausted, run stopped); safe to resend.
+    Failed,
+}
+
+/// One line of `results.ndjson`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowResult<'a> {
+    pub row: u64,
+    pub event_id: Option<&'a str>,
+    pub status: Status,
+    pub reason: Option<&'a str>,
+}
+
+pub struct ResultsFile {
+    out: BufWriter<File>,
+}
+
+impl ResultsFile {
+    pub fn create(path: &Path) -> std::io::Result<ResultsFile> {
+        Ok(ResultsFile {
+            out: BufWriter::new(File::create(path)?),
+        })
+    }
+
+    pub fn write(&mut self, result: &RowResult<'_>) -> std::io::Result<()> {
+        serde_json::to_writer(&mut self.out, result)?;
+        self.out.write_all(b"\n")
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_have_the_documented_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.ndjson");
+        let mut file = ResultsFile::create(&path).unwrap();
+        let delivered = RowResult {
+            row: 1,
+            event_id: Some("ord-1"),
+            status: Status::Delivered,
+            reason: None,
+        };
+        let rejected = RowResult {
+            row: 2,
+            event_id: None,
+            status: Status::Rejected,
+            reason: Some("timestamp: missing"),
+        };
+        file.write(&delivered).unwrap();
+        file.write(&rejected).unwrap();
+        file.flush().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\"row\":1,\"event_id\":\"ord-1\",\"status\":\"delivered\",\"reason\":null}\n\
+             {\"row\":2,\"event_id\":null,\"status\":\"rejected\",\"reason\":\"timestamp: missing\"}\n"
+        );
+    }
+}
