@@ -6,10 +6,12 @@
 
 pub mod contract;
 pub mod currency;
+pub mod event;
 pub mod event_name;
 pub mod normalize;
 pub mod phone;
 pub mod request;
+pub mod row;
 pub mod settings;
 pub mod timestamp;
 

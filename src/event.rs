@@ -1,0 +1,887 @@
+//! One row to its share of a TikTok event: the event it belongs to ([`EventKey`]) and
+//! what it adds to it ([`Line`]). Merging the rows of one event is `batch`'s job.
+
+use std::borrow::Cow;
+
+use crate::currency::Currency;
+use crate::event_name::{self, EventName};
+use crate::normalize::{self, Hashes, MAX_VALUES_PER_FIELD, PhoneCountry, Sha256Hex, TooMany};
+use crate::phone::Country;
+use crate::row::{Cell, Column, MAX_LIST_VALUES, Row, Scalar};
+use crate::settings::Settings;
+use crate::timestamp::UnixMillis;
+
+/// What TikTok deduplicates on: rows with the same key are one event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EventKey<'a> {
+    /// Digits only.
+    pub event_set: Cow<'a, str>,
+    pub event: EventName,
+    pub event_id: Cow<'a, str>,
+}
+
+/// What one row adds to its event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line<'a> {
+    /// Unix seconds.
+    pub time: i64,
+    pub users: Users,
+    pub order_id: Option<Cow<'a, str>>,
+    pub shop_id: Option<Cow<'a, str>>,
+    pub description: Option<Cow<'a, str>>,
+    pub currency: Option<Currency>,
+    /// Finite, not negative.
+    pub value: Option<f64>,
+    pub content_type: Option<ContentType>,
+    pub item: Option<Item<'a>>,
+}
+
+/// The hashed customer identifiers of a row or an event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Users {
+    pub emails: Hashes,
+    pub phones: Hashes,
+}
+
+/// One entry of `properties.contents`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Item<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_id: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_name: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_category: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand: Option<Cow<'a, str>>,
+    /// Finite, not negative.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentType {
+    Product,
+    ProductGroup,
+}
+
+/// Why a row is rejected, and the event it belongs to when that was known by then: the
+/// other rows of that event must not be sent without it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection<'a> {
+    pub key: Option<EventKey<'a>>,
+    pub reason: String,
+}
+
+/// TikTok's `quantity` is an integer; larger ones risk failing the whole request.
+const MAX_QUANTITY: u32 = i32::MAX as u32;
+
+/// Every integer up to this is exact in an f64; beyond it a number may have lost digits.
+const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
+
+/// Maps one row. The key comes first; problems found before it is known reject the
+/// row alone, problems found after it reject it as part of its event.
+pub fn map_row<'a>(
+    mut row: Row<'a>,
+    settings: &'a Settings,
+    now_ms: u64,
+) -> Result<(EventKey<'a>, Line<'a>), Rejection<'a>> {
+    let alone = |reason: String| Rejection { key: None, reason };
+    let event_set = event_set(&mut row, settings).map_err(alone)?;
+    let event = event(&mut row, settings).map_err(alone)?;
+    let given_id = id(&mut row, Column::EventId).map_err(alone)?;
+    let time = event_time(&mut row, now_ms);
+    let users = users(&mut row, settings);
+    let order_id = id(&mut row, Column::OrderId);
+    let event_id = match given_id {
+        Some(event_id) => event_id,
+        // A derived id is made of these, so without them the event is unknown.
+        None => match (&time, &users, &order_id) {
+            (Ok(time), Ok(users), Ok(order_id)) => {
+                Cow::Owned(derived_event_id(event, *time, users, order_id.as_deref()))
+            }
+            (Err(reason), _, _) | (_, Err(reason), _) | (_, _, Err(reason)) => {
+                return Err(alone(reason.clone()));
+            }
+        },
+    };
+    let key = EventKey {
+        event_set,
+        event,
+        event_id,
+    };
+    match line(row, time, users, order_id) {
+        Ok(line) => Ok((key, line)),
+        Err(reason) => Err(Rejection {
+            key: Some(key),
+            reason,
+        }),
+    }
+}
+
+fn line<'a>(
+    mut row: Row<'a>,
+    time: Result<i64, String>,
+    users: Result<Users, String>,
+    order_id: Result<Option<Cow<'a, str>>, String>,
+) -> Result<Line<'a>, String> {
+    let row = &mut row;
+    Ok(Line {
+        time: time?,
+        users: users?,
+        order_id: order_id?,
+        shop_id: id(row, Column::ShopId)?,
+        description: text(row, Column::Description)?,
+        currency: currency(row)?,
+        value: amount(row, Column::Value)?,
+        content_type: content_type(row)?,
+        item: item(row)?,
+    })
+}
+
+/// The row's own event set, else the setting's.
+fn event_set<'a>(row: &mut Row<'a>, settings: &'a Settings) -> Result<Cow<'a, str>, String> {
+    match id(row, Column::EventSetId)? {
+        Some(id) if id.bytes().all(|b| b.is_ascii_digit()) => Ok(id),
+        Some(_) => Err("event_set_id: must be the digits of an offline event set id".into()),
+        None => settings.event_set_id.as_deref().map(Cow::Borrowed).ok_or_else(|| {
+            "event_set_id: not set (set event_set_id, or run validate to resolve event_set_name)".into()
+        }),
+    }
+}
+
+/// The row's event, else the `event_name` setting's.
+fn event(row: &mut Row<'_>, settings: &Settings) -> Result<EventName, String> {
+    match text(row, Column::Event)? {
+        Some(name) => EventName::parse(&name)
+            .ok_or_else(|| format!("event: {}", event_name::not_standard(&name))),
+        None => settings
+            .event_name
+            .ok_or_else(|| "event: missing (add an event column or set event_name)".into()),
+    }
+}
+
+fn event_time(row: &mut Row<'_>, now_ms: u64) -> Result<i64, String> {
+    let time = match row.take(Column::Timestamp) {
+        None => return Err("timestamp: missing".into()),
+        Some(Cell::One(Scalar::Text(text))) => UnixMillis::parse(&text),
+        Some(Cell::One(Scalar::Integer(n))) => Ok(UnixMillis::from_integer(n)),
+        Some(Cell::One(Scalar::Float(x))) => UnixMillis::from_float(x),
+        Some(_) => Err(crate::timestamp::TimestampError::Unreadable),
+    };
+    time.and_then(|t| t.event_time(now_ms))
+        .map_err(|e| format!("timestamp: {e}"))
+}
+
+/// The row's emails and phones, hashed and de-duplicated. Values that cannot be used are
+/// dropped; only a row left with none is rejected, with the reason for each field.
+fn users(row: &mut Row<'_>, settings: &Settings) -> Result<Users, String> {
+    let country = phone_country(row, settings);
+    let mut users = Users::default();
+    let email = collect(row.take(Column::Email), "email", &mut users.emails, |v| {
+        normalize::email(v).map_err(|e| e.to_string())
+    })?;
+    let phone = collect(row.take(Column::Phone), "phone", &mut users.phones, |v| {
+        normalize::phone(v, country).map_err(|e| e.to_string())
+    })?;
+    if users.emails.is_empty() && users.phones.is_empty() {
+        let problem = |p: Option<String>| p.unwrap_or_else(|| "missing".into());
+        return Err(format!(
+            "no usable email or phone (email: {}; phone: {})",
+            problem(email),
+            problem(phone)
+        ));
+    }
+    Ok(users)
+}
+
+/// Hashes every value of one identifier column into `hashes`; returns the first
+/// problem with a value, if any.
+fn collect(
+    cell: Option<Cell<'_>>,
+    field: &str,
+    hashes: &mut Hashes,
+    hash: impl Fn(&str) -> Result<Sha256Hex, String>,
+) -> Result<Option<String>, String> {
+    let values = match &cell {
+        None => return Ok(None),
+        Some(Cell::One(value)) => std::slice::from_ref(value),
+        Some(Cell::Many(values)) => values.as_slice(),
+        Some(Cell::TooMany) => {
+            return Err(format!(
+                "{field}: more than {MAX_LIST_VALUES} values in one row"
+            ));
+        }
+        Some(Cell::Nested) => return Ok(Some("must be text, a number or an array of them".into())),
+    };
+    let mut problem = None;
+    for value in values {
+        let hashed = match as_text(value) {
+            Some(text) => hash(&text),
+            None => Err("must be text or a number".into()),
+        };
+        match hashed {
+            Ok(h) => hashes.insert(h).map_err(|TooMany| too_many(field))?,
+            Err(p) => {
+                problem.get_or_insert(p);
+            }
+        }
+    }
+    Ok(problem)
+}
+
+pub fn too_many(field: &str) -> String {
+    format!(
+        "{field}: more than {MAX_VALUES_PER_FIELD} distinct values in one event (this destination's limit; TikTok's is unconfirmed)"
+    )
+}
+
+/// The row's `country`, else `default_phone_country`.
+fn phone_country(row: &mut Row<'_>, settings: &Settings) -> PhoneCountry {
+    match row.take(Column::Country) {
+        None => settings
+            .default_phone_country
+            .map_or(PhoneCountry::None, PhoneCountry::Known),
+        Some(Cell::One(Scalar::Text(code))) => {
+            Country::parse(&code).map_or(PhoneCountry::Unknown, PhoneCountry::Known)
+        }
+        Some(_) => PhoneCountry::Unknown,
+    }
+}
+
+/// A scalar as text: numbers in their shortest form, whole floats without `.0`.
+fn into_text(value: Scalar<'_>) -> Option<Cow<'_, str>> {
+    match value {
+        Scalar::Text(text) => Some(text),
+        Scalar::Integer(n) => Some(Cow::Owned(n.to_string())),
+        Scalar::Float(x) => Some(Cow::Owned(float_text(x))),
+        Scalar::Bool(_) => None,
+    }
+}
+
+/// [`into_text`], borrowing.
+fn as_text<'s>(value: &'s Scalar<'_>) -> Option<Cow<'s, str>> {
+    match value {
+        Scalar::Text(text) => Some(Cow::Borrowed(text)),
+        Scalar::Integer(n) => Some(Cow::Owned(n.to_string())),
+        Scalar::Float(x) => Some(Cow::Owned(float_text(*x))),
+        Scalar::Bool(_) => None,
+    }
+}
+
+fn float_text(x: f64) -> String {
+    whole(x).map_or_else(|| x.to_string(), |n| n.to_string())
+}
+
+/// An exactly representable whole number.
+fn whole(x: f64) -> Option<i64> {
+    (x.fract() == 0.0 && x.abs() <= MAX_EXACT_FLOAT).then_some(x as i64)
+}
+
+/// Free text; numbers become text.
+fn text<'a>(row: &mut Row<'a>, column: Column) -> Result<Option<Cow<'a, str>>, String> {
+    match row.take(column) {
+        None => Ok(None),
+        Some(Cell::One(value)) => into_text(value).map(Some).ok_or_else(|| not_text(column)),
+        Some(_) => Err(not_text(column)),
+    }
+}
+
+fn not_text(column: Column) -> String {
+    format!("{}: must be text or a number", column.name())
+}
+
+/// An id: TikTok wants strings, and a number sent as `12.0` would be another id.
+fn id<'a>(row: &mut Row<'a>, column: Column) -> Result<Option<Cow<'a, str>>, String> {
+    let rule = || {
+        format!(
+            "{}: must be text or a whole number (quote ids above 2^53)",
+            column.name()
+        )
+    };
+    match row.take(column) {
+        None => Ok(None),
+        Some(Cell::One(Scalar::Text(text))) => Ok(Some(text)),
+        Some(Cell::One(Scalar::Integer(n))) => Ok(Some(Cow::Owned(n.to_string()))),
+        Some(Cell::One(Scalar::Float(x))) => whole(x)
+            .map(|n| Some(Cow::Owned(n.to_string())))
+            .ok_or_else(rule),
+        Some(_) => Err(rule()),
+    }
+}
+
+/// A number, as JSON number or numeric text.
+fn number(row: &mut Row<'_>, column: Column) -> Result<Option<f64>, String> {
+    let rule = || format!("{}: must be a number", column.name());
+    let x = match row.take(column) {
+        None => return Ok(None),
+        Some(Cell::One(Scalar::Integer(n))) => n as f64,
+        Some(Cell::One(Scalar::Float(x))) => x,
+        // Rust's parser also reads "inf" and "NaN": only finite numbers count.
+        Some(Cell::One(Scalar::Text(text))) => text
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(rule)?,
+        Some(_) => return Err(rule()),
+    };
+    Ok(Some(x))
+}
+
+/// A money amount (`value`, `price`): a number, not negative. A negative amount may fail
+/// the whole request at TikTok (unconfirmed), so it is stopped here, with its row.
+fn amount(row: &mut Row<'_>, column: Column) -> Result<Option<f64>, String> {
+    match number(row, column)? {
+        Some(x) if x < 0.0 => Err(format!("{}: must not be negative", column.name())),
+        // -0.0 would be printed with its sign.
+        amount => Ok(amount.map(|x| x + 0.0)),
+    }
+}
+
+fn quantity(row: &mut Row<'_>) -> Result<Option<u32>, String> {
+    let Some(x) = number(row, Column::Quantity).map_err(|_| quantity_rule())? else {
+        return Ok(None);
+    };
+    whole(x)
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| (1..=MAX_QUANTITY).contains(n))
+        .map(Some)
+        .ok_or_else(quantity_rule)
+}
+
+fn quantity_rule() -> String {
+    format!("quantity: must be a whole number from 1 to {MAX_QUANTITY}")
+}
+
+fn currency(row: &mut Row<'_>) -> Result<Option<Currency>, String> {
+    match text(row, Column::Currency)? {
+        None => Ok(None),
+        Some(code) => Currency::parse(&code)
+            .map(Some)
+            .ok_or_else(|| "currency: not an ISO 4217 code that TikTok accepts".into()),
+    }
+}
+
+fn content_type(row: &mut Row<'_>) -> Result<Option<ContentType>, String> {
+    match text(row, Column::ContentType)? {
+        None => Ok(None),
+        Some(t) if t.eq_ignore_ascii_case("product") => Ok(Some(ContentType::Product)),
+        Some(t) if t.eq_ignore_ascii_case("product_group") => Ok(Some(ContentType::ProductGroup)),
+        Some(_) => Err("content_type: must be product or product_group".into()),
+    }
+}
+
+/// The row's item; a row is an item when it names a product or has a price.
+fn item<'a>(row: &mut Row<'a>) -> Result<Option<Item<'a>>, String> {
+    let item = Item {
+        content_id: id(row, Column::ContentId)?,
+        content_name: text(row, Column::ContentName)?,
+        content_category: text(row, Column::ContentCategory)?,
+        brand: text(row, Column::Brand)?,
+        price: amount(row, Column::Price)?,
+        quantity: quantity(row)?,
+    };
+    let is_item = item.content_id.is_some() || item.content_name.is_some() || item.price.is_some();
+    Ok(is_item.then_some(item))
+}
+
+/// The event_id of a row that has none: the same row always gets the same id, so a
+/// retried row is deduplicated by TikTok; rows of one order (same event, time, customer
+/// and order id) get the same id and merge. SHA-256 over length-prefixed parts, so no
+/// two different inputs concatenate alike; "v1" names this recipe, which must never
+/// change for ids already sent.
+fn derived_event_id(event: EventName, time: i64, users: &Users, order_id: Option<&str>) -> String {
+    let mut input = Vec::with_capacity(256);
+    let mut part = |bytes: &[u8]| {
+        input.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+        input.extend_from_slice(bytes);
+    };
+    part(b"tiktok-offline-events event_id v1");
+    part(event.as_str().as_bytes());
+    part(time.to_string().as_bytes());
+    for (field, hashes) in [("email", &users.emails), ("phone", &users.phones)] {
+        let mut sorted = hashes.as_slice().to_vec();
+        sorted.sort_unstable();
+        part(field.as_bytes());
+        part(&(sorted.len() as u64).to_be_bytes());
+        for hash in &sorted {
+            part(hash.as_str().as_bytes());
+        }
+    }
+    match order_id {
+        Some(order_id) => {
+            part(b"order_id");
+            part(order_id.as_bytes());
+        }
+        None => part(b"no order_id"),
+    }
+    Sha256Hex::of(&input).as_str()[..32].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{Setting, SettingValue};
+
+    const NOW_MS: u64 = 1_700_000_000_000;
+    const ALICE: &str = "848a771458438fc2ec420560d769fb9b9b86851ee338ec56517baabd79d3bb4f";
+    /// SHA-256 of `+12133734253`.
+    const PHONE: &str = "9f7ec22d72092cd3c0b58726ed9c2d91b92e51a3f29837508fb2948bb22dd2fd";
+    const SET: &str = "7181537436256731137";
+
+    fn settings(extra: &[(&str, &str)]) -> Settings {
+        let mut all = vec![("access_token", "tok"), ("event_set_id", SET)];
+        all.extend_from_slice(extra);
+        let settings: Vec<Setting> = all
+            .iter()
+            .map(|(k, v)| Setting {
+                key: k.to_string(),
+                value: SettingValue::Text(v.to_string()),
+            })
+            .collect();
+        Settings::parse(&settings).unwrap()
+    }
+
+    fn map<'a>(
+        json: &'a str,
+        settings: &'a Settings,
+    ) -> Result<(EventKey<'a>, Line<'a>), Rejection<'a>> {
+        map_row(Row::parse(json).unwrap(), settings, NOW_MS)
+    }
+
+    fn line(json: &str) -> Line<'static> {
+        let s = Box::leak(Box::new(settings(&[])));
+        let json: &'static str = Box::leak(json.to_string().into_boxed_str());
+        map(json, s).unwrap().1
+    }
+
+    fn reason(json: &str, settings: &Settings) -> (bool, String) {
+        let rejection = map(json, settings).unwrap_err();
+        (rejection.key.is_some(), rejection.reason)
+    }
+
+    fn rejected_alone(json: &str) -> String {
+        let (in_event, reason) = reason(json, &settings(&[]));
+        assert!(
+            !in_event,
+            "{json} was rejected as part of its event: {reason}"
+        );
+        reason
+    }
+
+    fn rejected_in_event(json: &str) -> String {
+        let (in_event, reason) = reason(json, &settings(&[]));
+        assert!(in_event, "{json} was rejected alone: {reason}");
+        reason
+    }
+
+    fn hex(hashes: &Hashes) -> Vec<&str> {
+        hashes.as_slice().iter().map(Sha256Hex::as_str).collect()
+    }
+
+    const ROW: &str = r#"{"email": " ALICE_abc@gmail.com ", "phone": "+12133734253", "event": "purchase",
+        "event_id": "ord-1", "timestamp": "2023-05-20T09:19:55Z", "order_id": 10023, "shop_id": "store-17",
+        "value": 46, "currency": "usd", "content_id": 1077218, "content_name": "running shoes",
+        "content_category": "Shoes", "brand": "acme", "price": "8.0", "quantity": 2, "event_channel": "in_store",
+        "description": "POS", "unknown": [1, 2]}"#;
+
+    #[test]
+    fn a_full_row_maps_every_column() {
+        let s = settings(&[]);
+        let (key, line) = map(ROW, &s).unwrap();
+        assert_eq!(
+            (
+                key.event_set.as_ref(),
+                key.event.as_str(),
+                key.event_id.as_ref()
+            ),
+            (SET, "Purchase", "ord-1")
+        );
+        assert_eq!(line.time, 1_684_574_395);
+        assert_eq!(hex(&line.users.emails), [ALICE]);
+        assert_eq!(hex(&line.users.phones), [PHONE]);
+        assert_eq!(line.order_id.as_deref(), Some("10023"));
+        assert_eq!(line.shop_id.as_deref(), Some("store-17"));
+        assert_eq!(line.description.as_deref(), Some("POS"));
+        assert_eq!(line.currency.map(|c| c.as_str()), Some("USD"));
+        assert_eq!(line.value, Some(46.0));
+        assert_eq!(line.content_type, None);
+        assert_eq!(
+            line.item,
+            Some(Item {
+                content_id: Some("1077218".into()),
+                content_name: Some("running shoes".into()),
+                content_category: Some("Shoes".into()),
+                brand: Some("acme".into()),
+                price: Some(8.0),
+                quantity: Some(2),
+            })
+        );
+    }
+
+    #[test]
+    fn the_event_comes_from_the_row_else_the_setting() {
+        let with_default = settings(&[("event_name", "CompletePayment")]);
+        let json = r#"{"email": "a@b.c", "timestamp": 1684574395, "event_id": "e"}"#;
+        assert_eq!(
+            map(json, &with_default).unwrap().0.event.as_str(),
+            "CompletePayment"
+        );
+        let json =
+            r#"{"email": "a@b.c", "timestamp": 1684574395, "event_id": "e", "event": "LEAD"}"#;
+        assert_eq!(map(json, &with_default).unwrap().0.event.as_str(), "Lead");
+        assert_eq!(
+            rejected_alone(r#"{"email": "a@b.c", "timestamp": 1684574395, "event_id": "e"}"#),
+            "event: missing (add an event column or set event_name)"
+        );
+        assert_eq!(
+            rejected_alone(
+                r#"{"email": "a@b.c", "timestamp": 1684574395, "event_id": "e", "event": "Refund"}"#
+            ),
+            "event: 'Refund' is not a TikTok standard event"
+        );
+    }
+
+    #[test]
+    fn the_event_set_comes_from_the_row_else_the_setting() {
+        let json = r#"{"email": "a@b.c", "timestamp": 1684574395, "event": "Lead", "event_set_id": 7000000000000000001}"#;
+        assert_eq!(
+            map(json, &settings(&[])).unwrap().0.event_set,
+            "7000000000000000001"
+        );
+        assert_eq!(
+            rejected_alone(
+                r#"{"email": "a@b.c", "timestamp": 1684574395, "event": "Lead", "event_set_id": "C4AB12"}"#
+            ),
+            "event_set_id: must be the digits of an offline event set id"
+        );
+        let no_set = Settings::parse(&[Setting {
+            key: "access_token".into(),
+            value: SettingValue::Text("t".into()),
+        }])
+        .unwrap();
+        assert_eq!(
+            reason(r#"{"email": "a@b.c", "timestamp": 1684574395, "event": "Lead"}"#, &no_set),
+            (false, "event_set_id: not set (set event_set_id, or run validate to resolve event_set_name)".into())
+        );
+    }
+
+    #[test]
+    fn event_ids_are_always_strings() {
+        let id = |v: &str| {
+            let json = format!(
+                r#"{{"email": "a@b.c", "timestamp": 1684574395, "event": "Lead", "event_id": {v}}}"#
+            );
+            let s = settings(&[]);
+            map(&json, &s)
+                .map(|(key, _)| key.event_id.into_owned())
+                .map_err(|r| r.reason)
+        };
+        assert_eq!(id(r#""ord-1""#), Ok("ord-1".into()));
+        assert_eq!(id("10023"), Ok("10023".into()));
+        assert_eq!(id("10023.0"), Ok("10023".into()));
+        assert_eq!(id("7181537436256731137"), Ok("7181537436256731137".into()));
+        let rule =
+            Err("event_id: must be text or a whole number (quote ids above 2^53)".to_string());
+        assert_eq!(id("12.5"), rule);
+        assert_eq!(id("1e300"), rule);
+        assert_eq!(id("true"), rule);
+        assert_eq!(id("[1]"), rule);
+    }
+
+    #[test]
+    fn a_missing_event_id_is_derived_from_event_time_customer_and_order() {
+        let id = |json: &str| {
+            let s = settings(&[]);
+            map(json, &s).unwrap().0.event_id.into_owned()
+        };
+        let base = id(
+            r#"{"email": ["b@x.y", "a@x.y"], "phone": "+12133734253", "timestamp": 1684574395,
+            "event": "Purchase", "order_id": "o-1", "content_id": "sku-1"}"#,
+        );
+        // The recipe is pinned (checked against an independent Python implementation):
+        // ids already sent must never change.
+        assert_eq!(base, "ece357528ea6ef33aa608414b29a8695");
+        // Same order, another line item, identifiers in another order or form: same id.
+        assert_eq!(
+            id(
+                r#"{"email": [" A@X.Y", "b@x.y"], "phone": ["+1 213 373 4253"], "timestamp": "2023-05-20T09:19:55Z",
+            "event": "purchase", "order_id": "o-1", "content_id": "sku-2", "price": 3}"#
+            ),
+            base
+        );
+        for other in [
+            r#"{"email": ["b@x.y", "a@x.y"], "phone": "+12133734253", "timestamp": 1684574396, "event": "Purchase", "order_id": "o-1"}"#,
+            r#"{"email": ["b@x.y", "a@x.y"], "phone": "+12133734253", "timestamp": 1684574395, "event": "Lead", "order_id": "o-1"}"#,
+            r#"{"email": ["b@x.y", "a@x.y"], "phone": "+12133734253", "timestamp": 1684574395, "event": "Purchase", "order_id": "o-2"}"#,
+            r#"{"email": ["b@x.y", "a@x.y"], "phone": "+12133734253", "timestamp": 1684574395, "event": "Purchase"}"#,
+            r#"{"email": ["b@x.y"], "phone": "+12133734253", "timestamp": 1684574395, "event": "Purchase", "order_id": "o-1"}"#,
+            r#"{"email": ["b@x.y", "a@x.y"], "timestamp": 1684574395, "event": "Purchase", "order_id": "o-1"}"#,
+        ] {
+            assert_ne!(id(other), base, "{other}");
+        }
+    }
+
+    #[test]
+    fn emails_and_phones_are_hashed_deduplicated_and_unusable_ones_dropped() {
+        let line = line(
+            r#"{"email": ["alice_abc@gmail.com", " ALICE_abc@gmail.com", "not-an-email", 42, null, ""],
+            "phone": ["+12133734253", "9F7EC22D72092CD3C0B58726ED9C2D91B92E51A3F29837508FB2948BB22DD2FD", "2133734253"],
+            "timestamp": 1684574395, "event": "Lead"}"#,
+        );
+        assert_eq!(hex(&line.users.emails), [ALICE]);
+        assert_eq!(hex(&line.users.phones), [PHONE]);
+    }
+
+    #[test]
+    fn a_row_without_a_usable_identifier_says_why_for_each() {
+        assert_eq!(
+            rejected_alone(
+                r#"{"email": "alice.gmail.com", "phone": "2133734253", "timestamp": 1684574395, "event": "Lead"}"#
+            ),
+            "no usable email or phone (email: missing '@'; phone: no country code and no default_phone_country)"
+        );
+        assert_eq!(
+            rejected_alone(r#"{"timestamp": 1684574395, "event": "Lead"}"#),
+            "no usable email or phone (email: missing; phone: missing)"
+        );
+        assert_eq!(
+            rejected_alone(
+                r#"{"email": {"a": 1}, "phone": true, "timestamp": 1684574395, "event": "Lead"}"#
+            ),
+            "no usable email or phone (email: must be text, a number or an array of them; phone: must be text or a number)"
+        );
+        // With an event_id the event is known: the row is rejected as part of it.
+        assert_eq!(
+            rejected_in_event(
+                r#"{"email": "x", "timestamp": 1684574395, "event": "Lead", "event_id": "e"}"#
+            ),
+            "no usable email or phone (email: missing '@'; phone: missing)"
+        );
+    }
+
+    #[test]
+    fn phones_without_country_code_use_the_rows_country_else_the_default() {
+        let s = settings(&[("default_phone_country", "US")]);
+        let unknown_row_country = r#"{"phone": "2133734253", "country": "Atlantis", "timestamp": 1684574395, "event": "Lead"}"#;
+        assert_eq!(
+            reason(unknown_row_country, &s).1,
+            "no usable email or phone (email: missing; phone: no country code, and the row's country is not an ISO 3166-1 alpha-2 code this destination knows)"
+        );
+        let with_plus = r#"{"phone": "+12133734253", "country": "Atlantis", "timestamp": 1684574395, "event": "Lead"}"#;
+        assert_eq!(hex(&map(with_plus, &s).unwrap().1.users.phones), [PHONE]);
+    }
+
+    #[test]
+    fn identifier_caps() {
+        let emails: Vec<String> = (0..21).map(|i| format!("\"u{i}@x.y\"")).collect();
+        let json = format!(
+            r#"{{"email": [{}], "timestamp": 1684574395, "event": "Lead"}}"#,
+            emails.join(",")
+        );
+        assert_eq!(
+            rejected_alone(&json),
+            "email: more than 20 distinct values in one event (this destination's limit; TikTok's is unconfirmed)"
+        );
+        let twenty = format!(
+            r#"{{"email": [{}, "U0@X.Y"], "timestamp": 1684574395, "event": "Lead"}}"#,
+            emails[..20].join(",")
+        );
+        assert_eq!(line(&twenty).users.emails.as_slice().len(), 20);
+        let many: Vec<&str> = vec!["\"a@b.c\""; 100_000];
+        let json = format!(
+            r#"{{"phone": [{}], "timestamp": 1684574395, "event": "Lead"}}"#,
+            many.join(",")
+        );
+        assert_eq!(
+            rejected_alone(&json),
+            "phone: more than 1000 values in one row"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_required_and_checked() {
+        let row = |ts: &str| format!(r#"{{"email": "a@b.c", "event": "Lead"{ts}}}"#);
+        assert_eq!(rejected_alone(&row("")), "timestamp: missing");
+        assert_eq!(
+            rejected_alone(&row(r#", "timestamp": "yesterday""#)),
+            "timestamp: not an ISO 8601 date-time, Unix seconds or Unix milliseconds"
+        );
+        assert_eq!(
+            rejected_alone(&row(r#", "timestamp": 1800000000"#)),
+            "timestamp: more than 10 minutes in the future"
+        );
+        assert_eq!(
+            rejected_alone(&row(r#", "timestamp": "2023-02-30""#)),
+            "timestamp: not a valid date or time of day"
+        );
+        assert_eq!(
+            rejected_alone(&row(r#", "timestamp": true"#)),
+            "timestamp: not an ISO 8601 date-time, Unix seconds or Unix milliseconds"
+        );
+        assert_eq!(
+            line(&row(r#", "timestamp": 1684574395123"#)).time,
+            1_684_574_395
+        );
+        assert_eq!(
+            line(&row(r#", "timestamp": "1684574395""#)).time,
+            1_684_574_395
+        );
+        assert_eq!(
+            rejected_in_event(
+                r#"{"email": "a@b.c", "event": "Lead", "event_id": "e", "timestamp": -5}"#
+            ),
+            "timestamp: before 1970"
+        );
+    }
+
+    #[test]
+    fn amounts_are_numbers_not_negative() {
+        let row = |props: &str| {
+            format!(r#"{{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395, {props}}}"#)
+        };
+        assert_eq!(line(&row(r#""value": "19.99""#)).value, Some(19.99));
+        assert_eq!(line(&row(r#""value": 0"#)).value, Some(0.0));
+        assert_eq!(
+            line(&row(r#""value": -0.0"#)).value.map(f64::to_bits),
+            Some(0.0f64.to_bits())
+        );
+        assert_eq!(
+            rejected_in_event(&row(r#""value": "$10""#)),
+            "value: must be a number"
+        );
+        assert_eq!(
+            rejected_in_event(&row(r#""value": "NaN""#)),
+            "value: must be a number"
+        );
+        assert_eq!(
+            rejected_in_event(&row(r#""value": "inf""#)),
+            "value: must be a number"
+        );
+        assert_eq!(
+            rejected_in_event(&row(r#""value": -3"#)),
+            "value: must not be negative"
+        );
+        assert_eq!(
+            rejected_in_event(&row(r#""price": "1,5""#)),
+            "price: must be a number"
+        );
+        assert_eq!(
+            rejected_in_event(&row(r#""price": -1"#)),
+            "price: must not be negative"
+        );
+        assert_eq!(
+            rejected_in_event(&row(r#""price": [1]"#)),
+            "price: must be a number"
+        );
+    }
+
+    #[test]
+    fn quantities_are_whole_numbers() {
+        let quantity = |q: &str| {
+            let json = format!(
+                r#"{{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395, "price": 1, "quantity": {q}}}"#
+            );
+            let s = settings(&[]);
+            map(&json, &s)
+                .map(|(_, line)| line.item.unwrap().quantity)
+                .map_err(|r| r.reason)
+        };
+        assert_eq!(quantity("3"), Ok(Some(3)));
+        assert_eq!(quantity("\"3\""), Ok(Some(3)));
+        assert_eq!(quantity("3.0"), Ok(Some(3)));
+        assert_eq!(quantity("2147483647"), Ok(Some(2_147_483_647)));
+        let rule = Err("quantity: must be a whole number from 1 to 2147483647".to_string());
+        for bad in ["2.5", "0", "-1", "2147483648", "\"two\"", "true", "1e300"] {
+            assert_eq!(quantity(bad), rule, "{bad}");
+        }
+    }
+
+    #[test]
+    fn currencies_and_content_types_are_checked() {
+        let row = |props: &str| {
+            format!(r#"{{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395, {props}}}"#)
+        };
+        assert_eq!(
+            line(&row(r#""currency": " eur ""#))
+                .currency
+                .map(|c| c.as_str()),
+            Some("EUR")
+        );
+        assert_eq!(
+            rejected_in_event(&row(r#""currency": "BTC""#)),
+            "currency: not an ISO 4217 code that TikTok accepts"
+        );
+        assert_eq!(
+            line(&row(r#""content_type": "Product_Group""#)).content_type,
+            Some(ContentType::ProductGroup)
+        );
+        assert_eq!(
+            rejected_in_event(&row(r#""content_type": "sku""#)),
+            "content_type: must be product or product_group"
+        );
+    }
+
+    #[test]
+    fn ids_and_texts_from_numbers_have_no_trailing_zero() {
+        let line = line(
+            r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395, "order_id": 10023.0,
+            "shop_id": 17, "content_id": 1077218, "content_name": 12.5, "brand": 3.0}"#,
+        );
+        assert_eq!(line.order_id.as_deref(), Some("10023"));
+        assert_eq!(line.shop_id.as_deref(), Some("17"));
+        let item = line.item.unwrap();
+        assert_eq!(item.content_id.as_deref(), Some("1077218"));
+        assert_eq!(item.content_name.as_deref(), Some("12.5"));
+        assert_eq!(item.brand.as_deref(), Some("3"));
+        assert_eq!(
+            rejected_in_event(
+                r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395, "shop_id": 1.5}"#
+            ),
+            "shop_id: must be text or a whole number (quote ids above 2^53)"
+        );
+        assert_eq!(
+            rejected_in_event(
+                r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395, "brand": false}"#
+            ),
+            "brand: must be text or a number"
+        );
+    }
+
+    #[test]
+    fn a_row_is_an_item_when_it_names_a_product_or_has_a_price() {
+        let item = |props: &str| {
+            line(&format!(
+                r#"{{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395{props}}}"#
+            ))
+            .item
+        };
+        assert!(item(r#", "content_id": "sku""#).is_some());
+        assert!(item(r#", "content_name": "shoe""#).is_some());
+        assert!(item(r#", "price": 0"#).is_some());
+        assert_eq!(
+            item(r#", "brand": "acme", "content_category": "Shoes", "quantity": 2"#),
+            None
+        );
+        assert_eq!(item(""), None);
+    }
+
+    #[test]
+    fn event_channel_is_accepted_whatever_it_holds() {
+        let json = r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395, "event_channel": {"x": 1}}"#;
+        assert!(map(json, &settings(&[])).is_ok());
+    }
+
+    #[test]
+    fn reasons_never_contain_the_identifiers() {
+        let json = r#"{"email": "secret.person.example.com", "phone": "5550100", "timestamp": 1684574395, "event": "Lead"}"#;
+        let reason = rejected_alone(json);
+        assert!(
+            !reason.contains("secret") && !reason.contains("5550100"),
+            "{reason}"
+        );
+    }
+}

@@ -1,0 +1,687 @@
+//! One record's columns, read straight from its JSON: no `serde_json::Value` per row,
+//! text borrowed from the input where it has no escapes, unknown columns skipped.
+//! Reading never fails on a column's type: a value of the wrong shape is kept as
+//! [`Cell::Nested`] so the mapping can name the column in its reason.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::contract::RecordField;
+
+/// Values kept from one `email` or `phone` array; longer arrays are counted, not kept,
+/// so a row with 100,000 emails costs a scan and no memory.
+pub const MAX_LIST_VALUES: usize = 1_000;
+
+/// The columns the destination reads (§6 of the reference, plus `country`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Email,
+    Phone,
+    Country,
+    Event,
+    EventId,
+    EventSetId,
+    Timestamp,
+    OrderId,
+    ShopId,
+    Value,
+    Currency,
+    ContentId,
+    ContentName,
+    ContentType,
+    ContentCategory,
+    Brand,
+    Price,
+    Quantity,
+    EventChannel,
+    Description,
+}
+
+struct ColumnSpec {
+    column: Column,
+    name: &'static str,
+    description: &'static str,
+    required: bool,
+}
+
+/// Indexed by `Column as usize` (a test checks it).
+const COLUMNS: [ColumnSpec; 20] = [
+    ColumnSpec {
+        column: Column::Email,
+        name: "email",
+        description: "Email address, or an array of them; trimmed, lowercased and SHA-256 hashed here (already-hashed values are sent as they are). Required unless phone is set.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::Phone,
+        name: "phone",
+        description: "Phone number, or an array of them; E.164 (+ and country code) recommended. Converted to E.164 and SHA-256 hashed here. Required unless email is set.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::Country,
+        name: "country",
+        description: "ISO 3166-1 alpha-2 country of phone numbers written without a country code; overrides default_phone_country.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::Event,
+        name: "event",
+        description: "TikTok standard event (e.g. Purchase), any case. Defaults to the event_name setting.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::EventId,
+        name: "event_id",
+        description: "Deduplication id; rows of one order share it and become one event. Derived from the event, time, customer and order_id when absent.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::EventSetId,
+        name: "event_set_id",
+        description: "Offline event set of this row, overriding the event_set_id setting.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::Timestamp,
+        name: "timestamp",
+        description: "When the event happened: ISO 8601 (no offset means UTC), Unix seconds or Unix milliseconds.",
+        required: true,
+    },
+    ColumnSpec {
+        column: Column::OrderId,
+        name: "order_id",
+        description: "Order id.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::ShopId,
+        name: "shop_id",
+        description: "Store id.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::Value,
+        name: "value",
+        description: "Value of the order. Rows of one order that repeat the same value count it once; different values are added up. Without it: the sum of price × quantity.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::Currency,
+        name: "currency",
+        description: "ISO 4217 currency of value and price. Defaults to the default_currency setting.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::ContentId,
+        name: "content_id",
+        description: "Product id of this row's item.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::ContentName,
+        name: "content_name",
+        description: "Product name of this row's item.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::ContentType,
+        name: "content_type",
+        description: "product or product_group; product when the event has items.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::ContentCategory,
+        name: "content_category",
+        description: "Product category of this row's item.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::Brand,
+        name: "brand",
+        description: "Brand of this row's item.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::Price,
+        name: "price",
+        description: "Unit price of this row's item.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::Quantity,
+        name: "quantity",
+        description: "Quantity of this row's item, a whole number (1 when absent).",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::EventChannel,
+        name: "event_channel",
+        description: "Legacy (Events 1.0): accepted and not sent.",
+        required: false,
+    },
+    ColumnSpec {
+        column: Column::Description,
+        name: "description",
+        description: "Description of the event.",
+        required: false,
+    },
+];
+
+/// The columns as `describe-settings` lists them.
+pub fn record_fields() -> Vec<RecordField> {
+    COLUMNS
+        .iter()
+        .map(|c| RecordField {
+            name: c.name,
+            description: c.description,
+            required: c.required,
+        })
+        .collect()
+}
+
+impl Column {
+    pub fn name(self) -> &'static str {
+        COLUMNS[self as usize].name
+    }
+
+    /// Column names are matched ignoring ASCII case: warehouses such as Snowflake
+    /// upper-case unquoted column names.
+    fn find(name: &str) -> Option<Column> {
+        COLUMNS
+            .iter()
+            .find(|c| c.name.len() == name.len() && c.name.eq_ignore_ascii_case(name))
+            .map(|c| c.column)
+    }
+
+    /// Only identifiers may hold several values.
+    fn takes_lists(self) -> bool {
+        matches!(self, Column::Email | Column::Phone)
+    }
+}
+
+/// One JSON value of a column. Integers are exact (an `i128` holds every JSON integer
+/// serde_json reads exactly); floats are finite (serde_json rejects the rest).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar<'a> {
+    /// Trimmed, never empty.
+    Text(Cow<'a, str>),
+    Integer(i128),
+    Float(f64),
+    Bool(bool),
+}
+
+/// A column's value. `null`, empty text and empty arrays are absent: no cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell<'a> {
+    One(Scalar<'a>),
+    /// An array (only in `email` and `phone`), without its nulls and empty texts.
+    Many(Vec<Scalar<'a>>),
+    /// An array of more than [`MAX_LIST_VALUES`] values, not kept.
+    TooMany,
+    /// An object, an array where one value is expected, or an array holding one.
+    Nested,
+}
+
+/// Why a record cannot be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowError {
+    /// serde_json's message: it names the problem and its line and column, never the
+    /// input text.
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
+    #[error("record is not a JSON object")]
+    NotObject,
+}
+
+/// One record: a cell per column.
+#[derive(Debug, Default)]
+pub struct Row<'a> {
+    cells: [Option<Cell<'a>>; COLUMNS.len()],
+}
+
+impl<'a> Row<'a> {
+    pub fn parse(json: &'a str) -> Result<Row<'a>, RowError> {
+        let invalid = |e: serde_json::Error| RowError::InvalidJson(e.to_string());
+        // Checked first because serde's type errors quote the value they got, and a
+        // record that is a bare string may well be an email address.
+        if !json
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .starts_with('{')
+        {
+            return match serde_json::from_str::<IgnoredAny>(json) {
+                Ok(_) => Err(RowError::NotObject),
+                Err(e) => Err(invalid(e)),
+            };
+        }
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        let row = deserializer.deserialize_map(RowVisitor).map_err(invalid)?;
+        deserializer.end().map_err(invalid)?;
+        Ok(row)
+    }
+
+    /// Moves a column's cell out of the row.
+    pub fn take(&mut self, column: Column) -> Option<Cell<'a>> {
+        self.cells[column as usize].take()
+    }
+}
+
+struct RowVisitor;
+
+impl<'de> Visitor<'de> for RowVisitor {
+    type Value = Row<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Row<'de>, A::Error> {
+        let mut row = Row::default();
+        let mut seen = [false; COLUMNS.len()];
+        while let Some(column) = map.next_key_seed(ColumnName)? {
+            let Some(column) = column else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            if std::mem::replace(&mut seen[column as usize], true) {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate column `{}`",
+                    column.name()
+                )));
+            }
+            row.cells[column as usize] = map.next_value_seed(CellSeed {
+                list: column.takes_lists(),
+            })?;
+        }
+        Ok(row)
+    }
+}
+
+/// A key: the column it names, if any. Reads the key in place, allocating nothing.
+struct ColumnName;
+
+impl<'de> DeserializeSeed<'de> for ColumnName {
+    type Value = Option<Column>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for ColumnName {
+    type Value = Option<Column>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a column name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(Column::find(name))
+    }
+}
+
+/// A column's value; `list` when an array of values is allowed.
+#[derive(Clone, Copy)]
+struct CellSeed {
+    list: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for CellSeed {
+    type Value = Option<Cell<'de>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+fn one<'a>(scalar: Scalar<'a>) -> Option<Cell<'a>> {
+    Some(Cell::One(scalar))
+}
+
+/// Text without its surrounding whitespace; `None` when nothing is left.
+fn text(text: Cow<'_, str>) -> Option<Cell<'_>> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    let text = match text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Owned(s) if s.len() == s.trim().len() => Cow::Owned(s),
+        Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+    };
+    one(Scalar::Text(text))
+}
+
+impl<'de> Visitor<'de> for CellSeed {
+    type Value = Option<Cell<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
+        Ok(one(Scalar::Bool(b)))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+        Ok(one(Scalar::Integer(n.into())))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(one(Scalar::Integer(n.into())))
+    }
+
+    fn visit_f64<E: de::Error>(self, x: f64) -> Result<Self::Value, E> {
+        Ok(one(Scalar::Float(x)))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(text(Cow::Borrowed(s)))
+    }
+
+    /// Text with escapes, which serde_json unescapes into a buffer of its own.
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(text(Cow::Owned(s.to_string())))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Self::Value, E> {
+        Ok(text(Cow::Owned(s)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Some(Cell::Nested))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        if !self.list {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(Some(Cell::Nested));
+        }
+        let mut values = Vec::new();
+        let mut nested = false;
+        let mut len = 0usize;
+        while len < MAX_LIST_VALUES {
+            match seq.next_element_seed(CellSeed { list: false })? {
+                None => break,
+                Some(None) => {}
+                Some(Some(Cell::One(scalar))) => values.push(scalar),
+                Some(Some(_)) => nested = true,
+            }
+            len += 1;
+        }
+        let too_many = len == MAX_LIST_VALUES && seq.next_element::<IgnoredAny>()?.is_some();
+        if too_many {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+        }
+        Ok(match () {
+            _ if too_many => Some(Cell::TooMany),
+            _ if nested => Some(Cell::Nested),
+            _ if values.is_empty() => None,
+            _ => Some(Cell::Many(values)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(json: &str, column: Column) -> Option<Cell<'_>> {
+        Row::parse(json).unwrap().take(column)
+    }
+
+    fn txt(s: &str) -> Scalar<'_> {
+        Scalar::Text(Cow::Borrowed(s))
+    }
+
+    #[test]
+    fn the_table_is_indexed_by_column() {
+        for (i, spec) in COLUMNS.iter().enumerate() {
+            assert_eq!(spec.column as usize, i, "{}", spec.name);
+            assert_eq!(Column::find(spec.name), Some(spec.column));
+        }
+    }
+
+    #[test]
+    fn record_fields_list_every_column() {
+        let names: Vec<&str> = record_fields().iter().map(|f| f.name).collect();
+        assert_eq!(
+            names,
+            [
+                "email",
+                "phone",
+                "country",
+                "event",
+                "event_id",
+                "event_set_id",
+                "timestamp",
+                "order_id",
+                "shop_id",
+                "value",
+                "currency",
+                "content_id",
+                "content_name",
+                "content_type",
+                "content_category",
+                "brand",
+                "price",
+                "quantity",
+                "event_channel",
+                "description"
+            ]
+        );
+        let required: Vec<&str> = record_fields()
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(required, ["timestamp"]);
+    }
+
+    #[test]
+    fn values_keep_their_json_type_and_text_borrows_the_input() {
+        let json = r#"{"order_id": "  ord-1 ", "value": 46, "price": 8.5, "quantity": -2, "event_id": true}"#;
+        let mut row = Row::parse(json).unwrap();
+        let Some(Cell::One(Scalar::Text(order))) = row.take(Column::OrderId) else {
+            panic!("text expected")
+        };
+        assert_eq!(order, "ord-1");
+        assert!(matches!(order, Cow::Borrowed(_)));
+        assert_eq!(
+            row.take(Column::Value),
+            Some(Cell::One(Scalar::Integer(46)))
+        );
+        assert_eq!(row.take(Column::Price), Some(Cell::One(Scalar::Float(8.5))));
+        assert_eq!(
+            row.take(Column::Quantity),
+            Some(Cell::One(Scalar::Integer(-2)))
+        );
+        assert_eq!(
+            row.take(Column::EventId),
+            Some(Cell::One(Scalar::Bool(true)))
+        );
+        assert_eq!(row.take(Column::Email), None);
+    }
+
+    #[test]
+    fn big_integers_stay_exact() {
+        assert_eq!(
+            cell(
+                r#"{"event_set_id": 7181537436256731137}"#,
+                Column::EventSetId
+            ),
+            Some(Cell::One(Scalar::Integer(7_181_537_436_256_731_137)))
+        );
+        assert_eq!(
+            cell(r#"{"order_id": -9223372036854775808}"#, Column::OrderId),
+            Some(Cell::One(Scalar::Integer(i128::from(i64::MIN))))
+        );
+    }
+
+    #[test]
+    fn escaped_text_is_unescaped() {
+        assert_eq!(
+            cell(
+                r#"{"content_name": "caf\u00e9 \"noir\""}"#,
+                Column::ContentName
+            ),
+            Some(Cell::One(Scalar::Text(Cow::Owned("café \"noir\"".into()))))
+        );
+    }
+
+    #[test]
+    fn null_empty_text_and_empty_arrays_are_absent() {
+        for json in [
+            r#"{"email": null}"#,
+            r#"{"email": ""}"#,
+            r#"{"email": "   "}"#,
+            r#"{"email": []}"#,
+            r#"{"email": [null, " "]}"#,
+            r#"{}"#,
+        ] {
+            assert_eq!(cell(json, Column::Email), None, "{json}");
+        }
+    }
+
+    #[test]
+    fn identifiers_may_be_arrays_of_strings_and_numbers() {
+        assert_eq!(
+            cell(
+                r#"{"phone": ["+12133734253", 4930123456, null, ""]}"#,
+                Column::Phone
+            ),
+            Some(Cell::Many(vec![
+                txt("+12133734253"),
+                Scalar::Integer(4_930_123_456)
+            ]))
+        );
+        assert_eq!(
+            cell(r#"{"email": [["a@b.c"]]}"#, Column::Email),
+            Some(Cell::Nested)
+        );
+        assert_eq!(
+            cell(r#"{"email": {"work": "a@b.c"}}"#, Column::Email),
+            Some(Cell::Nested)
+        );
+    }
+
+    #[test]
+    fn other_columns_do_not_take_arrays_or_objects() {
+        assert_eq!(
+            cell(r#"{"order_id": ["a", "b"]}"#, Column::OrderId),
+            Some(Cell::Nested)
+        );
+        assert_eq!(
+            cell(r#"{"value": {"amount": 3}}"#, Column::Value),
+            Some(Cell::Nested)
+        );
+    }
+
+    #[test]
+    fn huge_arrays_are_counted_not_kept() {
+        let emails: Vec<String> = (0..100_000)
+            .map(|i| format!("\"u{i}@example.com\""))
+            .collect();
+        let json = format!(r#"{{"email": [{}], "order_id": "o"}}"#, emails.join(","));
+        let mut row = Row::parse(&json).unwrap();
+        assert_eq!(row.take(Column::Email), Some(Cell::TooMany));
+        assert_eq!(row.take(Column::OrderId), Some(Cell::One(txt("o"))));
+        let exactly: Vec<String> = (0..MAX_LIST_VALUES).map(|i| i.to_string()).collect();
+        let json = format!(r#"{{"phone": [{}]}}"#, exactly.join(","));
+        let Some(Cell::Many(values)) = cell(&json, Column::Phone) else {
+            panic!("list expected")
+        };
+        assert_eq!(values.len(), MAX_LIST_VALUES);
+    }
+
+    #[test]
+    fn unknown_columns_are_skipped_whatever_they_hold() {
+        let json = r#"{"segment": {"a": [1, {"b": null}]}, "score": 1e300, "email": "a@b.c", "extra": "x"}"#;
+        assert_eq!(cell(json, Column::Email), Some(Cell::One(txt("a@b.c"))));
+    }
+
+    #[test]
+    fn column_names_ignore_ascii_case() {
+        let mut row = Row::parse(r#"{"EMAIL": "a@b.c", "Order_Id": 7}"#).unwrap();
+        assert_eq!(row.take(Column::Email), Some(Cell::One(txt("a@b.c"))));
+        assert_eq!(
+            row.take(Column::OrderId),
+            Some(Cell::One(Scalar::Integer(7)))
+        );
+    }
+
+    #[test]
+    fn duplicate_columns_are_invalid() {
+        let error = Row::parse(r#"{"email": "a@b.c", "Email": "secret@x.y"}"#).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid JSON: duplicate column `email` at line 1 column 26"
+        );
+        // Duplicates of columns nobody reads do not matter.
+        assert!(Row::parse(r#"{"x": 1, "x": 2}"#).is_ok());
+    }
+
+    #[test]
+    fn broken_json_is_reported_without_its_text() {
+        let cases = [
+            (
+                r#"{"email": "alice@example.com""#,
+                "invalid JSON: EOF while parsing an object at line 1 column 29",
+            ),
+            (
+                r#"{"email": alice@example.com}"#,
+                "invalid JSON: expected value at line 1 column 11",
+            ),
+            (
+                r#"{"email": "alice@example.com"} x"#,
+                "invalid JSON: trailing characters at line 1 column 32",
+            ),
+            (
+                r#"{"value": NaN}"#,
+                "invalid JSON: expected value at line 1 column 11",
+            ),
+            (
+                r#"{"value": 1e999}"#,
+                "invalid JSON: number out of range at line 1 column 15",
+            ),
+            (
+                "alice@example.com",
+                "invalid JSON: expected value at line 1 column 1",
+            ),
+            (
+                "",
+                "invalid JSON: EOF while parsing a value at line 1 column 0",
+            ),
+        ];
+        for (json, reason) in cases {
+            assert_eq!(Row::parse(json).unwrap_err().to_string(), reason, "{json}");
+        }
+    }
+
+    #[test]
+    fn json_that_is_not_an_object_is_named_so() {
+        for json in [r#""alice@example.com""#, "[1, 2]", "42", "null", " true "] {
+            assert_eq!(Row::parse(json).unwrap_err(), RowError::NotObject, "{json}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_skipped_without_recursion() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let json = format!(r#"{{"x": {deep}, "email": [{deep}], "order_id": {deep}}}"#);
+        let mut row = Row::parse(&json).unwrap();
+        assert_eq!(row.take(Column::Email), Some(Cell::Nested));
+        assert_eq!(row.take(Column::OrderId), Some(Cell::Nested));
+    }
+}
