@@ -54,6 +54,15 @@
 //!   account has `auto_tracking` (setting it clears the others).
 //! - Rate limits are not enforced: inject them as faults ([`Fault::Code`] with 40100).
 //!
+//! # Faults
+//!
+//! [`Sandbox::inject`] queues a [`Fault`] for the next `/event/track/` request
+//! ([`Sandbox::inject_at`] for another path); [`Sandbox::randomise_faults`] faults
+//! requests with a probability, drawn from a seeded generator so runs repeat. A faulted
+//! request stores nothing, except [`Fault::ProcessThenStall`], which stores the events
+//! and then holds the answer back: the client's re-send must be absorbed by
+//! deduplication. An injected code (even 0 or 20001) stores nothing either.
+//!
 //! # Admin endpoints (`/_sandbox/`, never faulted nor counted)
 //!
 //! `GET /_sandbox/events` (accepted events as a JSON array of `{event_source_id,
