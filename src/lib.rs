@@ -4,6 +4,7 @@
 //! `cdp:destination` world (`wit/destination.wit`); built natively it is a plain library
 //! whose logic is tested at native speed. Only [`component`] knows about WebAssembly.
 
+pub mod batch;
 pub mod contract;
 pub mod currency;
 pub mod event;
@@ -14,6 +15,7 @@ pub mod request;
 pub mod row;
 pub mod settings;
 pub mod timestamp;
+pub mod transform;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

@@ -171,6 +171,13 @@ impl Hashes {
     }
 }
 
+/// As TikTok wants identifiers: always an array, even of one.
+impl serde::Serialize for Hashes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +244,13 @@ mod tests {
             PHONE
         );
         assert_eq!(phone(" +1 213-373-4253 ", us()).unwrap().as_str(), PHONE);
+        assert_eq!(
+            phone("(+1)2133734253", PhoneCountry::None)
+                .unwrap()
+                .as_str(),
+            PHONE
+        );
+        assert_eq!(phone("(213) 373-4253", us()).unwrap().as_str(), PHONE);
         // The reference's pair: the `+` makes a different person.
         assert_eq!(
             phone("+15555555555", PhoneCountry::None).unwrap().as_str(),

@@ -1,0 +1,513 @@
+//! The rows of one order become one event. TikTok deduplicates on event set + event +
+//! event_id, so line items sent as separate events would all but one be dropped.
+//!
+//! An event is sent whole or not at all: once sent, TikTok would drop a later resend
+//! under the same event_id, so an order sent without its rejected rows could never be
+//! completed.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use crate::currency::Currency;
+use crate::event::{self, ContentType, EventKey, Item, Line};
+use crate::event_name::EventName;
+use crate::normalize::Hashes;
+
+/// The body of one TikTok event, in the key order TikTok documents.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Event<'a> {
+    pub event: EventName,
+    pub event_time: i64,
+    pub event_id: Cow<'a, str>,
+    pub user: User,
+    #[serde(skip_serializing_if = "Properties::is_empty")]
+    pub properties: Properties<'a>,
+}
+
+/// Hashed identifiers; at least one of the two is not empty.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct User {
+    #[serde(skip_serializing_if = "Hashes::is_empty")]
+    pub email: Hashes,
+    #[serde(skip_serializing_if = "Hashes::is_empty")]
+    pub phone: Hashes,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Properties<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shop_id: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Currency>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<ContentType>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contents: Vec<Item<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Cow<'a, str>>,
+}
+
+impl Properties<'_> {
+    fn is_empty(&self) -> bool {
+        *self == Properties::default()
+    }
+}
+
+/// One event of the batch and the rows (input positions) that make it.
+#[derive(Debug)]
+pub struct Merged<'a> {
+    pub event_set: Cow<'a, str>,
+    pub rows: Vec<usize>,
+    pub outcome: Result<Event<'a>, Failure>,
+}
+
+/// Why an event is not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// This row of the event was rejected: the other rows are held back with it.
+    Row(usize),
+    /// The rows conflict, or their sum breaks a rule: every row gets this reason.
+    Event(String),
+}
+
+/// Rows grouped by event, in order of each event's first row.
+#[derive(Debug, Default)]
+pub struct Batch<'a> {
+    index: HashMap<EventKey<'a>, usize>,
+    events: Vec<Pending<'a>>,
+}
+
+#[derive(Debug)]
+struct Pending<'a> {
+    key: EventKey<'a>,
+    rows: Vec<usize>,
+    lines: Vec<Line<'a>>,
+    rejected: Option<usize>,
+}
+
+impl<'a> Batch<'a> {
+    pub fn add(&mut self, row: usize, key: EventKey<'a>, line: Line<'a>) {
+        let pending = self.pending(key);
+        pending.rows.push(row);
+        pending.lines.push(line);
+    }
+
+    /// A row rejected after its event was known: the event is not sent.
+    pub fn reject(&mut self, row: usize, key: EventKey<'a>) {
+        let pending = self.pending(key);
+        pending.rows.push(row);
+        pending.rejected.get_or_insert(row);
+    }
+
+    fn pending(&mut self, key: EventKey<'a>) -> &mut Pending<'a> {
+        let at = match self.index.entry(key) {
+            Entry::Occupied(entry) => *entry.get(),
+            Entry::Vacant(entry) => {
+                let key = entry.key().clone();
+                self.events.push(Pending {
+                    key,
+                    rows: Vec::new(),
+                    lines: Vec::new(),
+                    rejected: None,
+                });
+                *entry.insert(self.events.len() - 1)
+            }
+        };
+        &mut self.events[at]
+    }
+
+    /// The events, in order of their first row. `default_currency` is the currency of
+    /// events that have a value but no row with a currency.
+    pub fn finish(self, default_currency: Currency) -> Vec<Merged<'a>> {
+        self.events
+            .into_iter()
+            .map(|pending| {
+                let outcome = match pending.rejected {
+                    Some(row) => Err(Failure::Row(row)),
+                    None => merge(
+                        pending.key.event,
+                        pending.key.event_id,
+                        pending.lines,
+                        default_currency,
+                    )
+                    .map_err(Failure::Event),
+                };
+                Merged {
+                    event_set: pending.key.event_set,
+                    rows: pending.rows,
+                    outcome,
+                }
+            })
+            .collect()
+    }
+}
+
+/// One event from its rows: identifiers united, items listed, event-level fields from
+/// the first row that has them.
+fn merge<'a>(
+    event: EventName,
+    event_id: Cow<'a, str>,
+    lines: Vec<Line<'a>>,
+    default_currency: Currency,
+) -> Result<Event<'a>, String> {
+    let mut event_time = None;
+    let mut user = User::default();
+    let mut properties = Properties::default();
+    let mut values = Vec::new();
+    for line in lines {
+        event_time.get_or_insert(line.time);
+        for &hash in line.users.emails.as_slice() {
+            user.email
+                .insert(hash)
+                .map_err(|_| event::too_many("email"))?;
+        }
+        for &hash in line.users.phones.as_slice() {
+            user.phone
+                .insert(hash)
+                .map_err(|_| event::too_many("phone"))?;
+        }
+        if let (Some(first), Some(this)) = (properties.currency, line.currency)
+            && first != this
+        {
+            return Err("currency: rows of this event have different currencies".into());
+        }
+        first(&mut properties.currency, line.currency);
+        first(&mut properties.order_id, line.order_id);
+        first(&mut properties.shop_id, line.shop_id);
+        first(&mut properties.description, line.description);
+        first(&mut properties.content_type, line.content_type);
+        values.extend(line.value);
+        properties.contents.extend(line.item);
+    }
+    properties.value = value(&values, &properties.contents);
+    if properties.value.is_some_and(|v| !v.is_finite()) {
+        return Err("value: the total of this event is too large".into());
+    }
+    if properties.value.is_some() {
+        first(&mut properties.currency, Some(default_currency));
+    }
+    if !properties.contents.is_empty() {
+        first(&mut properties.content_type, Some(ContentType::Product));
+    }
+    Ok(Event {
+        event,
+        // Every line has a time; an event has at least one line.
+        event_time: event_time.unwrap_or_default(),
+        event_id,
+        user,
+        properties,
+    })
+}
+
+fn first<T>(slot: &mut Option<T>, value: Option<T>) {
+    if slot.is_none() {
+        *slot = value;
+    }
+}
+
+/// The event's value. Rows that all carry the same value repeat the order's total; rows
+/// with different values carry line values, which add up. Without values, the items'
+/// price × quantity (quantity 1 when absent) add up. Neither: no value. Sums are rounded
+/// to 6 decimals, so that 0.1 + 0.2 is sent as 0.3. (Two line items whose line values
+/// happen to be equal are taken for a repeated total: a row cannot tell them apart.)
+fn value(values: &[f64], items: &[Item<'_>]) -> Option<f64> {
+    if let Some(&first) = values.first() {
+        return Some(if values.iter().all(|&v| v == first) {
+            first
+        } else {
+            round6(values.iter().sum())
+        });
+    }
+    let mut priced = items
+        .iter()
+        .filter_map(|item| Some(item.price? * f64::from(item.quantity.unwrap_or(1))))
+        .peekable();
+    priced.peek()?;
+    Some(round6(priced.sum()))
+}
+
+fn round6(x: f64) -> f64 {
+    let rounded = (x * 1e6).round() / 1e6;
+    if rounded.is_finite() { rounded } else { x }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{Setting, SettingValue};
+    use crate::event::map_row;
+    use crate::row::Row;
+    use crate::settings::Settings;
+
+    const NOW_MS: u64 = 1_700_000_000_000;
+
+    fn settings() -> Settings {
+        let text = |k: &str, v: &str| Setting {
+            key: k.into(),
+            value: SettingValue::Text(v.into()),
+        };
+        Settings::parse(&[text("access_token", "t"), text("event_set_id", "123")]).unwrap()
+    }
+
+    fn merged<'a>(rows: &'a [String], settings: &'a Settings) -> Vec<Merged<'a>> {
+        let mut batch = Batch::default();
+        for (i, json) in rows.iter().enumerate() {
+            match map_row(Row::parse(json).unwrap(), settings, NOW_MS) {
+                Ok((key, line)) => batch.add(i, key, line),
+                Err(rejection) => batch.reject(
+                    i,
+                    rejection.key.expect("rows of these tests have an event_id"),
+                ),
+            }
+        }
+        batch.finish(settings.default_currency)
+    }
+
+    /// Rows of order `o1` by a@b.c, each with these columns too.
+    fn rows(props: &[&str]) -> Vec<String> {
+        props
+            .iter()
+            .map(|p| {
+                let email = if p.contains(r#""email""#) { "" } else { r#""email": "a@b.c", "# };
+                format!(r#"{{{email}"event": "Purchase", "timestamp": 1684574395, "event_id": "o1", {p}}}"#)
+            })
+            .collect()
+    }
+
+    fn one_event(props: &[&str]) -> Result<Event<'static>, Failure> {
+        let rows: &'static [String] = Box::leak(rows(props).into_boxed_slice());
+        let settings: &'static Settings = Box::leak(Box::new(settings()));
+        let mut events = merged(rows, settings);
+        assert_eq!(events.len(), 1);
+        events.remove(0).outcome
+    }
+
+    fn value_of(props: &[&str]) -> Option<f64> {
+        one_event(props).unwrap().properties.value
+    }
+
+    #[test]
+    fn rows_that_agree_on_the_value_repeat_the_orders_total() {
+        assert_eq!(
+            value_of(&[
+                r#""value": 46, "price": 8, "quantity": 2"#,
+                r#""value": 46.0, "price": 30"#
+            ]),
+            Some(46.0)
+        );
+    }
+
+    #[test]
+    fn rows_with_different_values_are_line_values_and_add_up() {
+        assert_eq!(value_of(&[r#""value": 0.1"#, r#""value": 0.2"#]), Some(0.3));
+        assert_eq!(
+            value_of(&[r#""value": 16"#, r#""value": 30"#, r#""value": 16"#]),
+            Some(62.0)
+        );
+    }
+
+    #[test]
+    fn without_values_prices_times_quantities_add_up() {
+        assert_eq!(
+            value_of(&[r#""price": 8, "quantity": 2"#, r#""price": 30"#]),
+            Some(46.0)
+        );
+        assert_eq!(value_of(&[r#""price": 19.99, "quantity": 3"#]), Some(59.97));
+        // A row without a price adds nothing.
+        assert_eq!(
+            value_of(&[r#""price": 5"#, r#""content_id": "free-gift""#]),
+            Some(5.0)
+        );
+    }
+
+    #[test]
+    fn a_value_of_zero_is_a_value() {
+        assert_eq!(value_of(&[r#""value": 0"#]), Some(0.0));
+        assert_eq!(value_of(&[r#""price": 0, "quantity": 3"#]), Some(0.0));
+        let event = one_event(&[r#""value": 0"#]).unwrap();
+        assert_eq!(event.properties.currency, Some(Currency::USD));
+    }
+
+    #[test]
+    fn no_value_and_no_price_is_no_value_and_no_currency() {
+        let event = one_event(&[r#""content_id": "sku-1""#, r#""order_id": "o1""#]).unwrap();
+        assert_eq!(
+            (event.properties.value, event.properties.currency),
+            (None, None)
+        );
+        // A currency given by a row is still sent.
+        let event = one_event(&[r#""currency": "EUR""#]).unwrap();
+        assert_eq!(
+            (event.properties.value, event.properties.currency),
+            (None, Some(Currency::parse("EUR").unwrap()))
+        );
+    }
+
+    #[test]
+    fn totals_too_large_for_a_number_reject_the_event() {
+        assert_eq!(
+            one_event(&[r#""value": 1e308"#, r#""value": 1.5e308"#]),
+            Err(Failure::Event(
+                "value: the total of this event is too large".into()
+            ))
+        );
+        assert_eq!(
+            one_event(&[r#""price": 1e308, "quantity": 10"#]),
+            Err(Failure::Event(
+                "value: the total of this event is too large".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn event_fields_come_from_the_first_row_that_has_them() {
+        let event = one_event(&[
+            r#""content_id": "a""#,
+            r#""order_id": "o1", "shop_id": 17, "description": "first", "currency": "eur", "content_id": "b""#,
+            r#""order_id": "o2", "shop_id": 18, "description": "second", "content_type": "product_group""#,
+        ])
+        .unwrap();
+        let p = &event.properties;
+        assert_eq!(
+            (p.order_id.as_deref(), p.shop_id.as_deref()),
+            (Some("o1"), Some("17"))
+        );
+        assert_eq!(p.description.as_deref(), Some("first"));
+        assert_eq!(p.currency.map(|c| c.as_str()), Some("EUR"));
+        assert_eq!(p.content_type, Some(ContentType::ProductGroup));
+        let ids: Vec<_> = p.contents.iter().map(|i| i.content_id.as_deref()).collect();
+        assert_eq!(ids, [Some("a"), Some("b")]);
+    }
+
+    #[test]
+    fn content_type_is_product_when_there_are_items() {
+        assert_eq!(
+            one_event(&[r#""price": 1"#])
+                .unwrap()
+                .properties
+                .content_type,
+            Some(ContentType::Product)
+        );
+        assert_eq!(
+            one_event(&[r#""value": 1"#])
+                .unwrap()
+                .properties
+                .content_type,
+            None
+        );
+    }
+
+    #[test]
+    fn different_currencies_reject_the_event() {
+        assert_eq!(
+            one_event(&[
+                r#""currency": "USD", "price": 1"#,
+                r#""price": 2"#,
+                r#""currency": "EUR", "price": 3"#
+            ]),
+            Err(Failure::Event(
+                "currency: rows of this event have different currencies".into()
+            ))
+        );
+        // A row without a currency takes the event's.
+        let event = one_event(&[r#""currency": "EUR", "price": 1"#, r#""price": 2"#]).unwrap();
+        assert_eq!(event.properties.currency.map(|c| c.as_str()), Some("EUR"));
+    }
+
+    #[test]
+    fn identifiers_are_united_in_order_of_first_appearance() {
+        let event = one_event(&[
+            r#""email": ["x@y.z", "a@b.c"]"#,
+            r#""email": "A@B.C", "phone": "+12133734253""#,
+        ])
+        .unwrap();
+        let emails: Vec<&str> = event
+            .user
+            .email
+            .as_slice()
+            .iter()
+            .map(|h| h.as_str())
+            .collect();
+        assert_eq!(
+            emails,
+            [
+                crate::normalize::email("x@y.z").unwrap().as_str(),
+                crate::normalize::email("a@b.c").unwrap().as_str()
+            ]
+        );
+        assert_eq!(event.user.phone.as_slice().len(), 1);
+    }
+
+    #[test]
+    fn more_than_twenty_emails_across_the_rows_reject_the_event() {
+        let emails = |from: usize| {
+            let list: Vec<String> = (from..from + 15).map(|i| format!("\"u{i}@x.y\"")).collect();
+            format!(r#""email": [{}]"#, list.join(","))
+        };
+        assert_eq!(
+            one_event(&[&emails(0), &emails(10)]),
+            Err(Failure::Event(
+                "email: more than 20 distinct values in one event (this destination's limit; TikTok's is unconfirmed)"
+                    .into()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_rejected_row_holds_back_its_event() {
+        let rows = rows(&[
+            r#""price": 1"#,
+            r#""price": "free""#,
+            r#""price": -1"#,
+            r#""price": 2"#,
+        ]);
+        let settings = settings();
+        let events = merged(&rows, &settings);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].rows, [0, 1, 2, 3]);
+        assert_eq!(events[0].outcome, Err(Failure::Row(1)));
+    }
+
+    #[test]
+    fn events_are_keyed_by_set_event_and_id_in_order_of_first_row() {
+        let settings = settings();
+        let rows: Vec<String> = [
+            r#""event_id": "b", "event": "Purchase""#,
+            r#""event_id": "a", "event": "Purchase""#,
+            r#""event_id": "b", "event": "Lead""#,
+            r#""event_id": "b", "event": "Purchase", "event_set_id": "999""#,
+            r#""event_id": "a", "event": "purchase""#,
+            r#""event_id": "b", "event": "Purchase""#,
+        ]
+        .iter()
+        .map(|p| format!(r#"{{"email": "a@b.c", "timestamp": 1684574395, {p}}}"#))
+        .collect();
+        let events = merged(&rows, &settings);
+        let shape: Vec<(&str, &str, &str, Vec<usize>)> = events
+            .iter()
+            .map(|m| {
+                let e = m.outcome.as_ref().unwrap();
+                (
+                    m.event_set.as_ref(),
+                    e.event.as_str(),
+                    e.event_id.as_ref(),
+                    m.rows.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("123", "Purchase", "b", vec![0, 5]),
+                ("123", "Purchase", "a", vec![1, 4]),
+                ("123", "Lead", "b", vec![2]),
+                ("999", "Purchase", "b", vec![3]),
+            ]
+        );
+    }
+}

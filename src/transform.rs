@@ -1,0 +1,559 @@
+//! `transform-batch`: records in, request bodies and one outcome per record out.
+//! Pure: no HTTP, the time is given.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use crate::batch::{Batch, Event, Failure, Merged};
+use crate::contract::{
+    InputRecord, PreparedEvent, PreparedRequest, TransformOutcome, TransformOutput, TransformStatus,
+};
+use crate::event::{self, Rejection};
+use crate::request::{RequestBuilder, TooLarge};
+use crate::row::Row;
+use crate::settings::Settings;
+
+/// Maps, merges and packs `records`. Every record gets exactly one outcome, in input
+/// order, whatever it holds.
+pub fn transform_batch(
+    settings: &Settings,
+    records: &[InputRecord],
+    now_ms: u64,
+) -> TransformOutput {
+    let mut statuses = Statuses(vec![None; records.len()]);
+    let batch = map_rows(settings, records, now_ms, &mut statuses);
+    let sets = by_event_set(
+        batch.finish(settings.default_currency),
+        records,
+        &mut statuses,
+    );
+    let requests = pack(settings, records, sets, &mut statuses);
+    TransformOutput {
+        requests,
+        outcomes: statuses.finish(records),
+    }
+}
+
+fn map_rows<'a>(
+    settings: &'a Settings,
+    records: &'a [InputRecord],
+    now_ms: u64,
+    statuses: &mut Statuses,
+) -> Batch<'a> {
+    let mut batch = Batch::default();
+    for (row, record) in records.iter().enumerate() {
+        let mapped = Row::parse(&record.json)
+            .map_err(|e| Rejection {
+                key: None,
+                reason: e.to_string(),
+            })
+            .and_then(|parsed| event::map_row(parsed, settings, now_ms));
+        match mapped {
+            Ok((key, line)) => batch.add(row, key, line),
+            Err(Rejection { key, reason }) => {
+                statuses.reject(row, reason);
+                if let Some(key) = key {
+                    batch.reject(row, key);
+                }
+            }
+        }
+    }
+    batch
+}
+
+/// The events of one event set, each with its rows.
+struct SetEvents<'a> {
+    event_set: Cow<'a, str>,
+    events: Vec<(Event<'a>, Vec<usize>)>,
+}
+
+/// Events to send, grouped by event set in order of each set's first event; the rows
+/// of events that are not sent are rejected.
+fn by_event_set<'a>(
+    merged: Vec<Merged<'a>>,
+    records: &[InputRecord],
+    statuses: &mut Statuses,
+) -> Vec<SetEvents<'a>> {
+    let mut sets: Vec<SetEvents> = Vec::new();
+    let mut index: HashMap<Cow<str>, usize> = HashMap::new();
+    for Merged {
+        event_set,
+        rows,
+        outcome,
+    } in merged
+    {
+        match outcome {
+            Ok(event) => {
+                let at = *index.entry(event_set.clone()).or_insert_with(|| {
+                    sets.push(SetEvents {
+                        event_set,
+                        events: Vec::new(),
+                    });
+                    sets.len() - 1
+                });
+                sets[at].events.push((event, rows));
+            }
+            Err(Failure::Row(culprit)) => {
+                let reason = format!(
+                    "another row of this event was rejected (record {:?})",
+                    records[culprit].id
+                );
+                rows.iter()
+                    .for_each(|&row| statuses.reject(row, reason.clone()));
+            }
+            Err(Failure::Event(reason)) => rows
+                .iter()
+                .for_each(|&row| statuses.reject(row, reason.clone())),
+        }
+    }
+    sets
+}
+
+fn pack(
+    settings: &Settings,
+    records: &[InputRecord],
+    sets: Vec<SetEvents>,
+    statuses: &mut Statuses,
+) -> Vec<PreparedRequest> {
+    let mut builder = RequestBuilder::new(settings.test_event_code.as_deref(), settings.batch_size);
+    for SetEvents { event_set, events } in &sets {
+        for (event, rows) in events {
+            let prepared = PreparedEvent {
+                event_id: event.event_id.to_string(),
+                record_ids: rows.iter().map(|&row| records[row].id.clone()).collect(),
+            };
+            match builder.push(event_set, event, prepared) {
+                Ok(request) => rows.iter().for_each(|&row| statuses.accept(row, request)),
+                Err(TooLarge) => rows
+                    .iter()
+                    .for_each(|&row| statuses.reject(row, TooLarge::reason())),
+            }
+        }
+    }
+    builder.finish()
+}
+
+/// Each record's status; the first one set stands.
+struct Statuses(Vec<Option<TransformStatus>>);
+
+impl Statuses {
+    fn reject(&mut self, row: usize, reason: String) {
+        self.0[row].get_or_insert(TransformStatus::Rejected(reason));
+    }
+
+    fn accept(&mut self, row: usize, request: usize) {
+        // A batch cannot hold 2^32 requests: each needs a record, and WIT lists are
+        // indexed by u32.
+        self.0[row].get_or_insert(TransformStatus::Accepted(request as u32));
+    }
+
+    fn finish(self, records: &[InputRecord]) -> Vec<TransformOutcome> {
+        records
+            .iter()
+            .zip(self.0)
+            .map(|(record, status)| TransformOutcome {
+                id: record.id.clone(),
+                // Every row is rejected or placed; this only guards the contract.
+                status: status.unwrap_or_else(|| {
+                    TransformStatus::Rejected("internal error: the record was not placed".into())
+                }),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{Setting, SettingValue};
+
+    const NOW_MS: u64 = 1_700_000_000_000;
+    const SET: &str = "7181537436256731137";
+    const ALICE: &str = "848a771458438fc2ec420560d769fb9b9b86851ee338ec56517baabd79d3bb4f";
+    const ALICE_PHONE: &str = "9f7ec22d72092cd3c0b58726ed9c2d91b92e51a3f29837508fb2948bb22dd2fd";
+    const BOB: &str = "5ff860bf1190596c7188ab851db691f0f3169c453936e9e1eba2f9a47f7a0018";
+    const CAROL: &str = "e0d47ca1bc1eb62e650fc1fd660a9bfbf7cba8dc6337d81df7ea9aa9071a24a5";
+    /// SHA-256 of `+4930123456`.
+    const CAROL_PHONE: &str = "a909469fabf3f43d0b7b6c42a85a6e7e8ceb36c7a2f0f1b9c15b80dc16384cb7";
+
+    fn settings(extra: &[(&str, &str)]) -> Settings {
+        let mut all = vec![("access_token", "tok-secret-value"), ("event_set_id", SET)];
+        all.extend_from_slice(extra);
+        let settings: Vec<Setting> = all
+            .iter()
+            .map(|(k, v)| Setting {
+                key: k.to_string(),
+                value: SettingValue::Text(v.to_string()),
+            })
+            .collect();
+        Settings::parse(&settings).unwrap()
+    }
+
+    fn records(jsons: &[&str]) -> Vec<InputRecord> {
+        jsons
+            .iter()
+            .enumerate()
+            .map(|(i, json)| InputRecord {
+                id: format!("r{}", i + 1),
+                json: json.to_string(),
+            })
+            .collect()
+    }
+
+    fn run(settings: &Settings, jsons: &[&str]) -> TransformOutput {
+        transform_batch(settings, &records(jsons), NOW_MS)
+    }
+
+    fn statuses(output: &TransformOutput) -> Vec<TransformStatus> {
+        output.outcomes.iter().map(|o| o.status.clone()).collect()
+    }
+
+    fn accepted(request: u32) -> TransformStatus {
+        TransformStatus::Accepted(request)
+    }
+
+    fn rejected(reason: &str) -> TransformStatus {
+        TransformStatus::Rejected(reason.to_string())
+    }
+
+    fn prepared(event_id: &str, record_ids: &[&str]) -> PreparedEvent {
+        PreparedEvent {
+            event_id: event_id.into(),
+            record_ids: record_ids.iter().map(|id| id.to_string()).collect(),
+        }
+    }
+
+    /// A multi-row order, a row with a derived event_id, a rejected row, and a row for
+    /// another event set with already-hashed values.
+    const GOLDEN: [&str; 5] = [
+        r#"{"email": " ALICE_abc@gmail.com ", "phone": "+12133734253", "event": "purchase", "event_id": "ord-10023",
+            "timestamp": "2023-05-20T09:19:55Z", "order_id": "ord-10023", "shop_id": "store-17", "value": 46,
+            "currency": "usd", "content_id": 1077218, "content_name": "running shoes", "content_category": "Shoes",
+            "brand": "acme", "price": 8, "quantity": 2, "event_channel": "in_store", "segment": "vip"}"#,
+        r#"{"email": "alice_abc@gmail.com", "event": "Purchase", "event_id": "ord-10023", "timestamp": 1684574395,
+            "order_id": "ord-10023", "value": 46.0, "content_id": "2000001", "content_name": "socks", "price": "30",
+            "quantity": "1"}"#,
+        r#"{"email": "bob@example.com", "event": "Lead", "timestamp": 1684574400000, "description": "store visit"}"#,
+        r#"{"email": "bob.example.com", "event": "Lead", "timestamp": 1684574400}"#,
+        r#"{"email": "E0D47CA1BC1EB62E650FC1FD660A9BFBF7CBA8DC6337D81DF7EA9AA9071A24A5", "phone": ["+4930123456"],
+            "event": "Subscribe", "event_id": 555, "event_set_id": "7000000000000000001", "timestamp": "2023-05-20 11:20:00+02:00"}"#,
+    ];
+
+    #[test]
+    fn golden_batch() {
+        let output = run(&settings(&[]), &GOLDEN);
+        let order = format!(
+            concat!(
+                r#"{{"event":"Purchase","event_time":1684574395,"event_id":"ord-10023","user":{{"email":["{alice}"],"phone":["{alice_phone}"]}},"#,
+                r#""properties":{{"order_id":"ord-10023","shop_id":"store-17","currency":"USD","value":46.0,"content_type":"product","#,
+                r#""contents":[{{"content_id":"1077218","content_name":"running shoes","content_category":"Shoes","brand":"acme","price":8.0,"quantity":2}},"#,
+                r#"{{"content_id":"2000001","content_name":"socks","price":30.0,"quantity":1}}]}}}}"#
+            ),
+            alice = ALICE,
+            alice_phone = ALICE_PHONE
+        );
+        let lead = format!(
+            r#"{{"event":"Lead","event_time":1684574400,"event_id":"ab7980962f665d55b362cd43f086c1b3","user":{{"email":["{BOB}"]}},"properties":{{"description":"store visit"}}}}"#
+        );
+        let subscribe = format!(
+            r#"{{"event":"Subscribe","event_time":1684574400,"event_id":"555","user":{{"email":["{CAROL}"],"phone":["{CAROL_PHONE}"]}}}}"#
+        );
+        assert_eq!(
+            output.requests,
+            [
+                PreparedRequest {
+                    body: format!(
+                        r#"{{"event_source":"offline","event_source_id":"{SET}","data":[{order},{lead}]}}"#
+                    ),
+                    events: vec![
+                        prepared("ord-10023", &["r1", "r2"]),
+                        prepared("ab7980962f665d55b362cd43f086c1b3", &["r3"])
+                    ],
+                },
+                PreparedRequest {
+                    body: format!(
+                        r#"{{"event_source":"offline","event_source_id":"7000000000000000001","data":[{subscribe}]}}"#
+                    ),
+                    events: vec![prepared("555", &["r5"])],
+                },
+            ]
+        );
+        assert_eq!(
+            statuses(&output),
+            [
+                accepted(0),
+                accepted(0),
+                accepted(0),
+                rejected("no usable email or phone (email: missing '@'; phone: missing)"),
+                accepted(1),
+            ]
+        );
+        let ids: Vec<&str> = output.outcomes.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(ids, ["r1", "r2", "r3", "r4", "r5"]);
+    }
+
+    #[test]
+    fn the_test_event_code_goes_at_the_top_level() {
+        let output = run(&settings(&[("test_event_code", "TEST42")]), &GOLDEN[2..3]);
+        assert!(
+            output.requests[0]
+                .body
+                .starts_with(r#"{"event_source":"offline","event_source_id":"7181537436256731137","test_event_code":"TEST42","data":[{"event":"Lead""#),
+            "{}",
+            output.requests[0].body
+        );
+    }
+
+    #[test]
+    fn the_access_token_is_never_in_a_body() {
+        let output = run(&settings(&[("test_event_code", "T")]), &GOLDEN);
+        assert!(
+            output
+                .requests
+                .iter()
+                .all(|r| !r.body.contains("tok-secret-value"))
+        );
+    }
+
+    #[test]
+    fn every_record_gets_one_outcome_in_order_whatever_it_holds() {
+        let huge_email = format!(
+            r#"{{"email": "{}@x.y", "event": "Lead", "timestamp": 1684574395}}"#,
+            "a".repeat(10_000_000)
+        );
+        let many: Vec<&str> = vec![r#""a@b.c""#; 100_000];
+        let many_emails = format!(
+            r#"{{"email": [{}], "event": "Lead", "timestamp": 1684574395}}"#,
+            many.join(",")
+        );
+        let jsons = [
+            r#"{"email": "alice@example.com""#,
+            r#""alice@example.com""#,
+            r#"["alice@example.com"]"#,
+            r#"{"email": "a@b.c", "EMAIL": "alice@example.com", "event": "Lead", "timestamp": 1684574395}"#,
+            &huge_email,
+            &many_emails,
+            r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395, "value": "NaN"}"#,
+            r#"{"email": "a@b.c", "event": "Lead", "timestamp": 18446744073709551615}"#,
+            r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574396}"#,
+        ];
+        let output = run(&settings(&[]), &jsons);
+        assert_eq!(
+            statuses(&output),
+            [
+                rejected("invalid JSON: EOF while parsing an object at line 1 column 29"),
+                rejected("record is not a JSON object"),
+                rejected("record is not a JSON object"),
+                rejected("invalid JSON: duplicate column `email` at line 1 column 26"),
+                rejected(
+                    "no usable email or phone (email: longer than 254 characters; phone: missing)"
+                ),
+                rejected("email: more than 1000 values in one row"),
+                rejected("value: must be a number"),
+                rejected("timestamp: more than 10 minutes in the future"),
+                accepted(0),
+            ]
+        );
+        for outcome in &output.outcomes {
+            if let TransformStatus::Rejected(reason) = &outcome.status {
+                assert!(
+                    !reason.contains("alice") && !reason.contains("aaaa"),
+                    "{reason}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_rejected_row_rejects_its_whole_order() {
+        let output = run(
+            &settings(&[]),
+            &[
+                r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o1", "timestamp": 1684574395, "price": 5}"#,
+                r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395}"#,
+                r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o1", "timestamp": 1684574395, "price": "five"}"#,
+                r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o1", "timestamp": 1684574395, "quantity": 0.5}"#,
+                r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o1", "timestamp": 1684574395, "price": 7}"#,
+            ],
+        );
+        assert_eq!(
+            statuses(&output),
+            [
+                rejected(r#"another row of this event was rejected (record "r3")"#),
+                accepted(0),
+                rejected("price: must be a number"),
+                rejected("quantity: must be a whole number from 1 to 2147483647"),
+                rejected(r#"another row of this event was rejected (record "r3")"#),
+            ]
+        );
+        assert_eq!(output.requests.len(), 1);
+        assert_eq!(output.requests[0].events.len(), 1);
+    }
+
+    #[test]
+    fn an_event_level_conflict_rejects_every_row_of_it() {
+        let output = run(
+            &settings(&[]),
+            &[
+                r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o1", "timestamp": 1684574395, "price": 5, "currency": "USD"}"#,
+                r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o1", "timestamp": 1684574395, "price": 5, "currency": "EUR"}"#,
+            ],
+        );
+        let reason = rejected("currency: rows of this event have different currencies");
+        assert_eq!(statuses(&output), [reason.clone(), reason]);
+        assert!(output.requests.is_empty());
+    }
+
+    #[test]
+    fn rows_without_a_known_event_are_rejected_alone() {
+        let output = run(
+            &settings(&[]),
+            &[
+                r#"{"email": "a@b.c", "event": "Purchase", "order_id": "o1", "timestamp": 1684574395, "price": 5}"#,
+                r#"{"email": "a@b.c", "event": "Purchase", "order_id": "o1", "timestamp": "soon", "price": 6}"#,
+            ],
+        );
+        assert_eq!(
+            statuses(&output),
+            [
+                accepted(0),
+                rejected("timestamp: not an ISO 8601 date-time, Unix seconds or Unix milliseconds")
+            ]
+        );
+    }
+
+    #[test]
+    fn rows_of_an_order_without_event_id_merge_by_their_derived_id() {
+        let output = run(
+            &settings(&[]),
+            &[
+                r#"{"email": "a@b.c", "event": "Purchase", "order_id": "o1", "timestamp": 1684574395, "content_id": "x", "price": 5}"#,
+                r#"{"email": "A@B.C", "event": "Purchase", "order_id": "o1", "timestamp": "2023-05-20T09:19:55Z", "content_id": "y", "price": 6}"#,
+            ],
+        );
+        assert_eq!(statuses(&output), [accepted(0), accepted(0)]);
+        assert_eq!(output.requests[0].events.len(), 1);
+        assert!(
+            output.requests[0].body.contains(r#""value":11.0"#),
+            "{}",
+            output.requests[0].body
+        );
+    }
+
+    #[test]
+    fn rows_need_an_event_set() {
+        let no_set = Settings::parse(&[Setting {
+            key: "access_token".into(),
+            value: SettingValue::Text("t".into()),
+        }])
+        .unwrap();
+        let output = transform_batch(
+            &no_set,
+            &records(&[
+                r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395}"#,
+                r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395, "event_set_id": "42"}"#,
+            ]),
+            NOW_MS,
+        );
+        assert_eq!(
+            statuses(&output),
+            [
+                rejected(
+                    "event_set_id: not set (set event_set_id, or run validate to resolve event_set_name)"
+                ),
+                accepted(0)
+            ]
+        );
+    }
+
+    #[test]
+    fn requests_follow_the_first_appearance_of_sets_and_batch_size() {
+        let row = |id: &str, set: &str| {
+            format!(
+                r#"{{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395, "event_id": "{id}", "event_set_id": "{set}"}}"#
+            )
+        };
+        let jsons = [
+            row("1", "2"),
+            row("2", "1"),
+            row("3", "2"),
+            row("4", "2"),
+            row("5", "1"),
+        ];
+        let jsons: Vec<&str> = jsons.iter().map(String::as_str).collect();
+        let output = run(&settings(&[("batch_size", "2")]), &jsons);
+        let layout: Vec<(String, Vec<String>)> = output
+            .requests
+            .iter()
+            .map(|r| {
+                let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+                let set = body["event_source_id"].as_str().unwrap().to_string();
+                (set, r.events.iter().map(|e| e.event_id.clone()).collect())
+            })
+            .collect();
+        let expected = [
+            ("2", vec!["1", "3"]),
+            ("2", vec!["4"]),
+            ("1", vec!["2", "5"]),
+        ]
+        .map(|(set, ids)| {
+            (
+                set.to_string(),
+                ids.into_iter().map(String::from).collect::<Vec<_>>(),
+            )
+        });
+        assert_eq!(layout, expected);
+        assert_eq!(
+            statuses(&output),
+            [
+                accepted(0),
+                accepted(2),
+                accepted(0),
+                accepted(1),
+                accepted(2)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_event_over_the_byte_limit_is_rejected_and_the_rest_sent() {
+        let long = format!(
+            r#"{{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395, "description": "{}"}}"#,
+            "d".repeat(1_000_000)
+        );
+        let output = run(
+            &settings(&[]),
+            &[
+                &long,
+                r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574396}"#,
+            ],
+        );
+        assert_eq!(
+            statuses(&output),
+            [
+                rejected(
+                    "event: more than 1000000 bytes of JSON on its own, over the request limit"
+                ),
+                accepted(0)
+            ]
+        );
+        assert_eq!(output.requests.len(), 1);
+    }
+
+    #[test]
+    fn bodies_parse_back_as_json_with_the_right_types() {
+        let output = run(&settings(&[]), &GOLDEN);
+        let body: serde_json::Value = serde_json::from_str(&output.requests[0].body).unwrap();
+        let event = &body["data"][0];
+        assert!(event["event_id"].is_string() && event["event_time"].is_i64());
+        assert!(event["properties"]["order_id"].is_string());
+        assert!(event["properties"]["contents"][0]["content_id"].is_string());
+        assert!(event["properties"]["contents"][0]["quantity"].is_u64());
+        assert!(event["properties"]["value"].is_f64());
+    }
+
+    #[test]
+    fn an_empty_batch_is_empty() {
+        assert_eq!(run(&settings(&[]), &[]), TransformOutput::default());
+    }
+}
