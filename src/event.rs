@@ -79,7 +79,8 @@ pub struct Rejection<'a> {
 /// TikTok's `quantity` is an integer; larger ones risk failing the whole request.
 const MAX_QUANTITY: u32 = i32::MAX as u32;
 
-/// Every integer up to this is exact in an f64; beyond it a number may have lost digits.
+/// 2^53: every integer below it is exact in an f64; from it on, a number may have lost
+/// digits on its way here.
 const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
 
 /// Maps one row. The key comes first; problems found before it is known reject the
@@ -278,7 +279,7 @@ fn float_text(x: f64) -> String {
 
 /// An exactly representable whole number.
 fn whole(x: f64) -> Option<i64> {
-    (x.fract() == 0.0 && x.abs() <= MAX_EXACT_FLOAT).then_some(x as i64)
+    (x.fract() == 0.0 && x.abs() < MAX_EXACT_FLOAT).then_some(x as i64)
 }
 
 /// Free text; numbers become text.
@@ -586,6 +587,8 @@ mod tests {
         assert_eq!(id("7181537436256731137"), Ok("7181537436256731137".into()));
         let rule =
             Err("event_id: must be text or a whole number (quote ids above 2^53)".to_string());
+        assert_eq!(id("123456789012.0"), Ok("123456789012".into()));
+        assert_eq!(id("9007199254740992.0"), rule);
         assert_eq!(id("12.5"), rule);
         assert_eq!(id("1e300"), rule);
         assert_eq!(id("true"), rule);

@@ -24,64 +24,76 @@ impl TooLarge {
     }
 }
 
-/// Fills requests one event at a time, in the order given; events of one event set must
-/// come one after the other, or their set gets more requests than it needs.
-pub struct RequestBuilder<'a> {
-    test_event_code: Option<&'a str>,
+/// Fills the requests of one event set, one event at a time, in the order given.
+pub struct RequestBuilder {
+    /// Everything of a body before its first event.
+    start: String,
     batch_size: usize,
     done: Vec<PreparedRequest>,
     open: Option<Open>,
+    /// The JSON of the event being added; reused, so that adding allocates nothing.
+    scratch: Vec<u8>,
 }
 
 /// The request being filled: its body so far (without [`END`]).
 struct Open {
-    event_set: String,
-    body: String,
+    body: Vec<u8>,
     events: Vec<PreparedEvent>,
 }
 
-impl<'a> RequestBuilder<'a> {
-    /// `batch_size`: events per request, 1 to [`MAX_EVENTS_PER_REQUEST`].
-    pub fn new(test_event_code: Option<&'a str>, batch_size: usize) -> RequestBuilder<'a> {
+impl RequestBuilder {
+    /// `batch_size`: events per request, 1 to [`MAX_EVENTS_PER_REQUEST`]. The access
+    /// token is never in a body: it travels in a header that `send` adds.
+    pub fn new(
+        event_set: &str,
+        test_event_code: Option<&str>,
+        batch_size: usize,
+    ) -> RequestBuilder {
+        let mut start = String::from(r#"{"event_source":"offline","event_source_id":"#);
+        start.push_str(&json_string(event_set));
+        if let Some(code) = test_event_code {
+            start.push_str(r#","test_event_code":"#);
+            start.push_str(&json_string(code));
+        }
+        start.push_str(r#","data":["#);
         RequestBuilder {
-            test_event_code,
+            start,
             batch_size: batch_size.clamp(1, MAX_EVENTS_PER_REQUEST),
             done: Vec::new(),
             open: None,
+            scratch: Vec::new(),
         }
     }
 
-    /// Adds one event to the open request of `event_set`, or to a new one when that is
-    /// full; returns the index of its request.
+    /// Adds one event to the open request, or to a new one when it is full; returns the
+    /// index of its request.
     pub fn push(
         &mut self,
-        event_set: &str,
         event: &impl Serialize,
         prepared: PreparedEvent,
     ) -> Result<usize, TooLarge> {
-        let json =
-            serde_json::to_string(event).expect("events hold only strings, numbers and arrays");
-        let start = self.start(event_set);
-        if start.len() + json.len() + END.len() > MAX_REQUEST_BYTES {
+        self.scratch.clear();
+        serde_json::to_writer(&mut self.scratch, event)
+            .expect("events hold only strings, numbers and arrays");
+        let len = self.scratch.len();
+        if self.start.len() + len + END.len() > MAX_REQUEST_BYTES {
             return Err(TooLarge);
         }
         let fits = self.open.as_ref().is_some_and(|open| {
-            open.event_set == event_set
-                && open.events.len() < self.batch_size
-                && open.body.len() + 1 + json.len() + END.len() <= MAX_REQUEST_BYTES
+            open.events.len() < self.batch_size
+                && open.body.len() + 1 + len + END.len() <= MAX_REQUEST_BYTES
         });
         if !fits {
             self.close();
         }
         let open = self.open.get_or_insert_with(|| Open {
-            event_set: event_set.to_string(),
-            body: start,
+            body: self.start.clone().into_bytes(),
             events: Vec::new(),
         });
         if !open.events.is_empty() {
-            open.body.push(',');
+            open.body.push(b',');
         }
-        open.body.push_str(&json);
+        open.body.extend_from_slice(&self.scratch);
         open.events.push(prepared);
         Ok(self.done.len())
     }
@@ -92,26 +104,11 @@ impl<'a> RequestBuilder<'a> {
     }
 
     fn close(&mut self) {
-        if let Some(Open {
-            mut body, events, ..
-        }) = self.open.take()
-        {
-            body.push_str(END);
+        if let Some(Open { mut body, events }) = self.open.take() {
+            body.extend_from_slice(END.as_bytes());
+            let body = String::from_utf8(body).expect("serde_json writes UTF-8");
             self.done.push(PreparedRequest { body, events });
         }
-    }
-
-    /// Everything of a body before its first event. Never the access token: it travels
-    /// in a header that `send` adds.
-    fn start(&self, event_set: &str) -> String {
-        let mut start = String::from(r#"{"event_source":"offline","event_source_id":"#);
-        start.push_str(&json_string(event_set));
-        if let Some(code) = self.test_event_code {
-            start.push_str(r#","test_event_code":"#);
-            start.push_str(&json_string(code));
-        }
-        start.push_str(r#","data":["#);
-        start
     }
 }
 
@@ -145,9 +142,9 @@ mod tests {
 
     #[test]
     fn one_set_one_request() {
-        let mut builder = RequestBuilder::new(None, 1000);
-        assert_eq!(builder.push("123", &fake("a", 0), prepared("a")), Ok(0));
-        assert_eq!(builder.push("123", &fake("b", 1), prepared("b")), Ok(0));
+        let mut builder = RequestBuilder::new("123", None, 1000);
+        assert_eq!(builder.push(&fake("a", 0), prepared("a")), Ok(0));
+        assert_eq!(builder.push(&fake("b", 1), prepared("b")), Ok(0));
         let requests = builder.finish();
         assert_eq!(
             requests,
@@ -161,8 +158,8 @@ mod tests {
 
     #[test]
     fn the_test_event_code_is_at_the_top_level_escaped() {
-        let mut builder = RequestBuilder::new(Some("TEST\"1"), 1000);
-        builder.push("123", &fake("a", 0), prepared("a")).unwrap();
+        let mut builder = RequestBuilder::new("123", Some("TEST\"1"), 1000);
+        builder.push(&fake("a", 0), prepared("a")).unwrap();
         assert_eq!(
             builder.finish()[0].body,
             r#"{"event_source":"offline","event_source_id":"123","test_event_code":"TEST\"1","data":[{"id":"a","pad":""}]}"#
@@ -171,27 +168,14 @@ mod tests {
 
     #[test]
     fn requests_hold_at_most_batch_size_events() {
-        let mut builder = RequestBuilder::new(None, 2);
+        let mut builder = RequestBuilder::new("123", None, 2);
         let placed: Vec<usize> = ["a", "b", "c", "d", "e"]
             .iter()
-            .map(|id| builder.push("123", &fake(id, 0), prepared(id)).unwrap())
+            .map(|id| builder.push(&fake(id, 0), prepared(id)).unwrap())
             .collect();
         assert_eq!(placed, [0, 0, 1, 1, 2]);
         let counts: Vec<usize> = builder.finish().iter().map(|r| r.events.len()).collect();
         assert_eq!(counts, [2, 2, 1]);
-    }
-
-    #[test]
-    fn another_event_set_starts_another_request() {
-        let mut builder = RequestBuilder::new(None, 1000);
-        assert_eq!(builder.push("1", &fake("a", 0), prepared("a")), Ok(0));
-        assert_eq!(builder.push("2", &fake("b", 0), prepared("b")), Ok(1));
-        let requests = builder.finish();
-        assert!(
-            requests[1].body.starts_with(
-                r#"{"event_source":"offline","event_source_id":"2","data":[{"id":"b""#
-            )
-        );
     }
 
     #[test]
@@ -200,12 +184,12 @@ mod tests {
         let event_overhead = r#"{"id":"a","pad":""}"#.len();
         // Two events that fill a request to the byte, then one more.
         let half = (MAX_REQUEST_BYTES - start - END.len() - 1) / 2 - event_overhead;
-        let mut builder = RequestBuilder::new(None, 1000);
-        assert_eq!(builder.push("123", &fake("a", half), prepared("a")), Ok(0));
+        let mut builder = RequestBuilder::new("123", None, 1000);
+        assert_eq!(builder.push(&fake("a", half), prepared("a")), Ok(0));
         let rest =
             MAX_REQUEST_BYTES - start - END.len() - 1 - event_overhead - (half + event_overhead);
-        assert_eq!(builder.push("123", &fake("b", rest), prepared("b")), Ok(0));
-        assert_eq!(builder.push("123", &fake("c", 0), prepared("c")), Ok(1));
+        assert_eq!(builder.push(&fake("b", rest), prepared("b")), Ok(0));
+        assert_eq!(builder.push(&fake("c", 0), prepared("c")), Ok(1));
         let requests = builder.finish();
         assert_eq!(requests[0].body.len(), MAX_REQUEST_BYTES);
         assert!(serde_json::from_str::<serde_json::Value>(&requests[0].body).is_ok());
@@ -215,17 +199,14 @@ mod tests {
     fn an_event_too_large_alone_is_refused_and_the_rest_go_on() {
         let start = r#"{"event_source":"offline","event_source_id":"123","data":["#.len();
         let largest = MAX_REQUEST_BYTES - start - END.len() - r#"{"id":"a","pad":""}"#.len();
-        let mut builder = RequestBuilder::new(None, 1000);
-        assert_eq!(builder.push("123", &fake("a", 3), prepared("a")), Ok(0));
+        let mut builder = RequestBuilder::new("123", None, 1000);
+        assert_eq!(builder.push(&fake("a", 3), prepared("a")), Ok(0));
         assert_eq!(
-            builder.push("123", &fake("b", largest + 1), prepared("b")),
+            builder.push(&fake("b", largest + 1), prepared("b")),
             Err(TooLarge)
         );
-        assert_eq!(builder.push("123", &fake("c", 0), prepared("c")), Ok(0));
-        assert_eq!(
-            builder.push("123", &fake("d", largest), prepared("d")),
-            Ok(1)
-        );
+        assert_eq!(builder.push(&fake("c", 0), prepared("c")), Ok(0));
+        assert_eq!(builder.push(&fake("d", largest), prepared("d")), Ok(1));
         let requests = builder.finish();
         assert_eq!(requests.len(), 2);
         assert_eq!(requests[1].body.len(), MAX_REQUEST_BYTES);

@@ -109,28 +109,37 @@ fn by_event_set<'a>(
     sets
 }
 
+/// The requests of each event set, in turn.
 fn pack(
     settings: &Settings,
     records: &[InputRecord],
     sets: Vec<SetEvents>,
     statuses: &mut Statuses,
 ) -> Vec<PreparedRequest> {
-    let mut builder = RequestBuilder::new(settings.test_event_code.as_deref(), settings.batch_size);
-    for SetEvents { event_set, events } in &sets {
+    let mut requests = Vec::new();
+    for SetEvents { event_set, events } in sets {
+        let mut builder = RequestBuilder::new(
+            &event_set,
+            settings.test_event_code.as_deref(),
+            settings.batch_size,
+        );
         for (event, rows) in events {
             let prepared = PreparedEvent {
                 event_id: event.event_id.to_string(),
                 record_ids: rows.iter().map(|&row| records[row].id.clone()).collect(),
             };
-            match builder.push(event_set, event, prepared) {
-                Ok(request) => rows.iter().for_each(|&row| statuses.accept(row, request)),
+            match builder.push(&event, prepared) {
+                Ok(request) => rows
+                    .iter()
+                    .for_each(|&row| statuses.accept(row, requests.len() + request)),
                 Err(TooLarge) => rows
                     .iter()
                     .for_each(|&row| statuses.reject(row, TooLarge::reason())),
             }
         }
+        requests.extend(builder.finish());
     }
-    builder.finish()
+    requests
 }
 
 /// Each record's status; the first one set stands.
