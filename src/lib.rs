@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod contract;
 pub mod currency;
+pub mod deliver;
 pub mod event;
 pub mod event_name;
 pub mod normalize;
@@ -14,8 +15,11 @@ pub mod phone;
 pub mod request;
 pub mod row;
 pub mod settings;
+pub mod spec;
+pub mod tiktok_api;
 pub mod timestamp;
 pub mod transform;
+pub mod validate;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

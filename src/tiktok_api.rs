@@ -1,0 +1,321 @@
+//! TikTok's Business API as the component speaks it: endpoints, the `{code, message,
+//! request_id, data}` envelope, and what each code means for the caller.
+//!
+//! TikTok answers application errors with HTTP 200, so success is `code == 0` (or
+//! 20001, partial success), never the status alone. A non-200 status means the request
+//! never reached the API; its body may be an HTML page.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::contract::{DestinationError, Host, HttpError, HttpRequest, LogLevel, Method};
+
+/// The only host the component reaches; the host routes it elsewhere for tests.
+pub const HOST: &str = "business-api.tiktok.com";
+pub const BASE_URL: &str = "https://business-api.tiktok.com/open_api/v1.3";
+/// Per-call timeout asked of the host (it may lower it).
+pub const TIMEOUT_MS: u32 = 20_000;
+/// TikTok's messages are echoed in reasons; a bound keeps a hostile answer from
+/// bloating every record's outcome.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// How the caller should treat an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// The records in the request are at fault (invalid parameter, PII not hashed,
+    /// batch size): not retryable as is; isolate the bad ones.
+    Payload,
+    /// The user must re-authorise or fix permissions.
+    Auth,
+    /// A setting points at something that does not exist.
+    Config,
+    /// Throttled: retry after a pause.
+    Throttle,
+    /// A passing fault on TikTok's side or on the way there.
+    Transient,
+    /// Fails the same way every time.
+    Permanent,
+}
+
+/// Classifies an application code (§3 of the reference). Unknown 5xxxx/6xxxx codes are
+/// transient and unknown 4xxxx codes permanent: neither rejects records for good.
+pub fn classify(code: i64) -> Class {
+    match code {
+        40000 | 40002 | 40061 | 40062 => Class::Payload,
+        40001 | 40102 | 40104 | 40105 | 40106 | 40107 | 40113 | 40119 | 40130 => Class::Auth,
+        40007 | 40063 | 40300 | 40301 => Class::Config,
+        40016 | 40100 | 40132 | 40133 => Class::Throttle,
+        40202 | 50000..=69999 => Class::Transient,
+        _ => Class::Permanent,
+    }
+}
+
+/// Why a call did not return data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// TikTok answered with a non-zero code.
+    Api {
+        code: i64,
+        message: String,
+    },
+    /// Not HTTP 200: a gateway or path error.
+    Status {
+        status: u16,
+        retry_after_ms: Option<u32>,
+    },
+    /// HTTP 200 whose body is not TikTok's envelope.
+    NotJson,
+    Http(HttpError),
+}
+
+impl Failure {
+    pub fn class(&self) -> Class {
+        match self {
+            Failure::Api { code, .. } => classify(*code),
+            Failure::Status { status: 429, .. } => Class::Throttle,
+            Failure::Status {
+                status: 401 | 403, ..
+            } => Class::Auth,
+            Failure::Status { status: 500.., .. } | Failure::NotJson => Class::Transient,
+            Failure::Status { .. } => Class::Permanent,
+            Failure::Http(HttpError::Timeout | HttpError::Connection(_)) => Class::Transient,
+            Failure::Http(HttpError::Denied(_) | HttpError::TooLarge) => Class::Permanent,
+        }
+    }
+
+    /// How long to wait before retrying a throttle. TikTok sends no Retry-After: its
+    /// per-second limits clear in the next second; 60001/61000 ask for a long pause.
+    pub fn retry_after_ms(&self) -> Option<u32> {
+        match self {
+            Failure::Api {
+                code: 60001 | 61000,
+                ..
+            } => Some(60_000),
+            Failure::Api { code, .. } if classify(*code) == Class::Throttle => Some(1_000),
+            Failure::Status { retry_after_ms, .. } => *retry_after_ms,
+            _ => None,
+        }
+    }
+
+    /// The generic mapping to a contract error; callers map `Config` themselves when
+    /// they know which setting is at fault.
+    pub fn into_error(self) -> DestinationError {
+        let message = self.to_string();
+        match self.class() {
+            Class::Auth => DestinationError::Auth(message),
+            Class::Throttle => DestinationError::RateLimited {
+                retry_after_ms: self.retry_after_ms(),
+                message,
+            },
+            Class::Transient => DestinationError::Transient(message),
+            Class::Payload | Class::Config | Class::Permanent => {
+                DestinationError::Permanent(message)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Api { code, message } => write!(f, "TikTok code {code}: {message}"),
+            Failure::Status { status, .. } => write!(f, "TikTok answered HTTP {status}"),
+            Failure::NotJson => {
+                f.write_str("TikTok answered HTTP 200 with a body that is not JSON")
+            }
+            Failure::Http(error) => write!(f, "HTTP call failed: {error}"),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    code: i64,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    data: Value,
+}
+
+/// An authenticated client over the host's HTTP import.
+pub struct Api<'h, H: Host> {
+    host: &'h mut H,
+    token: &'h str,
+}
+
+impl<'h, H: Host> Api<'h, H> {
+    pub fn new(host: &'h mut H, token: &'h str) -> Self {
+        Api { host, token }
+    }
+
+    /// `GET {BASE_URL}{path}?{query}`; query values are percent-encoded here.
+    pub fn get(&mut self, path: &str, query: &[(&str, &str)]) -> Result<Value, Failure> {
+        let mut url = format!("{BASE_URL}{path}");
+        for (i, (key, value)) in query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(key);
+            url.push('=');
+            url.push_str(&percent_encode(value));
+        }
+        self.call(Method::Get, url, None)
+    }
+
+    pub fn post(&mut self, path: &str, body: String) -> Result<Value, Failure> {
+        self.call(Method::Post, format!("{BASE_URL}{path}"), Some(body))
+    }
+
+    /// The host, for logging between calls.
+    pub fn log(&mut self, level: LogLevel, message: &str) {
+        self.host.log(level, message);
+    }
+
+    fn call(
+        &mut self,
+        method: Method,
+        url: String,
+        body: Option<String>,
+    ) -> Result<Value, Failure> {
+        let mut headers = vec![("Access-Token".to_string(), self.token.to_string())];
+        if body.is_some() {
+            headers.push(("Content-Type".to_string(), "application/json".to_string()));
+        }
+        let request = HttpRequest {
+            method,
+            url,
+            headers,
+            body,
+            timeout_ms: TIMEOUT_MS,
+        };
+        let response = self.host.fetch(request).map_err(Failure::Http)?;
+        if response.status != 200 {
+            let retry_after_ms = response
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+                .and_then(|(_, v)| v.trim().parse::<u32>().ok())
+                .map(|s| s.saturating_mul(1000));
+            return Err(Failure::Status {
+                status: response.status,
+                retry_after_ms,
+            });
+        }
+        let envelope: Envelope =
+            serde_json::from_str(&response.body).map_err(|_| Failure::NotJson)?;
+        match envelope.code {
+            0 | 20001 => Ok(envelope.data),
+            code => Err(Failure::Api {
+                code,
+                message: bounded(&envelope.message),
+            }),
+        }
+    }
+}
+
+fn bounded(message: &str) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message.to_string(),
+    }
+}
+
+/// RFC 3986 unreserved characters pass; everything else is `%XX` (UTF-8 bytes).
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_classified_as_the_reference_says() {
+        let cases = [
+            (40000, Class::Payload),
+            (40002, Class::Payload),
+            (40061, Class::Payload),
+            (40062, Class::Payload),
+            (40001, Class::Auth),
+            (40105, Class::Auth),
+            (40102, Class::Auth),
+            (40007, Class::Config),
+            (40300, Class::Config),
+            (40100, Class::Throttle),
+            (40016, Class::Throttle),
+            (40133, Class::Throttle),
+            (40202, Class::Transient),
+            (50002, Class::Transient),
+            (51234, Class::Transient),
+            (61000, Class::Transient),
+            (40050, Class::Permanent),
+            (40006, Class::Permanent),
+            (49999, Class::Permanent),
+        ];
+        for (code, class) in cases {
+            assert_eq!(classify(code), class, "code {code}");
+        }
+    }
+
+    #[test]
+    fn transport_failures_are_retryable_except_policy_denials() {
+        assert_eq!(
+            Failure::Status {
+                status: 502,
+                retry_after_ms: None
+            }
+            .class(),
+            Class::Transient
+        );
+        assert_eq!(
+            Failure::Status {
+                status: 404,
+                retry_after_ms: None
+            }
+            .class(),
+            Class::Permanent
+        );
+        assert_eq!(Failure::NotJson.class(), Class::Transient);
+        assert_eq!(Failure::Http(HttpError::Timeout).class(), Class::Transient);
+        assert_eq!(
+            Failure::Http(HttpError::Denied("x".into())).class(),
+            Class::Permanent
+        );
+    }
+
+    #[test]
+    fn throttles_carry_a_retry_after() {
+        let throttle = Failure::Api {
+            code: 40100,
+            message: "Too many requests".into(),
+        };
+        assert_eq!(
+            throttle.into_error(),
+            DestinationError::RateLimited {
+                retry_after_ms: Some(1000),
+                message: "TikTok code 40100: Too many requests".into()
+            }
+        );
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(
+            percent_encode("[\"7181537436256731137\"]"),
+            "%5B%227181537436256731137%22%5D"
+        );
+        assert_eq!(percent_encode("Café store"), "Caf%C3%A9%20store");
+    }
+
+    #[test]
+    fn long_messages_are_bounded() {
+        let long = "x".repeat(1000);
+        assert_eq!(bounded(&long).chars().count(), MAX_MESSAGE_CHARS + 1);
+    }
+}
