@@ -27,3 +27,8 @@ pub use policy::Policy;
 /// The TikTok offline-events component, built from this workspace's root package by
 /// the build script: the default component of the CLI.
 pub const TIKTOK_COMPONENT: &[u8] = include_bytes!(env!("TIKTOK_COMPONENT_PATH"));
+
+/// Where the build script put the hostile test component (`test-components/hostile`),
+/// for this crate's tests: build-script variables reach the library, not integration tests.
+#[doc(hidden)]
+pub const HOSTILE_COMPONENT_PATH: &str = env!("HOSTILE_COMPONENT_PATH");

