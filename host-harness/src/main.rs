@@ -409,10 +409,12 @@ fn sandbox(addr: SocketAddr, seed: Option<&Path>) -> Result<ExitCode> {
         }
         None => tiktok_sandbox::Seed::default(),
     };
+    let sandbox = tiktok_sandbox::Sandbox::start(addr, seed).context("cannot start the sandbox")?;
+    let url = sandbox.base_url();
     eprintln!(
-        "TikTok API sandbox on http://{addr} (accepted events: GET http://{addr}/_sandbox/events). Ctrl-C stops it."
+        "TikTok API sandbox on {url} (accepted events: GET {url}/_sandbox/events). Ctrl-C stops it."
     );
-    tiktok_sandbox::run(addr, seed)?;
+    sandbox.wait()?;
     Ok(ExitCode::SUCCESS)
 }
 

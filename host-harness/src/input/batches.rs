@@ -245,7 +245,8 @@ mod tests {
             }),
         );
         let mut batches = Batches::new(input.into_iter(), NonZeroUsize::new(1).unwrap());
-        assert_eq!(batches.next().unwrap().unwrap().len(), 1);
+        assert_eq!(batches.next().unwrap().unwrap()[0].number, 1);
+        assert_eq!(batches.next().unwrap().unwrap()[0].number, 2);
         assert_eq!(
             batches.next().unwrap().unwrap_err().to_string(),
             "read error after 2 rows: gone"

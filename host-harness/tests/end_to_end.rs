@@ -1,0 +1,451 @@
+//! The product's main job, end to end: the `host-harness` binary and library, the
+//! embedded TikTok component, and the TikTok API sandbox on loopback.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use host_harness::bindings::guest::{DeliveryStatus, PreparedEvent, PreparedRequest};
+use host_harness::bindings::types::{DestinationError, FieldError, Setting, SettingValue};
+use host_harness::settings_file::SettingsFile;
+use host_harness::transport::HttpTransport;
+use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
+use serde_json::{Value, json};
+use tiktok_sandbox::{Fault, Sandbox, Seed};
+use url::Url;
+
+const TOKEN: &str = "sandbox-token-0123456789abcdef";
+const EVENT_SET: &str = "7181537436256731137";
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+fn example_settings() -> PathBuf {
+    examples().join("settings.json")
+}
+
+fn sandbox() -> Sandbox {
+    let raw = SettingsFile::read(&example_settings()).unwrap().raw;
+    let seed: Seed = serde_json::from_value(Value::Object(raw)).unwrap();
+    Sandbox::start("127.0.0.1:0".parse().unwrap(), seed).unwrap()
+}
+
+fn harness(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_host-harness"))
+        .args(args)
+        .env("XDG_CACHE_HOME", cache_dir())
+        .output()
+        .expect("host-harness runs")
+}
+
+/// One compiled-code cache for the whole test run (the first run compiles).
+fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The events of every request body in `requests.ndjson`, with their event set.
+fn transformed_events(requests: &Path) -> Vec<(String, Value)> {
+    lines(requests)
+        .into_iter()
+        .flat_map(|body| {
+            let set = body["event_source_id"].as_str().unwrap().to_string();
+            body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| (set.clone(), e.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn statuses(results: &[Value]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for line in results {
+        *counts
+            .entry(line["status"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    counts
+}
+
+#[test]
+fn the_examples_are_delivered_exactly_as_transformed() {
+    let out = tempfile::tempdir().unwrap();
+    let (transformed, sent) = (out.path().join("transform"), out.path().join("send"));
+    let input = examples().join("offline-events.csv");
+
+    let transform = harness(&[
+        "transform",
+        "--settings",
+        path(&example_settings()),
+        "--input",
+        path(&input),
+        "--out",
+        path(&transformed),
+    ]);
+    assert!(transform.status.success(), "{}", stderr(&transform));
+    let results = lines(&transformed.join("results.ndjson"));
+    assert_eq!(results.len(), 302, "one result per row");
+    assert_eq!(
+        statuses(&results),
+        BTreeMap::from([("accepted".into(), 285), ("rejected".into(), 17)])
+    );
+
+    let sandbox = sandbox();
+    let send = harness(&[
+        "send",
+        "--settings",
+        path(&example_settings()),
+        "--input",
+        path(&input),
+        "--endpoint",
+        &sandbox.base_url(),
+        "--out",
+        path(&sent),
+    ]);
+    assert!(send.status.success(), "{}", stderr(&send));
+    assert!(
+        stderr(&send).contains(
+            "302 rows read: 285 delivered (150 events in 1 requests), 17 rejected, 0 failed."
+        ),
+        "{}",
+        stderr(&send)
+    );
+
+    // What TikTok would have received is exactly what transform prepared.
+    let mut expected = transformed_events(&transformed.join("requests.ndjson"));
+    let mut accepted: Vec<(String, Value)> = sandbox
+        .accepted_events()
+        .into_iter()
+        .map(|e| {
+            (
+                e.event_source_id.clone(),
+                serde_json::from_str(e.event.get()).unwrap(),
+            )
+        })
+        .collect();
+    let key =
+        |(set, event): &(String, Value)| format!("{set}/{}/{}", event["event"], event["event_id"]);
+    expected.sort_by_key(key);
+    accepted.sort_by_key(key);
+    assert_eq!(accepted.len(), 150);
+    assert_eq!(accepted, expected);
+
+    // Every row has exactly one final status; rejections agree with transform's.
+    let sent_results = lines(&sent.join("results.ndjson"));
+    let mut rows: Vec<u64> = sent_results
+        .iter()
+        .map(|r| r["row"].as_u64().unwrap())
+        .collect();
+    rows.sort_unstable();
+    assert_eq!(rows, (1..=302).collect::<Vec<_>>());
+    assert_eq!(
+        statuses(&sent_results),
+        BTreeMap::from([("delivered".into(), 285), ("rejected".into(), 17)])
+    );
+}
+
+#[test]
+fn without_an_endpoint_send_uses_a_local_sandbox() {
+    let out = tempfile::tempdir().unwrap();
+    let input = examples().join("offline-events.ndjson");
+    let send = harness(&[
+        "send",
+        "--settings",
+        path(&example_settings()),
+        "--input",
+        path(&input),
+        "--out",
+        path(out.path()),
+    ]);
+    assert!(send.status.success(), "{}", stderr(&send));
+    assert!(
+        stderr(&send).contains(
+            "No --endpoint given: using the local TikTok API sandbox at http://127.0.0.1:"
+        )
+    );
+    assert_eq!(
+        statuses(&lines(&out.path().join("results.ndjson")))["delivered"],
+        285
+    );
+}
+
+#[test]
+fn a_business_user_is_refused_without_the_setting_and_nothing_is_sent() {
+    let sandbox = sandbox();
+    let input = examples().join("offline-events.csv");
+    let send = harness(&[
+        "send",
+        "--settings",
+        path(&example_settings()),
+        "--input",
+        path(&input),
+        "--endpoint",
+        &sandbox.base_url(),
+        "--as",
+        "business",
+    ]);
+    assert_eq!(send.status.code(), Some(2));
+    assert!(
+        stderr(&send).contains("set \"allow_business_users\": true"),
+        "{}",
+        stderr(&send)
+    );
+    assert_eq!(sandbox.stats().requests_seen, 0);
+}
+
+#[test]
+fn an_auth_error_mid_run_stops_it_and_fails_the_rest() {
+    let sandbox = sandbox();
+    sandbox.inject(Fault::Code(40105));
+    let out = tempfile::tempdir().unwrap();
+    let input = examples().join("offline-events.csv");
+    let send = harness(&[
+        "send",
+        "--settings",
+        path(&example_settings()),
+        "--input",
+        path(&input),
+        "--endpoint",
+        &sandbox.base_url(),
+        "--out",
+        path(out.path()),
+    ]);
+    assert_eq!(send.status.code(), Some(2), "{}", stderr(&send));
+    assert!(
+        stderr(&send).contains("The run stopped early"),
+        "{}",
+        stderr(&send)
+    );
+    let results = lines(&out.path().join("results.ndjson"));
+    assert_eq!(
+        statuses(&results),
+        BTreeMap::from([("failed".into(), 285), ("rejected".into(), 17)])
+    );
+    assert!(sandbox.accepted_events().is_empty());
+    assert!(
+        !std::fs::read_to_string(out.path().join("results.ndjson"))
+            .unwrap()
+            .contains(TOKEN)
+    );
+}
+
+#[test]
+fn throttles_and_gateway_errors_are_retried_until_delivered() {
+    let sandbox = sandbox();
+    sandbox.inject(Fault::Code(40100));
+    sandbox.inject(Fault::Status(tiktok_sandbox::StatusCode::BAD_GATEWAY));
+    let input = examples().join("offline-events.csv");
+    let send = harness(&[
+        "send",
+        "--settings",
+        path(&example_settings()),
+        "--input",
+        path(&input),
+        "--endpoint",
+        &sandbox.base_url(),
+    ]);
+    assert!(send.status.success(), "{}", stderr(&send));
+    assert_eq!(sandbox.stats().faults_injected, 2);
+    assert_eq!(sandbox.accepted_events().len(), 150);
+}
+
+#[test]
+fn describe_prints_the_spec_as_json() {
+    let describe = harness(&["describe"]);
+    assert!(describe.status.success(), "{}", stderr(&describe));
+    let spec: Value = serde_json::from_slice(&describe.stdout).unwrap();
+    assert_eq!(spec["id"], "tiktok-offline-events");
+    assert_eq!(spec["hosts"], json!(["business-api.tiktok.com"]));
+    assert_eq!(spec["settings"][0]["key"], "access_token");
+    assert_eq!(spec["settings"][0]["secret"], true);
+}
+
+// ---- the library against the sandbox: each refusal as its typed error ----
+
+fn destination(sandbox: &Sandbox, policy: Policy) -> Destination {
+    let runtime = Arc::new(Runtime::new(policy, None).unwrap());
+    let endpoint = Url::parse(&sandbox.base_url()).unwrap();
+    Destination::load(
+        runtime,
+        TIKTOK_COMPONENT,
+        Arc::new(HttpTransport::new(Some(endpoint))),
+    )
+    .unwrap()
+}
+
+fn settings(token: &str, event_set: &str) -> Vec<Setting> {
+    let text = |k: &str, v: &str| Setting {
+        key: k.into(),
+        value: SettingValue::Text(v.into()),
+    };
+    vec![
+        text("access_token", token),
+        text("advertiser_id", "7000000000000000001"),
+        text("event_set_id", event_set),
+    ]
+}
+
+fn request(events: Vec<Value>) -> PreparedRequest {
+    let prepared = (1..=events.len())
+        .map(|i| PreparedEvent {
+            event_id: format!("e{i}"),
+            record_ids: vec![i.to_string()],
+        })
+        .collect();
+    let body = format!(
+        r#"{{"event_source":"offline","event_source_id":"{EVENT_SET}","data":{}}}"#,
+        Value::Array(events)
+    );
+    PreparedRequest {
+        body,
+        events: prepared,
+    }
+}
+
+fn event(i: usize, email: &str) -> Value {
+    json!({"event": "Purchase", "event_time": 1_763_900_000, "event_id": format!("e{i}"), "user": {"email": [email]}})
+}
+
+const HASHED: &str = "848a771458438fc2ec420560d769fb9b9b86851ee338ec56517baabd79d3bb4f";
+
+#[test]
+fn a_bad_token_is_an_auth_error() {
+    let sandbox = sandbox();
+    let error = destination(&sandbox, Policy::default())
+        .validate(&settings("wrong-token", EVENT_SET))
+        .unwrap()
+        .unwrap_err();
+    let DestinationError::Auth(message) = error else {
+        panic!("expected auth, got {error:?}")
+    };
+    assert!(message.starts_with("TikTok code 40105: "), "{message}");
+}
+
+#[test]
+fn an_unknown_event_set_is_a_settings_error_on_its_field() {
+    let sandbox = sandbox();
+    let error = destination(&sandbox, Policy::default())
+        .validate(&settings(TOKEN, "7999999999999999999"))
+        .unwrap()
+        .unwrap_err();
+    let DestinationError::InvalidSettings(fields) = error else {
+        panic!("expected settings error, got {error:?}")
+    };
+    assert_eq!(
+        fields.iter().map(|f| f.key.as_str()).collect::<Vec<_>>(),
+        ["event_set_id"]
+    );
+}
+
+#[test]
+fn unhashed_pii_is_rejected_by_tiktok_and_only_that_event() {
+    let sandbox = sandbox();
+    let outcomes = destination(&sandbox, Policy::default())
+        .send(
+            &settings(TOKEN, EVENT_SET),
+            &request(vec![
+                event(1, HASHED),
+                event(2, "alice@example.com"),
+                event(3, HASHED),
+            ]),
+        )
+        .unwrap()
+        .unwrap();
+    let statuses: Vec<&DeliveryStatus> = outcomes.iter().map(|o| &o.status).collect();
+    assert_eq!(statuses[0], &DeliveryStatus::Delivered);
+    assert_eq!(statuses[2], &DeliveryStatus::Delivered);
+    let DeliveryStatus::Rejected(reason) = statuses[1] else {
+        panic!("{statuses:?}")
+    };
+    assert!(
+        reason.starts_with("refused by TikTok: TikTok code 40062: "),
+        "{reason}"
+    );
+    assert!(!reason.contains("alice@example.com"), "{reason}");
+    assert_eq!(sandbox.accepted_events().len(), 2);
+}
+
+#[test]
+fn a_request_of_1001_events_is_split_and_delivered() {
+    let sandbox = sandbox();
+    let events = (1..=1001).map(|i| event(i, HASHED)).collect();
+    let outcomes = destination(&sandbox, Policy::default())
+        .send(&settings(TOKEN, EVENT_SET), &request(events))
+        .unwrap()
+        .unwrap();
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o.status == DeliveryStatus::Delivered)
+    );
+    assert_eq!(sandbox.accepted_events().len(), 1001);
+    assert_eq!(
+        sandbox.stats().requests_seen,
+        3,
+        "refused whole (40061), then two halves"
+    );
+}
+
+#[test]
+fn egress_outside_the_operators_policy_is_denied() {
+    let sandbox = sandbox();
+    let policy = Policy {
+        allowed_hosts: Some(vec!["other.example".into()]),
+        ..Policy::default()
+    };
+    let error = destination(&sandbox, policy)
+        .validate(&settings(TOKEN, EVENT_SET))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        error,
+        DestinationError::Permanent(
+            "HTTP call failed: denied by the host: host 'business-api.tiktok.com' is not in the egress allow-list".into()
+        )
+    );
+    assert_eq!(sandbox.stats().requests_seen, 0);
+}
+
+#[test]
+fn settings_errors_name_the_field() {
+    let sandbox = sandbox();
+    let mut bad = settings(TOKEN, EVENT_SET);
+    bad.push(Setting {
+        key: "batch_size".into(),
+        value: SettingValue::Integer(5000),
+    });
+    let error = destination(&sandbox, Policy::default())
+        .validate(&bad)
+        .unwrap()
+        .unwrap_err();
+    let DestinationError::InvalidSettings(fields) = error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        fields
+            .iter()
+            .map(|f: &FieldError| f.key.as_str())
+            .collect::<Vec<_>>(),
+        ["batch_size"]
+    );
+}
