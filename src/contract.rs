@@ -29,7 +29,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(key: &str, message: impl Into<String>) -> Self {
-        FieldError { key: key.to_string(), message: message.into() }
+        FieldError {
+            key: key.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -41,7 +44,10 @@ pub enum DestinationError {
     #[error("authorisation failed: {0}")]
     Auth(String),
     #[error("rate limited: {message}")]
-    RateLimited { retry_after_ms: Option<u32>, message: String },
+    RateLimited {
+        retry_after_ms: Option<u32>,
+        message: String,
+    },
     #[error("transient failure: {0}")]
     Transient(String),
     #[error("permanent failure: {0}")]
@@ -49,7 +55,10 @@ pub enum DestinationError {
 }
 
 fn list_field_errors(errors: &[FieldError]) -> String {
-    let parts: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.key, e.message)).collect();
+    let parts: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{}: {}", e.key, e.message))
+        .collect();
     parts.join("; ")
 }
 
