@@ -42,7 +42,9 @@ fn base_settings() -> Vec<Setting> {
 }
 
 fn destination(script: &Arc<Scripted>) -> Destination {
-    let runtime = Arc::new(Runtime::new(Policy::default(), None).unwrap());
+    // Compiled once for the whole run, through the host's own on-disk cache.
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled");
+    let runtime = Arc::new(Runtime::new(Policy::default(), Some(cache)).unwrap());
     Destination::load(runtime, TIKTOK_COMPONENT, script.clone())
         .unwrap()
         .with_clock(Clock::Fixed(NOW_MS))

@@ -116,7 +116,12 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let temp = dir.join(format!(".{}.tmp", std::process::id()));
+    // Unique per writer: several processes or threads may compile the same component.
+    let temp = dir.join(format!(
+        ".{}-{:016x}.tmp",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
     std::fs::write(&temp, bytes)?;
     std::fs::rename(&temp, path)
 }

@@ -283,7 +283,7 @@ fn describe_prints_the_spec_as_json() {
 // ---- the library against the sandbox: each refusal as its typed error ----
 
 fn destination(sandbox: &Sandbox, policy: Policy) -> Destination {
-    let runtime = Arc::new(Runtime::new(policy, None).unwrap());
+    let runtime = Arc::new(Runtime::new(policy, Some(cache_dir().join("host-harness"))).unwrap());
     let endpoint = Url::parse(&sandbox.base_url()).unwrap();
     Destination::load(
         runtime,

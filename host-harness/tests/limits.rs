@@ -18,7 +18,8 @@ fn hostile_wasm() -> Vec<u8> {
 
 fn hostile(policy: Policy) -> (Destination, Arc<Scripted>) {
     let script = Arc::new(Scripted::new());
-    let runtime = Arc::new(Runtime::new(policy, None).unwrap());
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled");
+    let runtime = Arc::new(Runtime::new(policy, Some(cache)).unwrap());
     (
         Destination::load(runtime, &hostile_wasm(), script.clone()).unwrap(),
         script,
