@@ -257,3 +257,51 @@ fn spec(spec: contract::Spec) -> api::Spec {
         hosts: spec.hosts.into_iter().map(String::from).collect(),
     }
 }
+
+impl exports::cdp::destination::oauth::Guest for Component {
+    fn authorization_url(app_id: String, redirect_uri: String, state: String) -> String {
+        crate::tiktok_api::authorization_url(&app_id, &redirect_uri, &state)
+    }
+
+    fn connect(
+        _app_id: String,
+        _app_secret: String,
+        _auth_code: String,
+    ) -> Result<exports::cdp::destination::oauth::Connection, wit::DestinationError> {
+        Err(wit::DestinationError::Permanent(
+            "connect: not implemented yet".into(),
+        ))
+    }
+}
+
+impl exports::cdp::destination::event_sets::Guest for Component {
+    fn list_event_sets(
+        _settings: wit::Settings,
+    ) -> Result<Vec<exports::cdp::destination::event_sets::EventSet>, wit::DestinationError> {
+        Err(wit::DestinationError::Permanent(
+            "event-sets: not implemented yet".into(),
+        ))
+    }
+
+    fn create_event_set(
+        _settings: wit::Settings,
+        _name: String,
+        _description: String,
+        _auto_tracking: bool,
+    ) -> Result<exports::cdp::destination::event_sets::EventSet, wit::DestinationError> {
+        Err(wit::DestinationError::Permanent(
+            "event-sets: not implemented yet".into(),
+        ))
+    }
+
+    fn update_event_set(
+        _settings: wit::Settings,
+        _id: String,
+        _name: Option<String>,
+        _auto_tracking: Option<bool>,
+    ) -> Result<exports::cdp::destination::event_sets::EventSet, wit::DestinationError> {
+        Err(wit::DestinationError::Permanent(
+            "event-sets: not implemented yet".into(),
+        ))
+    }
+}

@@ -218,6 +218,16 @@ fn bounded(message: &str) -> String {
     }
 }
 
+/// TikTok's authorisation page for advertisers (§4 of the reference).
+pub fn authorization_url(app_id: &str, redirect_uri: &str, state: &str) -> String {
+    format!(
+        "https://{HOST}/portal/auth?app_id={}&state={}&redirect_uri={}",
+        percent_encode(app_id),
+        percent_encode(state),
+        percent_encode(redirect_uri)
+    )
+}
+
 /// RFC 3986 unreserved characters pass; everything else is `%XX` (UTF-8 bytes).
 pub fn percent_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -311,6 +321,14 @@ mod tests {
             "%5B%227181537436256731137%22%5D"
         );
         assert_eq!(percent_encode("Café store"), "Caf%C3%A9%20store");
+    }
+
+    #[test]
+    fn the_authorisation_url_carries_app_state_and_redirect() {
+        assert_eq!(
+            authorization_url("7001", "http://127.0.0.1:8765/callback", "s-1"),
+            "https://business-api.tiktok.com/portal/auth?app_id=7001&state=s-1&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback"
+        );
     }
 
     #[test]

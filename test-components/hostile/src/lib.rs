@@ -171,3 +171,43 @@ impl Guest for Hostile {
         Ok(outcomes)
     }
 }
+
+impl exports::cdp::destination::oauth::Guest for Hostile {
+    fn authorization_url(_app_id: String, _redirect_uri: String, _state: String) -> String {
+        String::new()
+    }
+
+    fn connect(
+        _app_id: String,
+        _app_secret: String,
+        _auth_code: String,
+    ) -> Result<exports::cdp::destination::oauth::Connection, DestinationError> {
+        Err(DestinationError::Permanent("not supported".into()))
+    }
+}
+
+impl exports::cdp::destination::event_sets::Guest for Hostile {
+    fn list_event_sets(
+        _settings: Settings,
+    ) -> Result<Vec<exports::cdp::destination::event_sets::EventSet>, DestinationError> {
+        Ok(vec![])
+    }
+
+    fn create_event_set(
+        _settings: Settings,
+        _name: String,
+        _description: String,
+        _auto_tracking: bool,
+    ) -> Result<exports::cdp::destination::event_sets::EventSet, DestinationError> {
+        Err(DestinationError::Permanent("not supported".into()))
+    }
+
+    fn update_event_set(
+        _settings: Settings,
+        _id: String,
+        _name: Option<String>,
+        _auto_tracking: Option<bool>,
+    ) -> Result<exports::cdp::destination::event_sets::EventSet, DestinationError> {
+        Err(DestinationError::Permanent("not supported".into()))
+    }
+}
