@@ -112,31 +112,27 @@ impl<H: Host> Delivery<'_, '_, H> {
         } else {
             self.body.subset(events.clone())
         };
-        let failure = match self.api.post(TRACK_PATH, body) {
-            Ok(_) => return Ok(self.mark(events, DeliveryStatus::Delivered)),
-            Err(failure) => failure,
-        };
-        match failure.class() {
-            Class::Payload if events.len() > 1 => {
-                self.api.log(
-                    LogLevel::Info,
-                    &format!(
+        let status = match self.api.post(TRACK_PATH, body) {
+            Ok(_) => DeliveryStatus::Delivered,
+            Err(failure) => match failure.class() {
+                Class::Payload if events.len() > 1 => {
+                    let message = format!(
                         "{failure}; splitting {} events to isolate the bad ones",
                         events.len()
-                    ),
-                );
-                let middle = events.start + events.len() / 2;
-                self.settle(events.start..middle)?;
-                self.settle(middle..events.end)
-            }
-            Class::Payload => Ok(self.mark(
-                events,
-                DeliveryStatus::Rejected(format!("refused by TikTok: {failure}")),
-            )),
-            _ if whole_request => Err(request_error(failure)),
-            // Part of the request is settled already: the rest waits for a retry.
-            _ => Ok(self.mark(events, DeliveryStatus::Retryable(failure.to_string()))),
-        }
+                    );
+                    self.api.log(LogLevel::Info, &message);
+                    let middle = events.start + events.len() / 2;
+                    self.settle(events.start..middle)?;
+                    return self.settle(middle..events.end);
+                }
+                Class::Payload => DeliveryStatus::Rejected(format!("refused by TikTok: {failure}")),
+                _ if whole_request => return Err(request_error(failure)),
+                // Part of the request is settled already: the rest waits for a retry.
+                _ => DeliveryStatus::Retryable(failure.to_string()),
+            },
+        };
+        self.mark(events, status);
+        Ok(())
     }
 
     fn mark(&mut self, events: Range<usize>, status: DeliveryStatus) {
