@@ -175,10 +175,10 @@ impl Ledger {
             status,
             reason,
         };
-        if let Some(file) = &mut inner.results {
-            if let Err(e) = file.write(&result) {
-                inner.io_error.get_or_insert(e);
-            }
+        if let Some(file) = &mut inner.results
+            && let Err(e) = file.write(&result)
+        {
+            inner.io_error.get_or_insert(e);
         }
         if let Some(bar) = &self.progress {
             bar.inc(1);
