@@ -228,3 +228,31 @@ impl fmt::Display for Method {
         })
     }
 }
+
+// ---- oauth and event-sets exports ----
+
+/// An account an OAuth grant covers (for TikTok, an advertiser).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+/// What connecting an account yields: settings to store and accounts to pick from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    /// E.g. `access_token` (a secret setting: store it as such).
+    pub settings: Vec<Setting>,
+    pub accounts: Vec<Account>,
+    /// The setting key the picked account's id belongs in.
+    pub account_setting: String,
+}
+
+/// A container events are sent to (for TikTok, an offline event set).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSet {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub auto_tracking: bool,
+}

@@ -4,13 +4,16 @@
 //! `cdp:destination` world (`wit/destination.wit`); built natively it is a plain library
 //! whose logic is tested at native speed. Only [`component`] knows about WebAssembly.
 
+pub mod advertisers;
 pub mod batch;
 pub mod contract;
 pub mod currency;
 pub mod deliver;
 pub mod event;
 pub mod event_name;
+pub mod event_sets;
 pub mod normalize;
+pub mod oauth;
 pub mod phone;
 pub mod request;
 pub mod row;
@@ -20,6 +23,9 @@ pub mod tiktok_api;
 pub mod timestamp;
 pub mod transform;
 pub mod validate;
+
+#[cfg(test)]
+mod test_host;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

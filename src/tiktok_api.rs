@@ -137,15 +137,24 @@ struct Envelope {
     data: Value,
 }
 
-/// An authenticated client over the host's HTTP import.
+/// A client over the host's HTTP import, authenticated unless made for the OAuth
+/// code exchange (the one call that comes before there is a token).
 pub struct Api<'h, H: Host> {
     host: &'h mut H,
-    token: &'h str,
+    token: Option<&'h str>,
 }
 
 impl<'h, H: Host> Api<'h, H> {
     pub fn new(host: &'h mut H, token: &'h str) -> Self {
-        Api { host, token }
+        Api {
+            host,
+            token: Some(token),
+        }
+    }
+
+    /// Sends no `Access-Token` header: for `/oauth2/access_token/`.
+    pub fn without_token(host: &'h mut H) -> Self {
+        Api { host, token: None }
     }
 
     /// `GET {BASE_URL}{path}?{query}`; query values are percent-encoded here.
@@ -175,7 +184,11 @@ impl<'h, H: Host> Api<'h, H> {
         url: String,
         body: Option<String>,
     ) -> Result<Value, Failure> {
-        let mut headers = vec![("Access-Token".to_string(), self.token.to_string())];
+        let mut headers: Vec<(String, String)> = self
+            .token
+            .map(|token| ("Access-Token".to_string(), token.to_string()))
+            .into_iter()
+            .collect();
         if body.is_some() {
             headers.push(("Content-Type".to_string(), "application/json".to_string()));
         }
@@ -208,6 +221,15 @@ impl<'h, H: Host> Api<'h, H> {
                 message: bounded(&envelope.message),
             }),
         }
+    }
+}
+
+/// TikTok ids are strings, but some endpoints have been seen to return numbers.
+pub fn id_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
     }
 }
 

@@ -2,10 +2,9 @@
 //! event set, each checked with the cheapest call TikTok offers. An event set named but
 //! not found is created, so a user can configure a destination by name alone.
 
-use serde::Deserialize;
-use serde_json::{Value, json};
-
-use crate::contract::{DestinationError, FieldError, Host, LogLevel, Setting, Validation};
+use crate::advertisers;
+use crate::contract::{DestinationError, FieldError, Host, Setting, Validation};
+use crate::event_sets::{self, Filter, NewEventSet};
 use crate::settings::Settings;
 use crate::tiktok_api::{Api, Class, Failure};
 
@@ -50,22 +49,9 @@ pub fn validate(
     })
 }
 
-#[derive(Deserialize)]
-struct AdvertiserList {
-    #[serde(default)]
-    list: Vec<Advertiser>,
-}
-
-#[derive(Deserialize)]
-struct Advertiser {
-    advertiser_id: Value,
-    #[serde(default)]
-    name: Option<String>,
-}
-
+/// The configured ad account's name; a missing account is the setting's problem.
 fn advertiser(api: &mut Api<'_, impl Host>, id: &str) -> Result<String, DestinationError> {
-    let ids = json!([id]).to_string();
-    let data = api.get("/advertiser/info/", &[("advertiser_ids", &ids)]).map_err(|failure| {
+    let found = advertisers::info(api, &[id.to_string()]).map_err(|failure| {
         match failure.class() {
             Class::Config | Class::Payload => field_error("advertiser_id", &failure),
             Class::Auth if matches!(failure, Failure::Api { code: 40001, .. }) => field_error(
@@ -75,11 +61,9 @@ fn advertiser(api: &mut Api<'_, impl Host>, id: &str) -> Result<String, Destinat
             _ => failure.into_error(),
         }
     })?;
-    let list: AdvertiserList =
-        serde_json::from_value(data).unwrap_or(AdvertiserList { list: vec![] });
-    list.list
+    found
         .into_iter()
-        .find(|a| id_matches(&a.advertiser_id, id))
+        .find(|a| a.id == id)
         .map(|a| a.name.unwrap_or_default())
         .ok_or_else(|| {
             field_error(
@@ -89,33 +73,12 @@ fn advertiser(api: &mut Api<'_, impl Host>, id: &str) -> Result<String, Destinat
         })
 }
 
-#[derive(Deserialize)]
-struct EventSetList {
-    #[serde(default)]
-    event_set_list: Vec<EventSet>,
-}
-
-#[derive(Deserialize)]
-struct EventSet {
-    event_set_id: Value,
-    #[serde(default)]
-    name: Option<String>,
-}
-
-fn event_sets(
-    api: &mut Api<'_, impl Host>,
-    query: &[(&str, &str)],
-    field: &str,
-) -> Result<Vec<EventSet>, DestinationError> {
-    let data = api
-        .get("/offline/get/", query)
-        .map_err(|failure| match failure.class() {
-            Class::Config | Class::Payload => field_error(field, &failure),
-            _ => failure.into_error(),
-        })?;
-    Ok(serde_json::from_value::<EventSetList>(data)
-        .map(|l| l.event_set_list)
-        .unwrap_or_default())
+/// A refusal that names the set's setting when the set (or its lookup) is at fault.
+fn on_field(field: &'static str) -> impl Fn(Failure) -> DestinationError {
+    move |failure| match failure.class() {
+        Class::Config | Class::Payload => field_error(field, &failure),
+        _ => failure.into_error(),
+    }
 }
 
 fn event_set_by_id(
@@ -123,18 +86,16 @@ fn event_set_by_id(
     advertiser_id: &str,
     id: &str,
 ) -> Result<Validation, DestinationError> {
-    let ids = json!([id]).to_string();
-    let sets = event_sets(
-        api,
-        &[("advertiser_id", advertiser_id), ("event_set_ids", &ids)],
-        "event_set_id",
-    )?;
-    let set = sets.into_iter().find(|s| id_matches(&s.event_set_id, id)).ok_or_else(|| {
-        field_error("event_set_id", &"no offline event set with this id for this advertiser (a pixel code is not an event set id)")
-    })?;
+    let set = event_sets::find(api, advertiser_id, Filter::Id(id))
+        .map_err(on_field("event_set_id"))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            field_error("event_set_id", &"no offline event set with this id for this advertiser (a pixel code is not an event set id)")
+        })?;
     Ok(Validation {
         event_set_id: id.to_string(),
-        event_set_name: set.name,
+        event_set_name: Some(set.name).filter(|name| !name.is_empty()),
         event_set_created: false,
         advertiser_name: None,
     })
@@ -146,49 +107,30 @@ fn event_set_by_name(
     advertiser_id: &str,
     name: &str,
 ) -> Result<Validation, DestinationError> {
-    let sets = event_sets(
-        api,
-        &[("advertiser_id", advertiser_id), ("name", name)],
-        "event_set_name",
-    )?;
-    // TikTok's name filter may match loosely; only an exact name is the same set.
-    if let Some(set) = sets.into_iter().find(|s| s.name.as_deref() == Some(name)) {
+    let found = event_sets::find(api, advertiser_id, Filter::Name(name))
+        .map_err(on_field("event_set_name"))?;
+    if let Some(set) = found.into_iter().next() {
         return Ok(Validation {
-            event_set_id: id_text(&set.event_set_id),
-            event_set_name: set.name,
+            event_set_id: set.id,
+            event_set_name: Some(set.name),
             event_set_created: false,
             advertiser_name: None,
         });
     }
     let description = settings
         .description
-        .clone()
-        .unwrap_or_else(|| "Offline conversions sent from the CDP".into());
-    let body = json!({
-        "advertiser_id": advertiser_id,
-        "name": name,
-        "description": description,
-        "auto_tracking": settings.auto_tracking,
-    });
-    let data = api
-        .post("/offline/create/", body.to_string())
-        .map_err(|failure| match failure.class() {
-            Class::Payload | Class::Config => field_error("event_set_name", &failure),
-            _ => failure.into_error(),
-        })?;
-    let id = data
-        .get("event_set_id")
-        .map(id_text)
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| {
-            DestinationError::Transient(
-                "TikTok created the event set but returned no event_set_id".into(),
-            )
-        })?;
-    api.log(LogLevel::Info, &format!("created offline event set {id}"));
+        .as_deref()
+        .unwrap_or("Offline conversions sent from the CDP");
+    let new = NewEventSet {
+        advertiser_id,
+        name,
+        description,
+        auto_tracking: settings.auto_tracking,
+    };
+    let set = event_sets::create_set(api, &new, on_field("event_set_name"))?;
     Ok(Validation {
-        event_set_id: id,
-        event_set_name: Some(name.to_string()),
+        event_set_id: set.id,
+        event_set_name: Some(set.name),
         event_set_created: true,
         advertiser_name: None,
     })
@@ -196,17 +138,4 @@ fn event_set_by_name(
 
 fn field_error(key: &str, problem: &dyn std::fmt::Display) -> DestinationError {
     DestinationError::InvalidSettings(vec![FieldError::new(key, problem.to_string())])
-}
-
-/// TikTok ids are strings, but some endpoints have been seen to return numbers.
-fn id_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn id_matches(value: &Value, id: &str) -> bool {
-    id_text(value) == id
 }

@@ -1,0 +1,87 @@
+//! A scripted [`Host`] for native unit tests: answers calls in the order scripted,
+//! checks each is the call expected, and records every request for assertions.
+
+use std::collections::VecDeque;
+
+use serde_json::{Value, json};
+
+use crate::contract::{Host, HttpError, HttpRequest, HttpResponse, LogLevel};
+use crate::tiktok_api::BASE_URL;
+
+#[derive(Default)]
+pub struct ScriptedHost {
+    script: VecDeque<(String, Result<HttpResponse, HttpError>)>,
+    pub requests: Vec<HttpRequest>,
+    pub logs: Vec<(LogLevel, String)>,
+}
+
+impl ScriptedHost {
+    /// Expects `METHOD path` (path relative to the API's base URL, query included)
+    /// next, and answers it with TikTok's envelope around `code` and `data`.
+    pub fn expect(&mut self, call: &str, code: i64, message: &str, data: Value) -> &mut Self {
+        let body = json!({"code": code, "message": message, "request_id": "r1", "data": data});
+        self.answer(
+            call,
+            Ok(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: body.to_string(),
+            }),
+        )
+    }
+
+    pub fn ok(&mut self, call: &str, data: Value) -> &mut Self {
+        self.expect(call, 0, "OK", data)
+    }
+
+    pub fn answer(&mut self, call: &str, answer: Result<HttpResponse, HttpError>) -> &mut Self {
+        let (method, path) = call.split_once(' ').expect("METHOD path");
+        self.script
+            .push_back((format!("{method} {BASE_URL}{path}"), answer));
+        self
+    }
+
+    /// The JSON body of the `index`th request.
+    pub fn body(&self, index: usize) -> Value {
+        serde_json::from_str(self.requests[index].body.as_deref().expect("a body")).unwrap()
+    }
+
+    /// The value of header `name` in the `index`th request.
+    pub fn header(&self, index: usize, name: &str) -> Option<&str> {
+        self.requests[index]
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Host for ScriptedHost {
+    fn fetch(&mut self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let call = format!("{} {}", request.method, request.url);
+        self.requests.push(request);
+        let (expected, answer) = self
+            .script
+            .pop_front()
+            .unwrap_or_else(|| panic!("unscripted call: {call}"));
+        assert_eq!(call, expected, "calls out of script");
+        answer
+    }
+
+    fn now_ms(&self) -> u64 {
+        1_700_000_000_000
+    }
+
+    fn log(&mut self, level: LogLevel, message: &str) {
+        self.logs.push((level, message.to_string()));
+    }
+}
+
+impl Drop for ScriptedHost {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let left: Vec<&str> = self.script.iter().map(|(c, _)| c.as_str()).collect();
+            assert!(left.is_empty(), "scripted calls never made: {left:?}");
+        }
+    }
+}
