@@ -11,6 +11,7 @@ wit_bindgen::generate!({
 use cdp::destination::types as wit;
 use cdp::destination::{clock, http, log};
 use exports::cdp::destination::destination as api;
+use exports::cdp::destination::{event_sets, oauth};
 
 struct Component;
 
@@ -258,50 +259,89 @@ fn spec(spec: contract::Spec) -> api::Spec {
     }
 }
 
-impl exports::cdp::destination::oauth::Guest for Component {
+impl oauth::Guest for Component {
     fn authorization_url(app_id: String, redirect_uri: String, state: String) -> String {
         crate::tiktok_api::authorization_url(&app_id, &redirect_uri, &state)
     }
 
     fn connect(
-        _app_id: String,
-        _app_secret: String,
-        _auth_code: String,
-    ) -> Result<exports::cdp::destination::oauth::Connection, wit::DestinationError> {
-        Err(wit::DestinationError::Permanent(
-            "connect: not implemented yet".into(),
-        ))
+        app_id: String,
+        app_secret: String,
+        auth_code: String,
+    ) -> Result<oauth::Connection, wit::DestinationError> {
+        let connection = crate::oauth::connect(&app_id, &app_secret, &auth_code, &mut WitHost)
+            .map_err(to_error)?;
+        Ok(oauth::Connection {
+            settings: connection
+                .settings
+                .into_iter()
+                .map(|s| wit::Setting {
+                    key: s.key,
+                    value: to_value(s.value),
+                })
+                .collect(),
+            accounts: connection
+                .accounts
+                .into_iter()
+                .map(|a| oauth::Account {
+                    id: a.id,
+                    name: a.name,
+                })
+                .collect(),
+            account_setting: connection.account_setting,
+        })
     }
 }
 
-impl exports::cdp::destination::event_sets::Guest for Component {
+impl event_sets::Guest for Component {
     fn list_event_sets(
-        _settings: wit::Settings,
-    ) -> Result<Vec<exports::cdp::destination::event_sets::EventSet>, wit::DestinationError> {
-        Err(wit::DestinationError::Permanent(
-            "event-sets: not implemented yet".into(),
-        ))
+        settings: wit::Settings,
+    ) -> Result<Vec<event_sets::EventSet>, wit::DestinationError> {
+        let sets =
+            crate::event_sets::list(&from_settings(settings), &mut WitHost).map_err(to_error)?;
+        Ok(sets.into_iter().map(to_event_set).collect())
     }
 
     fn create_event_set(
-        _settings: wit::Settings,
-        _name: String,
-        _description: String,
-        _auto_tracking: bool,
-    ) -> Result<exports::cdp::destination::event_sets::EventSet, wit::DestinationError> {
-        Err(wit::DestinationError::Permanent(
-            "event-sets: not implemented yet".into(),
-        ))
+        settings: wit::Settings,
+        name: String,
+        description: String,
+        auto_tracking: bool,
+    ) -> Result<event_sets::EventSet, wit::DestinationError> {
+        crate::event_sets::create(
+            &from_settings(settings),
+            &name,
+            &description,
+            auto_tracking,
+            &mut WitHost,
+        )
+        .map(to_event_set)
+        .map_err(to_error)
     }
 
     fn update_event_set(
-        _settings: wit::Settings,
-        _id: String,
-        _name: Option<String>,
-        _auto_tracking: Option<bool>,
-    ) -> Result<exports::cdp::destination::event_sets::EventSet, wit::DestinationError> {
-        Err(wit::DestinationError::Permanent(
-            "event-sets: not implemented yet".into(),
-        ))
+        settings: wit::Settings,
+        id: String,
+        name: Option<String>,
+        auto_tracking: Option<bool>,
+    ) -> Result<event_sets::EventSet, wit::DestinationError> {
+        crate::event_sets::update(
+            &from_settings(settings),
+            &id,
+            name.as_deref(),
+            auto_tracking,
+            &mut WitHost,
+        )
+        .map(to_event_set)
+        .map_err(to_error)
+    }
+}
+
+fn to_event_set(set: contract::EventSet) -> event_sets::EventSet {
+    event_sets::EventSet {
+        id: set.id,
+        name: set.name,
+        description: set.description,
+        auto_tracking: set.auto_tracking,
     }
 }
