@@ -1,4 +1,4 @@
-//! A loaded destination component and its four exports, each call in a fresh `Store`
+//! A loaded destination component and its exports, each call in a fresh `Store`
 //! and instance: cheap (an `InstancePre`), isolates batches, and a trapped instance is
 //! never reused.
 
@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use wasmtime::{Store, UpdateDeadline};
 
+use crate::bindings::exports::cdp::destination::event_sets::EventSet;
+use crate::bindings::exports::cdp::destination::oauth::Connection;
 use crate::bindings::guest::{
     DeliveryOutcome, InputRecord, PreparedRequest, Spec, TransformOutput, TransformStatus,
     Validation,
@@ -201,6 +203,110 @@ impl Destination {
             })?;
         }
         Ok(outcomes)
+    }
+
+    /// Pure: builds the page where the user grants access.
+    pub fn authorization_url(
+        &self,
+        app_id: &str,
+        redirect_uri: &str,
+        state: &str,
+    ) -> Result<String, HostError> {
+        self.call(
+            "authorization-url",
+            HttpGrant::None,
+            Redactor::default(),
+            |plugin, store| {
+                plugin.cdp_destination_oauth().call_authorization_url(
+                    store,
+                    app_id,
+                    redirect_uri,
+                    state,
+                )
+            },
+        )
+    }
+
+    /// Exchanges an authorisation code for credentials; the app secret is redacted.
+    pub fn connect(
+        &self,
+        app_id: &str,
+        app_secret: &str,
+        auth_code: &str,
+    ) -> Result<Result<Connection, DestinationError>, HostError> {
+        self.call(
+            "connect",
+            HttpGrant::Allowed,
+            Redactor::new([app_secret.to_string()]),
+            |plugin, store| {
+                plugin
+                    .cdp_destination_oauth()
+                    .call_connect(store, app_id, app_secret, auth_code)
+            },
+        )
+    }
+
+    pub fn list_event_sets(
+        &self,
+        settings: &[Setting],
+    ) -> Result<Result<Vec<EventSet>, DestinationError>, HostError> {
+        self.call(
+            "list-event-sets",
+            HttpGrant::Allowed,
+            self.redactor(settings),
+            |plugin, store| {
+                plugin
+                    .cdp_destination_event_sets()
+                    .call_list_event_sets(store, &settings.to_vec())
+            },
+        )
+    }
+
+    pub fn create_event_set(
+        &self,
+        settings: &[Setting],
+        name: &str,
+        description: &str,
+        auto_tracking: bool,
+    ) -> Result<Result<EventSet, DestinationError>, HostError> {
+        self.call(
+            "create-event-set",
+            HttpGrant::Allowed,
+            self.redactor(settings),
+            |plugin, store| {
+                plugin.cdp_destination_event_sets().call_create_event_set(
+                    store,
+                    &settings.to_vec(),
+                    name,
+                    description,
+                    auto_tracking,
+                )
+            },
+        )
+    }
+
+    /// Renames the set `id` and/or switches its auto-tracking.
+    pub fn update_event_set(
+        &self,
+        settings: &[Setting],
+        id: &str,
+        name: Option<&str>,
+        auto_tracking: Option<bool>,
+    ) -> Result<Result<EventSet, DestinationError>, HostError> {
+        self.call(
+            "update-event-set",
+            HttpGrant::Allowed,
+            self.redactor(settings),
+            |plugin, store| {
+                plugin.cdp_destination_event_sets().call_update_event_set(
+                    store,
+                    &settings.to_vec(),
+                    id,
+                    name,
+                    auto_tracking,
+                )
+            },
+        )
     }
 
     /// Secret settings (as the spec marks them) are scrubbed from everything the guest says.
