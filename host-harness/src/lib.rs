@@ -6,6 +6,7 @@
 //! [`destination`] (loading a component and calling its exports).
 
 pub mod access;
+pub mod bench;
 pub mod bindings;
 pub mod destination;
 pub mod engine;

@@ -40,6 +40,8 @@ enum Command {
     Send(commands::send::SendArgs),
     /// Run the local TikTok API sandbox in the foreground.
     Sandbox(commands::sandbox::SandboxArgs),
+    /// Measure throughput, cold start, size and memory on generated rows (run it in release).
+    Bench(commands::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Transform(args) => commands::transform::run(&cli.host, args),
         Command::Send(args) => commands::send::run(&cli.host, args),
         Command::Sandbox(args) => commands::sandbox::run(args),
+        Command::Bench(args) => commands::bench::run(&cli.host, args),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

@@ -1,6 +1,7 @@
 //! The CLI's commands, one module each, and what they share: loading the component,
 //! finding TikTok (or a local sandbox), and saying what to do about an error.
 
+pub mod bench;
 pub mod describe;
 pub mod sandbox;
 pub mod send;

@@ -1,0 +1,219 @@
+//! `bench`: the performance figures of the targets, on generated input.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use url::Url;
+
+use host_harness::bench::{self, Child, Report, SendFigures, Throughput, TimedTransport};
+use host_harness::job::JobOptions;
+use host_harness::transport::HttpTransport;
+use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
+
+use super::{HostArgs, load};
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Runs per figure; each figure is the median.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
+    runs: u16,
+    /// Rows per transform run.
+    #[arg(long, default_value_t = 100_000)]
+    rows: usize,
+    /// Rows per send run.
+    #[arg(long, default_value_t = 100_000)]
+    send_rows: usize,
+    /// Input sizes of the peak-memory runs (comma-separated; 0 skips them). Each streams
+    /// that many rows through `host-harness transform`: 10,000,000 takes minutes.
+    #[arg(long, value_delimiter = ',', default_values_t = [100_000u64, 1_000_000])]
+    memory_rows: Vec<u64>,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Internal: be the child that `bench` times from process start (given in Unix ns)
+    /// to its first batch transformed.
+    #[arg(long, hide = true, value_name = "UNIX_NS")]
+    cold_start_probe: Option<u128>,
+}
+
+pub fn run(host: &HostArgs, args: BenchArgs) -> Result<ExitCode> {
+    if let Some(spawned) = args.cold_start_probe {
+        return cold_start_probe(host, spawned);
+    }
+    let runs = usize::from(args.runs);
+    let scratch = Scratch::new()?;
+    let child = |cache: bool| Child {
+        exe: std::env::current_exe().expect("the running binary has a path"),
+        host_flags: host_flags(host, cache.then_some(&scratch.cache)),
+    };
+    let wasm = match &host.component {
+        Some(path) => std::fs::read(path)
+            .with_context(|| format!("cannot read component {}", path.display()))?,
+        None => TIKTOK_COMPONENT.to_vec(),
+    };
+    let settings = bench::settings();
+
+    progress("transform: component and native");
+    let runtime = Arc::new(Runtime::new(
+        Policy::default(),
+        Some(scratch.cache.clone()),
+    )?);
+    let destination =
+        Destination::load(runtime.clone(), &wasm, Arc::new(HttpTransport::new(None)))?;
+    let batches = bench::batches(args.rows);
+    let mut component = Vec::with_capacity(runs);
+    let mut native = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        component.push(bench::component_run(&destination, &settings, &batches)?);
+        native.push(bench::native_run(&settings, &batches)?);
+    }
+    drop(batches);
+    let component = Throughput::median(&component);
+    let native = Throughput::median(&native);
+    let per_batch = bench::per_batch_cost(&destination, &settings, 200 * runs)?;
+
+    progress("send to the loopback sandbox");
+    let send = send_figures(runtime, &wasm, &settings, args.send_rows, runs)?;
+
+    progress("cold start");
+    bench::cold_start(&child(true))?; // fills the compiled cache
+    let cached = median_of(runs, || bench::cold_start(&child(true)))?;
+    let uncached = median_of(runs, || bench::cold_start(&child(false)))?;
+
+    let mut memory = Vec::new();
+    for &rows in args.memory_rows.iter().filter(|&&rows| rows > 0) {
+        progress(&format!("peak memory, {rows} rows"));
+        memory.push(bench::peak_memory(&child(true), &scratch.dir, rows)?);
+    }
+
+    let report = Report {
+        machine: bench::machine(),
+        runs,
+        transform_rows: args.rows as u64,
+        component,
+        native,
+        wasm_native_ratio: native.events_per_s / component.events_per_s,
+        send,
+        cold_start_cached_ms: cached.as_secs_f64() * 1e3,
+        cold_start_uncached_ms: uncached.as_secs_f64() * 1e3,
+        per_batch_us: per_batch.as_secs_f64() * 1e6,
+        wasm_bytes: wasm.len() as u64,
+        memory,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn send_figures(
+    runtime: Arc<Runtime>,
+    wasm: &[u8],
+    settings: &[host_harness::bindings::types::Setting],
+    rows: usize,
+    runs: usize,
+) -> Result<SendFigures> {
+    let seed: tiktok_sandbox::Seed =
+        serde_json::from_value(serde_json::Value::Object(bench::settings_json()))?;
+    let sandbox = tiktok_sandbox::Sandbox::start("127.0.0.1:0".parse()?, seed)
+        .context("cannot start the local sandbox")?;
+    let transport = Arc::new(TimedTransport::new(HttpTransport::new(Some(Url::parse(
+        &sandbox.base_url(),
+    )?))));
+    let destination = Destination::load(runtime, wasm, transport.clone())?;
+    let ndjson: String = bench::sample::Sample::new(bench::SEED)
+        .take(rows)
+        .map(|row| row + "\n")
+        .collect();
+    let options = JobOptions::default();
+    let concurrency = options.concurrency;
+    let runs: Vec<_> = (0..runs)
+        .map(|_| {
+            bench::send_run(
+                &destination,
+                &transport,
+                &sandbox,
+                settings,
+                &ndjson,
+                options.clone(),
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(SendFigures::median(&runs, concurrency))
+}
+
+fn median_of(
+    runs: usize,
+    mut measure: impl FnMut() -> Result<Duration, bench::BenchError>,
+) -> Result<Duration> {
+    let mut times = (0..runs)
+        .map(|_| measure())
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(bench::median(&mut times))
+}
+
+/// The host flags a child gets: the same component, and `cache` or no cache at all.
+fn host_flags(host: &HostArgs, cache: Option<&std::path::PathBuf>) -> Vec<OsString> {
+    let mut flags = Vec::new();
+    if let Some(component) = &host.component {
+        flags.push("--component".into());
+        flags.push(component.into());
+    }
+    match cache {
+        Some(dir) => {
+            flags.push("--cache-dir".into());
+            flags.push(dir.into());
+        }
+        None => flags.push("--no-cache".into()),
+    }
+    flags
+}
+
+/// The child of [`bench::cold_start`]: loads the component as every command does and
+/// transforms one batch, then prints the microseconds since its parent spawned it.
+fn cold_start_probe(host: &HostArgs, spawned_unix_ns: u128) -> Result<ExitCode> {
+    let generating = Instant::now();
+    let batch = bench::batches(bench::BATCH_ROWS.get()).remove(0);
+    let generated = generating.elapsed();
+    let destination = load(host, None)?;
+    let output = destination.transform(&bench::settings(), &batch)?;
+    output.map_err(|e| anyhow::anyhow!("transform-batch failed: {e:?}"))?;
+    let elapsed = bench::since_spawn(spawned_unix_ns, generated);
+    println!("{}", elapsed.as_micros());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress(what: &str) {
+    eprintln!("bench: {what}...");
+}
+
+/// A private directory for the compiled cache and the children's files, removed at
+/// the end: the figures must not depend on what a previous run left behind.
+struct Scratch {
+    dir: std::path::PathBuf,
+    cache: std::path::PathBuf,
+}
+
+impl Scratch {
+    fn new() -> Result<Scratch> {
+        let dir = std::env::temp_dir().join(format!("host-harness-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(Scratch {
+            cache: dir.join("cache"),
+            dir,
+        })
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
