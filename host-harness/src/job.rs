@@ -4,7 +4,8 @@
 //! hands the prepared requests to a few delivery workers (several requests in flight).
 //! A worker retries throttles and passing faults with exponential backoff and jitter,
 //! resends records the component marks retryable, and stops the whole run on an auth or
-//! settings error. Every row passes through the [`Ledger`] exactly once.
+//! settings error. An [`Interrupt`] stops it too, settling what was read but not
+//! delivered as failed. Every row passes through the [`Ledger`] exactly once.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::IsTerminal;
@@ -18,6 +19,7 @@ use crate::bindings::guest::{DeliveryStatus, InputRecord, PreparedRequest, Trans
 use crate::bindings::types::{DestinationError, Setting};
 use crate::destination::Destination;
 use crate::input::{InputError, Row};
+use crate::interrupt::Interrupt;
 use crate::results::{ResultsFile, RowResult, Status};
 
 /// How hard to try before a row is reported `failed`.
@@ -42,16 +44,17 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The pause before attempt `attempt + 1`, or `None` when the budget is spent.
-    /// Exponential with "equal jitter" (half fixed, half random), never shorter than
-    /// what the destination asked for.
+    /// The pause after attempt `attempt` (counted from 0) failed, or `None` when
+    /// `max_attempts` have been made or the time budget is spent. Exponential with
+    /// "equal jitter" (half fixed, half random), never shorter than what the
+    /// destination asked for.
     pub fn next_delay(
         &self,
         attempt: u32,
         since: Instant,
         retry_after: Option<Duration>,
     ) -> Option<Duration> {
-        if attempt >= self.max_attempts {
+        if attempt.saturating_add(1) >= self.max_attempts {
             return None;
         }
         let exponential = self
@@ -69,6 +72,8 @@ pub struct JobOptions {
     /// Requests in flight at once.
     pub concurrency: usize,
     pub retry: RetryPolicy,
+    /// Raised (by a signal handler) to stop the run early.
+    pub interrupt: Interrupt,
 }
 
 impl Default for JobOptions {
@@ -76,6 +81,7 @@ impl Default for JobOptions {
         JobOptions {
             concurrency: 4,
             retry: RetryPolicy::default(),
+            interrupt: Interrupt::new(),
         }
     }
 }
@@ -93,6 +99,8 @@ pub struct Summary {
     pub failed: BTreeMap<String, u64>,
     /// Why the run stopped early (an auth or settings error), if it did.
     pub stopped: Option<String>,
+    /// The run was interrupted: rows after the last one read have no outcome.
+    pub interrupted: bool,
 }
 
 impl Summary {
@@ -272,10 +280,11 @@ impl Job<'_> {
     }
 
     /// `send`: transform, deliver, retry; returns when every row read is settled. A read
-    /// error ends the input early (rows read before it are still delivered).
+    /// error ends the input early (rows read before it are still delivered); so does
+    /// the interrupt (rows read before it are delivered if already sent, else failed).
     pub fn send(
         &self,
-        batches: impl Iterator<Item = Result<Vec<Row>, InputError>>,
+        mut batches: impl Iterator<Item = Result<Vec<Row>, InputError>>,
         ledger: &Ledger,
     ) -> Result<(), InputError> {
         let stop: OnceLock<DestinationError> = OnceLock::new();
@@ -286,7 +295,9 @@ impl Job<'_> {
             for _ in 0..self.options.concurrency.max(1) {
                 scope.spawn(|| self.deliver_from(&receiver, ledger, &stop));
             }
-            for rows in batches {
+            // Checked before reading: an interrupted run reads no further.
+            while !self.options.interrupt.is_raised() {
+                let Some(rows) = batches.next() else { break };
                 let rows = match rows {
                     Ok(rows) => rows,
                     Err(error) => {
@@ -311,6 +322,9 @@ impl Job<'_> {
         });
         if let Some(stopped) = stop.into_inner() {
             ledger.count(|s| s.stopped = Some(stopped.to_string()));
+        }
+        if self.options.interrupt.is_raised() {
+            ledger.count(|s| s.interrupted = true);
         }
         input_error.map_or(Ok(()), Err)
     }
@@ -415,6 +429,10 @@ impl Job<'_> {
             settle_all(&work, ledger, Status::Failed, Some(&not_sent(stopped)));
             return vec![];
         }
+        if self.options.interrupt.is_raised() {
+            settle_all(&work, ledger, Status::Failed, Some(INTERRUPTED));
+            return vec![];
+        }
         ledger.count(|s| s.requests += 1);
         let error = match self.destination.send(self.settings, &work.request) {
             Ok(Ok(outcomes)) => return self.settle_delivery(work, outcomes, ledger, stop),
@@ -449,7 +467,7 @@ impl Job<'_> {
             .next_delay(work.attempt, work.first_try, Some(retry_after))
         {
             Some(delay) => {
-                std::thread::sleep(delay);
+                self.options.interrupt.sleep(delay);
                 vec![Work {
                     attempt: work.attempt + 1,
                     ..work
@@ -523,7 +541,7 @@ impl Job<'_> {
             .next_delay(work.attempt, work.first_try, None);
         match waiting {
             Some(delay) => {
-                std::thread::sleep(delay);
+                self.options.interrupt.sleep(delay);
                 resend
                     .into_iter()
                     .map(|w| Work {
@@ -567,6 +585,10 @@ fn fail_batch(batch: &Batch, ledger: &Ledger, reason: &str) {
     }
 }
 
+/// Why rows read before an interrupt were not delivered. Some may have reached TikTok
+/// (an answer cut short): resending them is safe, deduplication absorbs them.
+const INTERRUPTED: &str = "the run was interrupted before delivery was confirmed";
+
 fn not_sent(stopped: &DestinationError) -> String {
     format!("not sent: the run stopped: {stopped}")
 }
@@ -589,7 +611,7 @@ mod tests {
             max_elapsed: Duration::from_secs(60),
         };
         let now = Instant::now();
-        for (attempt, full) in [(0u32, 100u64), (1, 200), (2, 350), (4, 350)] {
+        for (attempt, full) in [(0u32, 100u64), (1, 200), (2, 350), (3, 350)] {
             let delay = policy.next_delay(attempt, now, None).unwrap();
             let full = Duration::from_millis(full);
             assert!(
@@ -598,9 +620,9 @@ mod tests {
             );
         }
         assert_eq!(
-            policy.next_delay(5, now, None),
+            policy.next_delay(4, now, None),
             None,
-            "attempts are bounded"
+            "the fifth attempt is the last"
         );
     }
 

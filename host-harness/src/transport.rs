@@ -51,15 +51,21 @@ impl HttpTransport {
     }
 
     fn route(&self, url: &Url) -> Url {
-        let Some(endpoint) = &self.endpoint else {
-            return url.clone();
-        };
-        let mut routed = endpoint.clone();
-        let prefix = endpoint.path().trim_end_matches('/');
-        routed.set_path(&format!("{prefix}{}", url.path()));
-        routed.set_query(url.query());
-        routed
+        match &self.endpoint {
+            Some(endpoint) => route(endpoint, url),
+            None => url.clone(),
+        }
     }
+}
+
+/// `url` moved to `endpoint`: its scheme, host and port replace the URL's, and its
+/// path prefixes the URL's. Also points a browser at a sandbox's authorisation page.
+pub fn route(endpoint: &Url, url: &Url) -> Url {
+    let mut routed = endpoint.clone();
+    let prefix = endpoint.path().trim_end_matches('/');
+    routed.set_path(&format!("{prefix}{}", url.path()));
+    routed.set_query(url.query());
+    routed
 }
 
 impl Transport for HttpTransport {

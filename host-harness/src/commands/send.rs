@@ -1,4 +1,5 @@
-//! `send`: the whole job — validate, transform, deliver, retry, summarise.
+//! `send`: the whole job — validate, transform, deliver, retry, summarise. Ctrl-C or
+//! SIGTERM stops it cleanly; `--retry-failed` resends what a previous run did not settle.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,9 @@ use clap::Args;
 
 use host_harness::access::{self, Role};
 use host_harness::input;
+use host_harness::interrupt::Interrupt;
 use host_harness::job::{Job, JobOptions, Ledger, RetryPolicy, Summary};
+use host_harness::rerun::Previous;
 use host_harness::results::ResultsFile;
 use host_harness::settings_file::SettingsFile;
 
@@ -35,9 +38,17 @@ pub struct SendArgs {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
     /// Attempts per request before its rows are reported failed.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
     max_attempts: u32,
+    /// Resend only the rows of the same input that this earlier results.ndjson does not
+    /// show as delivered or rejected (failed ones, and ones an interrupted run never
+    /// reached). Its delivered and rejected lines are copied to this run's results.
+    #[arg(long, value_name = "RESULTS")]
+    retry_failed: Option<PathBuf>,
 }
+
+/// Exit code of an interrupted run (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
 
 pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     let mut settings = SettingsFile::read(&args.settings.settings)?;
@@ -46,7 +57,14 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_USAGE));
     }
     let input_path = &args.input.input;
-    let batches = input::open(input_path)?.batches(BATCH_ROWS);
+    let previous = args
+        .retry_failed
+        .as_deref()
+        .map(Previous::read)
+        .transpose()?;
+    let batches = input::open(input_path)?
+        .batches(BATCH_ROWS)
+        .map(|batch| batch.map(|rows| unsettled(rows, previous.as_ref())));
     let (endpoint, _sandbox) = endpoint_or_sandbox(args.endpoint.endpoint, &settings)?;
     let destination = load(host, Some(endpoint))?;
     let validation = match destination.validate(&settings.settings)? {
@@ -62,13 +80,18 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     settings.set_text("event_set_id", &validation.event_set_id);
 
     let results = match &args.out {
-        Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            Some(ResultsFile::create(&dir.join("results.ndjson"))?)
-        }
+        Some(dir) => Some(results_file(dir, previous.as_ref())?),
         None => None,
     };
+    if let Some(previous) = &previous {
+        eprintln!(
+            "Resending the rows {} does not show as delivered or rejected ({} rows skipped).",
+            previous.path().display(),
+            previous.settled_rows()
+        );
+    }
+    let interrupt = Interrupt::new();
+    stop_on_signal(interrupt.clone())?;
     let ledger = Ledger::new(results, true);
     let options = JobOptions {
         concurrency: args.concurrency.into(),
@@ -76,6 +99,7 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
             max_attempts: args.max_attempts,
             ..RetryPolicy::default()
         },
+        interrupt,
     };
     let job = Job {
         destination: &destination,
@@ -91,13 +115,65 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
             input_path.display()
         )
     })?;
-    Ok(if summary.stopped.is_some() {
+    Ok(if summary.interrupted {
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if summary.stopped.is_some() {
         ExitCode::from(EXIT_USAGE)
     } else if summary.rows_failed() > 0 {
         ExitCode::from(EXIT_ROWS_FAILED)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The rows of a batch still to send: all of them, or those `previous` did not settle.
+fn unsettled(rows: Vec<input::Row>, previous: Option<&Previous>) -> Vec<input::Row> {
+    match previous {
+        Some(previous) => rows
+            .into_iter()
+            .filter(|row| !previous.is_settled(row.number))
+            .collect(),
+        None => rows,
+    }
+}
+
+/// DIR/results.ndjson, starting with `previous`'s settled lines. Never the file being
+/// retried: it must stay intact in case this run is interrupted too.
+fn results_file(dir: &std::path::Path, previous: Option<&Previous>) -> Result<ResultsFile> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join("results.ndjson");
+    let Some(previous) = previous else {
+        return Ok(ResultsFile::create(&path)?);
+    };
+    if path.exists() && same_file(&path, previous.path())? {
+        anyhow::bail!(
+            "--retry-failed reads {}: write this run's results to another --out directory, so that file stays intact if this run is interrupted too",
+            previous.path().display()
+        );
+    }
+    let mut results = ResultsFile::create(&path)?;
+    previous.copy_settled(&mut results)?;
+    Ok(results)
+}
+
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> Result<bool> {
+    Ok(std::fs::canonicalize(a)? == std::fs::canonicalize(b)?)
+}
+
+/// Ctrl-C or SIGTERM raises `interrupt`; a second one quits at once (rows in flight
+/// then have no line in results.ndjson, and `--retry-failed` resends them).
+fn stop_on_signal(interrupt: Interrupt) -> Result<()> {
+    ctrlc::set_handler(move || {
+        if interrupt.is_raised() {
+            eprintln!("Interrupted again: quitting now.");
+            std::process::exit(EXIT_INTERRUPTED.into());
+        }
+        eprintln!(
+            "Interrupted: finishing the requests in flight, then stopping (interrupt again to quit at once)."
+        );
+        interrupt.raise();
+    })
+    .context("cannot install the Ctrl-C handler")
 }
 
 fn print_summary(summary: &Summary) {
@@ -114,5 +190,10 @@ fn print_summary(summary: &Summary) {
     print_reasons("failed", &summary.failed);
     if let Some(reason) = &summary.stopped {
         eprintln!("The run stopped early: {reason}");
+    }
+    if summary.interrupted {
+        eprintln!(
+            "The run was interrupted: rows after those shown were not read. `send --retry-failed DIR/results.ndjson` (same input, another --out) sends them and the failed ones."
+        );
     }
 }
