@@ -40,6 +40,15 @@ enum Command {
     Send(commands::send::SendArgs),
     /// Run the local TikTok API sandbox in the foreground.
     Sandbox(commands::sandbox::SandboxArgs),
+    /// Connect a TikTok ad account (OAuth in the browser) and write the settings file.
+    ///
+    /// Prints the authorisation page (and opens it where possible), waits for the
+    /// redirect on 127.0.0.1, stores the access token and the chosen advertiser in the
+    /// settings file (mode 0600; the token is never printed) and resolves or creates the
+    /// event set it names.
+    Connect(commands::connect::ConnectArgs),
+    /// List, create or update the ad account's offline event sets.
+    EventSets(commands::event_sets::EventSetsArgs),
     /// Measure throughput, cold start, size and memory on generated rows (run it in release).
     Bench(commands::bench::BenchArgs),
 }
@@ -53,6 +62,8 @@ fn main() -> ExitCode {
         Command::Transform(args) => commands::transform::run(&cli.host, args),
         Command::Send(args) => commands::send::run(&cli.host, args),
         Command::Sandbox(args) => commands::sandbox::run(args),
+        Command::Connect(args) => commands::connect::run(&cli.host, args),
+        Command::EventSets(args) => commands::event_sets::run(&cli.host, args),
         Command::Bench(args) => commands::bench::run(&cli.host, args),
     };
     result.unwrap_or_else(|error| {

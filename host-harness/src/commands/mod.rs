@@ -2,7 +2,9 @@
 //! finding TikTok (or a local sandbox), and saying what to do about an error.
 
 pub mod bench;
+pub mod connect;
 pub mod describe;
+pub mod event_sets;
 pub mod sandbox;
 pub mod send;
 pub mod transform;
@@ -102,12 +104,23 @@ pub fn endpoint_or_sandbox(
     endpoint: Option<Url>,
     settings: &SettingsFile,
 ) -> Result<(Url, Option<tiktok_sandbox::Sandbox>)> {
+    endpoint_or_seeded_sandbox(endpoint, settings, |seed| seed)
+}
+
+/// [`endpoint_or_sandbox`], with what a command adds to the sandbox's seed (`connect`:
+/// the app it authorises).
+pub fn endpoint_or_seeded_sandbox(
+    endpoint: Option<Url>,
+    settings: &SettingsFile,
+    extend: impl FnOnce(tiktok_sandbox::Seed) -> tiktok_sandbox::Seed,
+) -> Result<(Url, Option<tiktok_sandbox::Sandbox>)> {
     if let Some(url) = endpoint {
         return Ok((url, None));
     }
     let seed: tiktok_sandbox::Seed =
         serde_json::from_value(serde_json::Value::Object(settings.raw.clone()))
             .context("cannot seed the local sandbox from the settings")?;
+    let seed = extend(seed);
     let sandbox = tiktok_sandbox::Sandbox::start("127.0.0.1:0".parse()?, seed)
         .context("cannot start the local sandbox")?;
     let url = Url::parse(&sandbox.base_url())?;
