@@ -8,6 +8,7 @@
 pub mod access;
 pub mod bench;
 pub mod bindings;
+pub mod conformance;
 pub mod connect;
 pub mod destination;
 pub mod engine;
