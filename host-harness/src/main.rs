@@ -49,6 +49,11 @@ enum Command {
     Connect(commands::connect::ConnectArgs),
     /// List, create or update the ad account's offline event sets.
     EventSets(commands::event_sets::EventSetsArgs),
+    /// Run the conformance cases against the component; print the normalised results.
+    ///
+    /// Prints one JSON document (what the Node.js and Python drivers in conformance/
+    /// must print too) and, on stderr, every case that failed. Exit 1 when any failed.
+    Conformance(commands::conformance::ConformanceArgs),
     /// Measure throughput, cold start, size and memory on generated rows (run it in release).
     Bench(commands::bench::BenchArgs),
 }
@@ -64,6 +69,7 @@ fn main() -> ExitCode {
         Command::Sandbox(args) => commands::sandbox::run(args),
         Command::Connect(args) => commands::connect::run(&cli.host, args),
         Command::EventSets(args) => commands::event_sets::run(&cli.host, args),
+        Command::Conformance(args) => commands::conformance::run(&cli.host, args),
         Command::Bench(args) => commands::bench::run(&cli.host, args),
     };
     result.unwrap_or_else(|error| {

@@ -2,6 +2,7 @@
 //! finding TikTok (or a local sandbox), and saying what to do about an error.
 
 pub mod bench;
+pub mod conformance;
 pub mod connect;
 pub mod describe;
 pub mod event_sets;
@@ -76,11 +77,25 @@ pub struct EndpointArg {
 
 /// Loads the component with the host policy, its HTTP routed to `endpoint`.
 pub fn load(host: &HostArgs, endpoint: Option<Url>) -> Result<Destination> {
-    let wasm = match &host.component {
-        Some(path) => std::fs::read(path)
-            .with_context(|| format!("cannot read component {}", path.display()))?,
-        None => TIKTOK_COMPONENT.to_vec(),
-    };
+    Ok(Destination::load(
+        runtime(host)?,
+        &component_bytes(host)?,
+        Arc::new(HttpTransport::new(endpoint)),
+    )?)
+}
+
+/// The component to run: `--component`, or the embedded TikTok one.
+pub fn component_bytes(host: &HostArgs) -> Result<Vec<u8>> {
+    match &host.component {
+        Some(path) => {
+            std::fs::read(path).with_context(|| format!("cannot read component {}", path.display()))
+        }
+        None => Ok(TIKTOK_COMPONENT.to_vec()),
+    }
+}
+
+/// The engine under the host policy, with the compiled-code cache unless disabled.
+pub fn runtime(host: &HostArgs) -> Result<Arc<Runtime>> {
     let policy = Policy {
         allowed_hosts: (!host.allow_hosts.is_empty()).then(|| host.allow_hosts.clone()),
         ..Policy::default()
@@ -90,12 +105,7 @@ pub fn load(host: &HostArgs, endpoint: Option<Url>) -> Result<Destination> {
     } else {
         host.cache_dir.clone().or_else(default_cache_dir)
     };
-    let runtime = Arc::new(Runtime::new(policy, cache)?);
-    Ok(Destination::load(
-        runtime,
-        &wasm,
-        Arc::new(HttpTransport::new(endpoint)),
-    )?)
+    Ok(Arc::new(Runtime::new(policy, cache)?))
 }
 
 /// The endpoint to use: the given one, or a sandbox started for this run and seeded
