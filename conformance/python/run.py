@@ -1,0 +1,213 @@
+"""The conformance driver for Python (wasmtime-py): runs the cases against a component
+and prints the normalised results, the same JSON as `host-harness conformance`.
+
+    python run.py --component X.wasm [--cases DIR]
+
+Stdout: the results. Stderr: every case whose results differ from its expectations,
+then "N passed, M failed". Exit 1 when any case failed."""
+
+import argparse
+import json
+import sys
+from collections import defaultdict, deque
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from wasmtime.component import Record, Variant
+
+import normal
+from host import Plugin, record
+
+# Exports the contract declares pure: the host refuses their HTTP calls.
+PURE = {"describe-settings", "transform-batch", "authorization-url"}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--component", required=True)
+    parser.add_argument("--cases", default=Path(__file__).parent.parent / "cases", type=Path)
+    args = parser.parse_args()
+
+    plugin = Plugin(args.component)
+    spec = plugin.call(ScriptedHost([], 0, []), "destination", "describe-settings")
+    hosts = [h.lower() for h in spec.hosts]
+
+    outputs = []
+    failed = 0
+    for path in sorted(args.cases.glob("*.json")):
+        case = json.loads(path.read_text())
+        output, problems = run_case(plugin, hosts, path.stem, case)
+        if problems:
+            failed += 1
+            print(f"FAIL {path.stem}\n  " + "\n  ".join(problems), file=sys.stderr)
+        outputs.append(output)
+    print(json.dumps(outputs, indent=2, sort_keys=True, ensure_ascii=False))
+    print(f"{len(outputs) - failed} passed, {failed} failed", file=sys.stderr)
+    return 0 if failed == 0 else 1
+
+
+def run_case(plugin, hosts, name, case):
+    host = ScriptedHost(case.get("http", []), case["clock_ms"], hosts)
+    calls = []
+    problems = []
+    for index, call in enumerate(case["calls"]):
+        host.start_call(call["export"] in PURE)
+        try:
+            result = invoke(plugin, host, call)
+        except Exception as error:  # a trap: the component failed, not the case file
+            result = {"host_error": str(error)}
+        output = {"export": call["export"], "result": result, "http": host.calls, "logs": host.logs}
+        expected = {"result": call["expect"], "http": call.get("expect_http", [])}
+        for part in ["result", "http"]:
+            if output[part] != expected[part]:
+                problems.append(
+                    f"call {index} ({call['export']}): {part} differs\n"
+                    f"  expected: {json.dumps(expected[part])}\n  actual:   {json.dumps(output[part])}"
+                )
+        calls.append(output)
+    return {"name": name, "calls": calls}, problems
+
+
+def invoke(plugin, host, call):
+    """Calls one export with the case's arguments, in wasmtime-py's shapes, and normalises."""
+    export = call["export"]
+    settings = to_settings(call["settings"]) if "settings" in call else None
+
+    def destination(*args):
+        return plugin.call(host, "destination", export, *args)
+
+    def oauth(*args):
+        return plugin.call(host, "oauth", export, *args)
+
+    def event_sets(*args):
+        return plugin.call(host, "event-sets", export, *args)
+
+    if export == "describe-settings":
+        return normal.spec(destination())
+    if export == "validate-credentials":
+        return normal.result(destination(settings), normal.validation)
+    if export == "transform-batch":
+        records = [record(id=r["id"], json=text(r["json"])) for r in call["records"]]
+        return normal.result(destination(settings, records), normal.transform_output)
+    if export == "send":
+        request = call["request"]
+        events = [record(event_id=e["event_id"], record_ids=e["record_ids"]) for e in request["events"]]
+        prepared = record(body=text(request["body"]), events=events)
+        return normal.result(destination(settings, prepared), normal.delivery_outcomes)
+    if export == "authorization-url":
+        return oauth(call["app_id"], call["redirect_uri"], call["state"])
+    if export == "connect":
+        return normal.result(oauth(call["app_id"], call["app_secret"], call["auth_code"]), normal.connection)
+    if export == "list-event-sets":
+        return normal.result(event_sets(settings), normal.event_sets)
+    if export == "create-event-set":
+        created = event_sets(settings, call["name"], call["description"], call["auto_tracking"])
+        return normal.result(created, normal.event_set)
+    if export == "update-event-set":
+        updated = event_sets(settings, call["id"], call.get("name"), call.get("auto_tracking"))
+        return normal.result(updated, normal.event_set)
+    raise ValueError(f"unknown export {export}")
+
+
+def to_settings(flat):
+    """A flat settings object as the WIT's list, sorted by key, nulls dropped. Values
+    go untagged: wasmtime-py picks the setting-value case from the Python type."""
+    settings = []
+    for key in sorted(flat):
+        value = flat[key]
+        if value is None:
+            continue
+        if not isinstance(value, (str, bool, int)):
+            raise ValueError(f"setting '{key}' must be a string, a boolean or a whole number")
+        settings.append(record(key=key, value=value))
+    return settings
+
+
+def text(value):
+    """A string as is; any other JSON compact, keys sorted."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class ScriptedHost:
+    """The host's imports for one case: answers from the case's script (queued per
+    "METHOD url"), the same egress policy as host-harness, and a record of every call
+    and log line."""
+
+    def __init__(self, answers, clock_ms, allowed_hosts):
+        self.queues = defaultdict(deque)
+        for answer in answers:
+            self.queues[f"{answer['method']} {answer['url']}"].append(answer)
+        self.clock_ms = clock_ms
+        self.allowed_hosts = allowed_hosts
+        self.start_call(pure=False)
+
+    def start_call(self, pure):
+        self.pure = pure
+        self.calls = []
+        self.logs = []
+
+    def now_ms(self):
+        return self.clock_ms
+
+    def log(self, level, message):
+        self.logs.append({"level": level, "message": message})
+
+    def fetch(self, request):
+        if self.pure:
+            return Variant("denied", "no HTTP during this call: it must be pure")
+        refusal = egress_refusal(request.url, self.allowed_hosts)
+        if refusal:
+            return Variant("denied", refusal)
+        method = request.method.upper()
+        self.calls.append(
+            {
+                "method": method,
+                "url": request.url,
+                "headers": [list(h) for h in request.headers],
+                "body": request.body,
+            }
+        )
+        key = f"{method} {request.url}"
+        if not self.queues[key]:
+            return Variant("connection", f"no scripted answer for {key}")
+        answer = self.queues[key].popleft()
+        if "error" in answer:
+            return http_error(answer["error"])
+        response = Record()
+        response.status = answer.get("status", 200)
+        response.headers = [tuple(h) for h in answer.get("headers", [])]
+        response.body = text(answer.get("body", ""))
+        return response
+
+
+def egress_refusal(url, allowed_hosts):
+    """The reasons host-harness's policy gives, word for word."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        return f"not a valid URL ({error})"
+    if parts.scheme != "https":
+        return f"scheme '{parts.scheme}' is not allowed; only https"
+    if parts.username is not None or parts.password is not None:
+        return "credentials in the URL are not allowed"
+    if port is not None and port != 443:
+        return "only the default https port is allowed"
+    if parts.hostname not in allowed_hosts:
+        return f"host '{parts.hostname}' is not in the egress allow-list"
+    return None
+
+
+def http_error(error):
+    """"timeout", "too_large", {"denied": …} or {"connection": …} as wasmtime-py's
+    http-error variant."""
+    if isinstance(error, str):
+        return Variant(error.replace("_", "-"))
+    [(tag, reason)] = error.items()
+    return Variant(tag, reason)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
