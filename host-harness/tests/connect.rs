@@ -320,6 +320,26 @@ fn without_an_endpoint_the_flow_runs_against_a_local_sandbox() {
     run.assert_keeps_secrets(settings["access_token"].as_str());
 }
 
+#[test]
+fn an_unknown_event_set_still_keeps_the_new_token() {
+    let sandbox = start(Seed::default());
+    let workspace = Workspace::new(Some(json!({"event_set_id": EVENT_SET})), APP_SECRET);
+    let run = connect(&workspace, Some(&sandbox), &[], consent);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(
+            "error: the token is saved, but the event set could not be resolved: the settings need fixing:\n  event_set_id: no offline event set with this id for this advertiser (a pixel code is not an event set id)\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    let settings = workspace.settings();
+    assert_eq!(settings["advertiser_id"], DEFAULT_ADVERTISER_ID);
+    assert_eq!(settings["event_set_id"], EVENT_SET);
+    assert_eq!(settings["access_token"].as_str().unwrap().len(), 40);
+    run.assert_keeps_secrets(settings["access_token"].as_str());
+}
+
 // ---- connect: failures, each with a clear message and exit code 2 ----
 
 /// The run failed with `message`, wrote nothing and printed no secret.
