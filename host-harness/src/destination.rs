@@ -237,7 +237,7 @@ impl Destination {
         self.call(
             "connect",
             HttpGrant::Allowed,
-            Redactor::new([app_secret.to_string()]),
+            Redactor::new([app_secret.to_string(), auth_code.to_string()]),
             |plugin, store| {
                 plugin
                     .cdp_destination_oauth()
