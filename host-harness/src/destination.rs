@@ -227,7 +227,8 @@ impl Destination {
         )
     }
 
-    /// Exchanges an authorisation code for credentials; the app secret is redacted.
+    /// Exchanges an authorisation code for credentials; the app secret and the code are
+    /// redacted from everything the guest says.
     pub fn connect(
         &self,
         app_id: &str,
