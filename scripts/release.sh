@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The release artifact: what a host needs to run the TikTok destination, in dist/.
+#
+#   scripts/release.sh
+#
+#   dist/tiktok-offline-events-VERSION.wasm         the component (wasm32-wasip2)
+#   dist/tiktok-offline-events-VERSION.wasm.sha256  its SHA-256 (check: sha256sum -c)
+#   dist/wit/destination.wit                        the contract it implements
+#
+# Before writing anything it runs the conformance suite on the built .wasm with the
+# reference host, so a release never ships a component that fails it. (The suite in
+# all three hosts: conformance/run-all.sh dist/*.wasm.)
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+package=tiktok-offline-events
+version="$(cargo pkgid -p "$package" | sed 's/.*@//')"
+name="$package-$version.wasm"
+
+echo "== building $name" >&2
+cargo build --locked --quiet -p "$package" --target wasm32-wasip2 --profile component
+built="target/wasm32-wasip2/component/${package//-/_}.wasm"
+
+echo "== conformance (wasmtime)" >&2
+cargo run --locked --quiet -p host-harness -- --component "$built" conformance \
+  --cases conformance/cases > /dev/null
+
+rm -rf dist
+mkdir -p dist/wit
+cp "$built" "dist/$name"
+cp wit/destination.wit dist/wit/
+(cd dist && sha256sum "$name" > "$name.sha256")
+
+echo "== dist/" >&2
+cat "dist/$name.sha256"
+ls -l dist dist/wit
