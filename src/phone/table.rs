@@ -58,27 +58,81 @@ impl Plan {
 }
 
 /// The plan a country (case-insensitive ISO alpha-2) uses, and its code as written in
-/// the table.
+/// the table. A lookup in [`BY_COUNTRY`]: it runs once per row.
 pub(super) fn by_country(code: &str) -> Option<(&'static Plan, &'static str)> {
-    PLANS.iter().find_map(|plan| {
-        plan.countries
-            .split(' ')
-            .find(|c| c.eq_ignore_ascii_case(code))
-            .map(|c| (plan, c))
-    })
+    let &[a, b] = code.as_bytes() else {
+        return None;
+    };
+    let slot = alpha2_slot(a.to_ascii_uppercase(), b.to_ascii_uppercase())?;
+    let (plan, at) = BY_COUNTRY[slot]?;
+    let plan = &PLANS[usize::from(plan)];
+    let at = usize::from(at);
+    Some((plan, &plan.countries[at..at + 2]))
 }
 
 /// The plan whose calling code starts `digits`, and the digits after it. Calling codes
 /// are prefix-free, so at most one matches.
 pub(super) fn by_calling_code(digits: &str) -> Option<(&'static Plan, &str)> {
-    (1..=3).find_map(|len| {
-        let code: u16 = digits.get(..len)?.parse().ok()?;
-        let plan = PLANS
-            .iter()
-            .find(|p| p.calling_code == code && p.code_len() == len)?;
-        Some((plan, &digits[len..]))
-    })
+    let bytes = digits.as_bytes();
+    let mut code = 0usize;
+    for (len, &digit) in bytes.iter().take(3).enumerate() {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        code = code * 10 + usize::from(digit - b'0');
+        if let Some(plan) = BY_CALLING_CODE[code] {
+            let plan = &PLANS[usize::from(plan)];
+            if plan.code_len() == len + 1 {
+                return Some((plan, &digits[len + 1..]));
+            }
+        }
+    }
+    None
 }
+
+/// `AA` = 0 … `ZZ` = 675, for upper-case ASCII letters.
+const fn alpha2_slot(a: u8, b: u8) -> Option<usize> {
+    if a.is_ascii_uppercase() && b.is_ascii_uppercase() {
+        Some((a - b'A') as usize * 26 + (b - b'A') as usize)
+    } else {
+        None
+    }
+}
+
+/// Per alpha-2 slot: the index in [`PLANS`] of the country's plan and where its code
+/// sits in `countries`. Built at compile time; a country listed twice fails the build.
+static BY_COUNTRY: [Option<(u8, u8)>; 676] = {
+    assert!(PLANS.len() <= 256, "plan indices fit a u8");
+    let mut index = [None; 676];
+    let mut plan = 0;
+    while plan < PLANS.len() {
+        let codes = PLANS[plan].countries.as_bytes();
+        let mut at = 0;
+        while at + 1 < codes.len() {
+            let Some(slot) = alpha2_slot(codes[at], codes[at + 1]) else {
+                panic!("country codes are upper-case alpha-2, space-separated");
+            };
+            assert!(index[slot].is_none(), "a country has one plan");
+            index[slot] = Some((plan as u8, at as u8));
+            at += 3;
+        }
+        plan += 1;
+    }
+    index
+};
+
+/// Per calling code (its value, 1 to 999): the index in [`PLANS`] of its plan.
+static BY_CALLING_CODE: [Option<u8>; 1000] = {
+    let mut index = [None; 1000];
+    let mut plan = 0;
+    while plan < PLANS.len() {
+        let code = PLANS[plan].calling_code as usize;
+        assert!(index[code].is_none(), "a calling code has one plan");
+        index[code] = Some(plan as u8);
+        plan += 1;
+    }
+    index
+};
 
 const fn p(
     calling_code: u16,
