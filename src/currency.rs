@@ -21,11 +21,15 @@ impl Currency {
 
     /// Case-insensitive, surrounding whitespace ignored; `None` for codes TikTok rejects.
     pub fn parse(code: &str) -> Option<Currency> {
-        let code = code.trim();
+        let &[a, b, c] = code.trim().as_bytes() else {
+            return None;
+        };
+        let upper = [a, b, c].map(|x| x.to_ascii_uppercase());
+        // CODES is sorted (`the_list_is_sorted_and_has_no_duplicates`).
         CODES
-            .iter()
-            .find(|c| c.eq_ignore_ascii_case(code))
-            .map(|c| Currency(c))
+            .binary_search_by(|code| code.as_bytes().cmp(&upper))
+            .ok()
+            .map(|at| Currency(CODES[at]))
     }
 
     /// The upper-case ISO 4217 code, as TikTok wants it.

@@ -46,7 +46,11 @@ struct ColumnSpec {
     required: bool,
 }
 
-/// Indexed by `Column as usize` (a test checks it).
+/// The longest column name (`content_category`).
+const LONGEST_NAME: usize = 16;
+
+/// Indexed by `Column as usize` (a test checks it, and that [`Column::find`] finds
+/// every name).
 const COLUMNS: [ColumnSpec; 20] = [
     ColumnSpec {
         column: Column::Email,
@@ -189,11 +193,36 @@ impl Column {
 
     /// Column names are matched ignoring ASCII case: warehouses such as Snowflake
     /// upper-case unquoted column names.
+    /// Lower-cased on the stack and matched, not scanned: every key of every row
+    /// comes through here.
     fn find(name: &str) -> Option<Column> {
-        COLUMNS
-            .iter()
-            .find(|c| c.name.len() == name.len() && c.name.eq_ignore_ascii_case(name))
-            .map(|c| c.column)
+        let mut buffer = [0u8; LONGEST_NAME];
+        let lower = buffer.get_mut(..name.len())?;
+        lower.copy_from_slice(name.as_bytes());
+        lower.make_ascii_lowercase();
+        Some(match &*lower {
+            b"email" => Column::Email,
+            b"phone" => Column::Phone,
+            b"country" => Column::Country,
+            b"event" => Column::Event,
+            b"event_id" => Column::EventId,
+            b"event_set_id" => Column::EventSetId,
+            b"timestamp" => Column::Timestamp,
+            b"order_id" => Column::OrderId,
+            b"shop_id" => Column::ShopId,
+            b"value" => Column::Value,
+            b"currency" => Column::Currency,
+            b"content_id" => Column::ContentId,
+            b"content_name" => Column::ContentName,
+            b"content_type" => Column::ContentType,
+            b"content_category" => Column::ContentCategory,
+            b"brand" => Column::Brand,
+            b"price" => Column::Price,
+            b"quantity" => Column::Quantity,
+            b"event_channel" => Column::EventChannel,
+            b"description" => Column::Description,
+            _ => return None,
+        })
     }
 
     /// Only identifiers may hold several values.
@@ -450,6 +479,7 @@ mod tests {
         for (i, spec) in COLUMNS.iter().enumerate() {
             assert_eq!(spec.column as usize, i, "{}", spec.name);
             assert_eq!(Column::find(spec.name), Some(spec.column));
+            assert!(spec.name.len() <= LONGEST_NAME, "{}", spec.name);
         }
     }
 
