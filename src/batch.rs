@@ -241,6 +241,7 @@ mod tests {
     use super::*;
     use crate::contract::{Setting, SettingValue};
     use crate::event::map_row;
+    use crate::normalize::LastHashed;
     use crate::row::Row;
     use crate::settings::Settings;
 
@@ -256,8 +257,9 @@ mod tests {
 
     fn merged<'a>(rows: &'a [String], settings: &'a Settings) -> Vec<Merged<'a>> {
         let mut batch = Batch::default();
+        let mut hashed = LastHashed::default();
         for (i, json) in rows.iter().enumerate() {
-            match map_row(Row::parse(json).unwrap(), settings, NOW_MS) {
+            match map_row(Row::parse(json).unwrap(), settings, NOW_MS, &mut hashed) {
                 Ok((key, line)) => batch.add(i, key, line),
                 Err(rejection) => batch.reject(
                     i,

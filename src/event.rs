@@ -5,7 +5,9 @@ use std::borrow::Cow;
 
 use crate::currency::Currency;
 use crate::event_name::{self, EventName};
-use crate::normalize::{self, Hashes, MAX_VALUES_PER_FIELD, PhoneCountry, Sha256Hex, TooMany};
+use crate::normalize::{
+    Hashes, LastHashed, MAX_VALUES_PER_FIELD, PhoneCountry, Sha256Hex, TooMany,
+};
 use crate::phone::Country;
 use crate::row::{Cell, Column, MAX_LIST_VALUES, Row, Scalar};
 use crate::settings::Settings;
@@ -84,18 +86,20 @@ const MAX_QUANTITY: u32 = i32::MAX as u32;
 const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
 
 /// Maps one row. The key comes first; problems found before it is known reject the
-/// row alone, problems found after it reject it as part of its event.
+/// row alone, problems found after it reject it as part of its event. `hashed` carries
+/// the last identifiers hashed from one row to the next.
 pub fn map_row<'a>(
     mut row: Row<'a>,
     settings: &'a Settings,
     now_ms: u64,
+    hashed: &mut LastHashed,
 ) -> Result<(EventKey<'a>, Line<'a>), Rejection<'a>> {
     let alone = |reason: String| Rejection { key: None, reason };
     let event_set = event_set(&mut row, settings).map_err(alone)?;
     let event = event(&mut row, settings).map_err(alone)?;
     let given_id = id(&mut row, Column::EventId).map_err(alone)?;
     let time = event_time(&mut row, now_ms);
-    let users = users(&mut row, settings);
+    let users = users(&mut row, settings, hashed);
     let order_id = id(&mut row, Column::OrderId);
     let event_id = match given_id {
         Some(event_id) => event_id,
@@ -179,14 +183,14 @@ fn event_time(row: &mut Row<'_>, now_ms: u64) -> Result<i64, String> {
 
 /// The row's emails and phones, hashed and de-duplicated. Values that cannot be used are
 /// dropped; only a row left with none is rejected, with the reason for each field.
-fn users(row: &mut Row<'_>, settings: &Settings) -> Result<Users, String> {
+fn users(row: &mut Row<'_>, settings: &Settings, hashed: &mut LastHashed) -> Result<Users, String> {
     let country = phone_country(row, settings);
     let mut users = Users::default();
     let email = collect(row.take(Column::Email), "email", &mut users.emails, |v| {
-        normalize::email(v).map_err(|e| e.to_string())
+        hashed.email(v).map_err(|e| e.to_string())
     })?;
     let phone = collect(row.take(Column::Phone), "phone", &mut users.phones, |v| {
-        normalize::phone(v, country).map_err(|e| e.to_string())
+        hashed.phone(v, country).map_err(|e| e.to_string())
     })?;
     if users.emails.is_empty() && users.phones.is_empty() {
         let problem = |p: Option<String>| p.unwrap_or_else(|| "missing".into());
@@ -205,7 +209,7 @@ fn collect(
     cell: Option<Cell<'_>>,
     field: &str,
     hashes: &mut Hashes,
-    hash: impl Fn(&str) -> Result<Sha256Hex, String>,
+    mut hash: impl FnMut(&str) -> Result<Sha256Hex, String>,
 ) -> Result<Option<String>, String> {
     let values = match &cell {
         None => return Ok(None),
@@ -450,7 +454,12 @@ mod tests {
         json: &'a str,
         settings: &'a Settings,
     ) -> Result<(EventKey<'a>, Line<'a>), Rejection<'a>> {
-        map_row(Row::parse(json).unwrap(), settings, NOW_MS)
+        map_row(
+            Row::parse(json).unwrap(),
+            settings,
+            NOW_MS,
+            &mut LastHashed::default(),
+        )
     }
 
     fn line(json: &str) -> Line<'static> {

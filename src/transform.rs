@@ -9,6 +9,7 @@ use crate::contract::{
     InputRecord, PreparedEvent, PreparedRequest, TransformOutcome, TransformOutput, TransformStatus,
 };
 use crate::event::{self, Rejection};
+use crate::normalize::LastHashed;
 use crate::request::{RequestBuilder, TooLarge};
 use crate::row::Row;
 use crate::settings::Settings;
@@ -41,13 +42,14 @@ fn map_rows<'a>(
     statuses: &mut Statuses,
 ) -> Batch<'a> {
     let mut batch = Batch::default();
+    let mut hashed = LastHashed::default();
     for (row, record) in records.iter().enumerate() {
         let mapped = Row::parse(&record.json)
             .map_err(|e| Rejection {
                 key: None,
                 reason: e.to_string(),
             })
-            .and_then(|parsed| event::map_row(parsed, settings, now_ms));
+            .and_then(|parsed| event::map_row(parsed, settings, now_ms, &mut hashed));
         match mapped {
             Ok((key, line)) => batch.add(row, key, line),
             Err(Rejection { key, reason }) => {
