@@ -44,7 +44,8 @@ pub fn classify(code: i64) -> Class {
         40000 | 40002 | 40061 | 40062 => Class::Payload,
         40001 | 40102 | 40104 | 40105 | 40106 | 40107 | 40113 | 40119 | 40130 => Class::Auth,
         40007 | 40063 | 40300 | 40301 => Class::Config,
-        40016 | 40100 | 40132 | 40133 => Class::Throttle,
+        // 60001 (maintenance) and 61000 (blocked for too many requests) ask for a long pause.
+        40016 | 40100 | 40132 | 40133 | 60001 | 61000 => Class::Throttle,
         40202 | 50000..=69999 => Class::Transient,
         _ => Class::Permanent,
     }
@@ -285,7 +286,8 @@ mod tests {
             (40202, Class::Transient),
             (50002, Class::Transient),
             (51234, Class::Transient),
-            (61000, Class::Transient),
+            (61000, Class::Throttle),
+            (60001, Class::Throttle),
             (40050, Class::Permanent),
             (40006, Class::Permanent),
             (49999, Class::Permanent),
@@ -319,6 +321,22 @@ mod tests {
             Failure::Http(HttpError::Denied("x".into())).class(),
             Class::Permanent
         );
+    }
+
+    #[test]
+    fn maintenance_and_blocking_ask_for_a_long_pause() {
+        let blocked = Failure::Api {
+            code: 61000,
+            message: "Blocked".into(),
+        };
+        assert_eq!(blocked.retry_after_ms(), Some(60_000));
+        assert!(matches!(
+            blocked.into_error(),
+            DestinationError::RateLimited {
+                retry_after_ms: Some(60_000),
+                ..
+            }
+        ));
     }
 
     #[test]
