@@ -321,7 +321,7 @@ impl Job<'_> {
             drop(queue);
         });
         if let Some(stopped) = stop.into_inner() {
-            ledger.count(|s| s.stopped = Some(stopped.to_string()));
+            ledger.count(|s| s.stopped = Some(describe(&stopped)));
         }
         if self.options.interrupt.is_raised() {
             ledger.count(|s| s.interrupted = true);
@@ -450,7 +450,7 @@ impl Job<'_> {
             _ => None,
         };
         let Some(retry_after) = retry_after else {
-            let reason = error.to_string();
+            let reason = describe(&error);
             if matches!(
                 error,
                 DestinationError::Auth(_) | DestinationError::InvalidSettings(_)
@@ -474,7 +474,11 @@ impl Job<'_> {
                 }]
             }
             None => {
-                let reason = format!("gave up after {} attempts: {error}", work.attempt + 1);
+                let reason = format!(
+                    "gave up after {} attempts: {}",
+                    work.attempt + 1,
+                    describe(&error)
+                );
                 settle_all(&work, ledger, Status::Failed, Some(&reason));
                 vec![]
             }
@@ -590,7 +594,24 @@ fn fail_batch(batch: &Batch, ledger: &Ledger, reason: &str) {
 const INTERRUPTED: &str = "the run was interrupted before delivery was confirmed";
 
 fn not_sent(stopped: &DestinationError) -> String {
-    format!("not sent: the run stopped: {stopped}")
+    format!("not sent: the run stopped: {}", describe(stopped))
+}
+
+/// A destination error as a reason a user reads (the generated `Display` is `Debug`).
+fn describe(error: &DestinationError) -> String {
+    match error {
+        DestinationError::InvalidSettings(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.key, f.message))
+                .collect();
+            format!("invalid settings: {}", fields.join("; "))
+        }
+        DestinationError::Auth(message)
+        | DestinationError::Transient(message)
+        | DestinationError::Permanent(message) => message.clone(),
+        DestinationError::RateLimited(limit) => limit.message.clone(),
+    }
 }
 
 /// Record ids are the row numbers the harness gave them.
