@@ -1,0 +1,194 @@
+//! Hostile input files through the whole CLI: malformed lines, invalid UTF-8, a 10 MB
+//! cell, 10,000 columns, 100,000 emails in one row. Each bad row gets its own clear
+//! reason (naming the rule, never the value), and the good rows around them are
+//! delivered.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+use tiktok_sandbox::{Sandbox, Seed};
+
+const TOKEN: &str = "sandbox-token-0123456789abcdef";
+const TEN_MB: usize = 10 << 20;
+
+fn sandbox() -> Sandbox {
+    let seed: Seed = serde_json::from_value(json!({
+        "access_token": TOKEN,
+        "advertiser_id": "7000000000000000001",
+        "event_set_id": "7181537436256731137",
+    }))
+    .unwrap();
+    Sandbox::start("127.0.0.1:0".parse().unwrap(), seed).unwrap()
+}
+
+fn settings() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/settings.json")
+}
+
+fn send(sandbox: &Sandbox, input: &Path, out: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_host-harness"))
+        .args(["send", "--settings"])
+        .arg(settings())
+        .arg("--input")
+        .arg(input)
+        .args(["--endpoint", &sandbox.base_url(), "--out"])
+        .arg(out)
+        .env(
+            "XDG_CACHE_HOME",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache"),
+        )
+        .output()
+        .unwrap()
+}
+
+/// Row number → (status, reason), one line per row.
+fn results(out: &Path) -> BTreeMap<u64, (String, Option<String>)> {
+    let text = std::fs::read_to_string(out.join("results.ndjson")).unwrap();
+    let mut results = BTreeMap::new();
+    for line in text.lines() {
+        let line: Value = serde_json::from_str(line).unwrap();
+        let outcome = (
+            line["status"].as_str().unwrap().to_string(),
+            line["reason"].as_str().map(str::to_string),
+        );
+        let row = line["row"].as_u64().unwrap();
+        assert!(results.insert(row, outcome).is_none(), "row {row} twice");
+    }
+    results
+}
+
+fn delivered() -> (String, Option<String>) {
+    ("delivered".into(), None)
+}
+
+fn rejected(reason: &str) -> (String, Option<String>) {
+    ("rejected".into(), Some(reason.into()))
+}
+
+fn held_event_ids(sandbox: &Sandbox) -> Vec<String> {
+    let mut ids: Vec<String> = sandbox
+        .accepted_events()
+        .iter()
+        .map(|e| e.json()["event_id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn good_row(n: u32) -> Vec<u8> {
+    let row = json!({
+        "email": format!("good{n}@example.com"),
+        "event": "Purchase",
+        "event_id": format!("ord-{n}"),
+        "timestamp": "2026-01-01T00:00:00Z",
+    });
+    row.to_string().into_bytes()
+}
+
+#[test]
+fn every_hostile_ndjson_line_gets_its_reason_and_the_run_goes_on() {
+    let mut wide = serde_json::Map::new();
+    for i in 0..10_000 {
+        wide.insert(format!("c{i}"), json!("v"));
+    }
+    wide.insert("email".into(), json!("wide@example.com"));
+    wide.insert("event_id".into(), json!("ord-wide"));
+    wide.insert("timestamp".into(), json!("2026-01-01T00:00:00Z"));
+    // Just under the 1 MiB row limit, so the component sees all 100,000.
+    let emails: Vec<String> = (0..100_000).map(|i| format!("{i}@b")).collect();
+    let many = json!({"email": emails, "event_id": "ord-many", "timestamp": "2026-01-01"});
+    let lines: Vec<Vec<u8>> = vec![
+        good_row(1),
+        br#"{"email": "broken@example.com", "event": "#.to_vec(),
+        b"{\"email\": \"caf\xe9@example.com\"}".to_vec(),
+        json!({"email": "x".repeat(TEN_MB), "event_id": "ord-big"})
+            .to_string()
+            .into_bytes(),
+        Value::Object(wide).to_string().into_bytes(),
+        many.to_string().into_bytes(),
+        b"[1, 2, 3]".to_vec(),
+        good_row(2),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("hostile.ndjson");
+    std::fs::write(&input, lines.join(&b'\n')).unwrap();
+    let sandbox = sandbox();
+
+    let output = send(&sandbox, &input, &dir.path().join("out"));
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results = results(&dir.path().join("out"));
+    let expected = BTreeMap::from([
+        (1, delivered()),
+        (
+            2,
+            rejected("invalid JSON: EOF while parsing a value at column 41"),
+        ),
+        (3, rejected("invalid UTF-8 at byte 15")),
+        (4, rejected("row larger than 1 MiB")),
+        (5, delivered()),
+        (6, rejected("email: more than 1000 values in one row")),
+        (7, rejected("not a JSON object")),
+        (8, delivered()),
+    ]);
+    assert_eq!(results, expected);
+    assert_eq!(held_event_ids(&sandbox), ["ord-1", "ord-2", "ord-wide"]);
+}
+
+#[test]
+fn every_hostile_csv_row_gets_its_reason_and_the_run_goes_on() {
+    // 10,000 columns: the four the component reads, then 9,996 it ignores.
+    let mut header = String::from("email,event,event_id,timestamp");
+    for i in 4..10_000 {
+        header.push_str(&format!(",c{i}"));
+    }
+    let empty_cells = ",".repeat(9_996);
+    let row = |email: &[u8], order: &str| -> Vec<u8> {
+        let mut row = email.to_vec();
+        row.extend_from_slice(format!(",Purchase,{order},2026-01-01{empty_cells}").as_bytes());
+        row
+    };
+    let lines: Vec<Vec<u8>> = vec![
+        header.into_bytes(),
+        row(b"good1@example.com", "ord-1"),
+        b"short@example.com,Purchase,ord-short".to_vec(),
+        row(b"caf\xe9@example.com", "ord-latin1"),
+        row("x".repeat(TEN_MB).as_bytes(), "ord-big"),
+        row(b"good2@example.com", "ord-2"),
+        row(b"\"unclosed@example.com", "ord-open"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("hostile.csv");
+    std::fs::write(&input, lines.join(&b'\n')).unwrap();
+    let sandbox = sandbox();
+
+    let output = send(&sandbox, &input, &dir.path().join("out"));
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let expected = BTreeMap::from([
+        (1, delivered()),
+        (2, rejected("CSV: row has 3 fields, header has 10000")),
+        (
+            3,
+            rejected("column `email`: invalid UTF-8 at byte 4 of the cell"),
+        ),
+        (4, rejected("row larger than 1 MiB")),
+        (5, delivered()),
+        (
+            6,
+            rejected("CSV: quoted field not closed before the end of the file"),
+        ),
+    ]);
+    assert_eq!(results(&dir.path().join("out")), expected);
+    assert_eq!(held_event_ids(&sandbox), ["ord-1", "ord-2"]);
+}
