@@ -2,7 +2,11 @@
 //! tests can show each limit and check holding: `loop`, `alloc`, `recurse`, `panic`,
 //! `egress` (call a host outside the allow-list), `http-flood` (10,000 calls),
 //! `extra-outcome` / `missing-outcome` (break "one outcome per record"), `phantom`
-//! (report a record the request does not hold as delivered). Any other mode behaves.
+//! (report a record the request does not hold as delivered), `send-missing-outcome`
+//! (settle one record fewer than sent). Mode `per-record` misbehaves only on batches
+//! holding a record with `"misbehave":"<mode>"` (in transform-batch) or
+//! `"misbehave_in_send":"<mode>"` (in send of that batch's request), so a host's job
+//! can be shown to fail that batch alone. Any other mode behaves.
 #![cfg(target_arch = "wasm32")]
 
 wit_bindgen::generate!({
@@ -53,6 +57,13 @@ fn misbehave(mode: &str) {
 #[allow(unconditional_recursion)] // the point: recursion the stack limit must stop
 fn recurse(depth: u64) -> u64 {
     std::hint::black_box(recurse(depth + 1)) + 1
+}
+
+/// The value of `"key":"value"` in a record's JSON, if there (no JSON parser needed).
+fn marked<'a>(json: &'a str, key: &str) -> Option<&'a str> {
+    let start = json.find(&format!("\"{key}\":\""))? + key.len() + 4;
+    let len = json[start..].find('"')?;
+    Some(&json[start..start + len])
 }
 
 fn get(url: &str) -> Result<http::Response, http::HttpError> {
@@ -114,6 +125,18 @@ impl Guest for Hostile {
     ) -> Result<TransformOutput, DestinationError> {
         let mode = mode(&settings);
         misbehave(&mode);
+        // In `per-record` mode the request body carries what send is to do.
+        let mut body = "{}".to_string();
+        if mode == "per-record" {
+            for record in &records {
+                if let Some(misbehaviour) = marked(&record.json, "misbehave") {
+                    misbehave(misbehaviour);
+                }
+                if let Some(misbehaviour) = marked(&record.json, "misbehave_in_send") {
+                    body = misbehaviour.to_string();
+                }
+            }
+        }
         let mut outcomes: Vec<TransformOutcome> = records
             .iter()
             .map(|r| TransformOutcome {
@@ -139,10 +162,7 @@ impl Guest for Hostile {
             })
             .collect();
         Ok(TransformOutput {
-            requests: vec![PreparedRequest {
-                body: "{}".into(),
-                events,
-            }],
+            requests: vec![PreparedRequest { body, events }],
             outcomes,
         })
     }
@@ -153,6 +173,9 @@ impl Guest for Hostile {
     ) -> Result<Vec<DeliveryOutcome>, DestinationError> {
         let mode = mode(&settings);
         misbehave(&mode);
+        if mode == "per-record" {
+            misbehave(&request.body);
+        }
         let mut outcomes: Vec<DeliveryOutcome> = request
             .events
             .iter()
@@ -162,11 +185,15 @@ impl Guest for Hostile {
                 status: DeliveryStatus::Delivered,
             })
             .collect();
-        if mode == "phantom" {
-            outcomes.push(DeliveryOutcome {
+        match mode.as_str() {
+            "phantom" => outcomes.push(DeliveryOutcome {
                 id: "never-sent".into(),
                 status: DeliveryStatus::Delivered,
-            });
+            }),
+            "send-missing-outcome" => {
+                outcomes.pop();
+            }
+            _ => {}
         }
         Ok(outcomes)
     }
