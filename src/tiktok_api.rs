@@ -108,6 +108,11 @@ impl Failure {
                 retry_after_ms: self.retry_after_ms(),
                 message,
             },
+            // A gateway's 503 with Retry-After: the host must wait at least that long.
+            Class::Transient if self.retry_after_ms().is_some() => DestinationError::RateLimited {
+                retry_after_ms: self.retry_after_ms(),
+                message,
+            },
             Class::Transient => DestinationError::Transient(message),
             Class::Payload | Class::Config | Class::Permanent => {
                 DestinationError::Permanent(message)
@@ -351,6 +356,29 @@ mod tests {
                 retry_after_ms: Some(1000),
                 message: "TikTok code 40100: Too many requests".into()
             }
+        );
+    }
+
+    #[test]
+    fn a_gateways_retry_after_reaches_the_host() {
+        let unavailable = Failure::Status {
+            status: 503,
+            retry_after_ms: Some(30_000),
+        };
+        assert_eq!(
+            unavailable.into_error(),
+            DestinationError::RateLimited {
+                retry_after_ms: Some(30_000),
+                message: "TikTok answered HTTP 503".into()
+            }
+        );
+        let bad_gateway = Failure::Status {
+            status: 502,
+            retry_after_ms: None,
+        };
+        assert_eq!(
+            bad_gateway.into_error(),
+            DestinationError::Transient("TikTok answered HTTP 502".into())
         );
     }
 
