@@ -64,8 +64,10 @@ pub fn send(
             request.events.len()
         )));
     }
+    let row_named_set = settings.event_set_id.as_deref() != Some(body.event_source_id);
     let mut delivery = Delivery {
         api: Api::new(host, settings.access_token.expose()),
+        row_named_set,
         original: &request.body,
         body: &body,
         statuses: vec![None; body.data.len()],
@@ -89,6 +91,10 @@ pub fn send(
 
 struct Delivery<'a, 'h, H: Host> {
     api: Api<'h, H>,
+    /// The request goes to an event set its rows named, not the settings' one: if
+    /// TikTok says that set does not exist or may not be used, those rows are at
+    /// fault and the run goes on.
+    row_named_set: bool,
     /// Sent verbatim while the whole request is sent: no re-serialising on the hot path.
     original: &'a str,
     body: &'a Body<'a>,
@@ -126,6 +132,10 @@ impl<H: Host> Delivery<'_, '_, H> {
                     return self.settle(middle..events.end);
                 }
                 Class::Payload => DeliveryStatus::Rejected(format!("refused by TikTok: {failure}")),
+                _ if self.row_named_set && is_event_set_refusal(&failure) => {
+                    let set = self.body.event_source_id;
+                    DeliveryStatus::Rejected(format!("event_set_id {set} of the row: {failure}"))
+                }
                 _ if whole_request => return Err(request_error(failure)),
                 // Part of the request is settled already: the rest waits for a retry.
                 _ => DeliveryStatus::Retryable(failure.to_string()),
@@ -140,6 +150,18 @@ impl<H: Host> Delivery<'_, '_, H> {
             *slot = Some(status.clone());
         }
     }
+}
+
+/// TikTok's answers for an event set that does not exist (40007) or that the token
+/// may not use (40001).
+fn is_event_set_refusal(failure: &Failure) -> bool {
+    matches!(
+        failure,
+        Failure::Api {
+            code: 40007 | 40001,
+            ..
+        }
+    )
 }
 
 /// A whole request's failure as the host should see it.

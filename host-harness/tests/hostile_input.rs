@@ -192,3 +192,38 @@ fn every_hostile_csv_row_gets_its_reason_and_the_run_goes_on() {
     assert_eq!(results(&dir.path().join("out")), expected);
     assert_eq!(held_event_ids(&sandbox), ["ord-1", "ord-2"]);
 }
+
+#[test]
+fn a_row_naming_an_event_set_that_does_not_exist_is_rejected_and_the_run_goes_on() {
+    let mut unknown_set: Value = serde_json::from_slice(&good_row(2)).unwrap();
+    unknown_set["event_set_id"] = json!("7999999999999999999");
+    let lines = [
+        good_row(1),
+        unknown_set.to_string().into_bytes(),
+        good_row(3),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("rows.ndjson");
+    std::fs::write(&input, lines.join(&b'\n')).unwrap();
+    let sandbox = sandbox();
+
+    let output = send(&sandbox, &input, &dir.path().join("out"));
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let expected = BTreeMap::from([
+        (1, delivered()),
+        (
+            2,
+            rejected(
+                "event_set_id 7999999999999999999 of the row: TikTok code 40007: Invalid value for event_source_id: the offline event set does not exist.",
+            ),
+        ),
+        (3, delivered()),
+    ]);
+    assert_eq!(results(&dir.path().join("out")), expected);
+    assert_eq!(held_event_ids(&sandbox), ["ord-1", "ord-3"]);
+}
