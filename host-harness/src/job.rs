@@ -1,6 +1,8 @@
 //! The `transform` and `send` jobs: rows in, every row settled exactly once.
 //!
-//! `send` reads batches on the calling thread, transforms each in a fresh instance, and
+//! `transform` transforms batches on every core (each in a fresh instance, see
+//! [`pipeline`]) and settles them in input order. `send` reads batches on the calling
+//! thread, transforms each there (so an interrupted run has read nothing ahead), and
 //! hands the prepared requests to a few delivery workers (several requests in flight).
 //! A worker retries throttles and passing faults with exponential backoff and jitter,
 //! resends records the component marks retryable, and stops the whole run on an auth or
@@ -9,17 +11,21 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::IsTerminal;
+use std::ops::ControlFlow;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::bindings::guest::{DeliveryStatus, InputRecord, PreparedRequest, TransformStatus};
+use crate::bindings::guest::{
+    DeliveryStatus, InputRecord, PreparedRequest, TransformOutput, TransformStatus,
+};
 use crate::bindings::types::{DestinationError, Setting};
-use crate::destination::Destination;
+use crate::destination::{Destination, HostError};
 use crate::input::{InputError, Row};
 use crate::interrupt::Interrupt;
+use crate::pipeline;
 use crate::results::{ResultsFile, RowResult, Status};
 
 /// How hard to try before a row is reported `failed`.
@@ -231,6 +237,9 @@ struct Work {
     attempt: u32,
 }
 
+/// What `transform-batch` answered for one batch.
+type TransformResult = Result<Result<TransformOutput, DestinationError>, HostError>;
+
 /// Rows of one batch, split into what goes to the component and what is settled now.
 struct Batch {
     records: Vec<InputRecord>,
@@ -262,21 +271,37 @@ impl Job<'_> {
         ledger: &Ledger,
         mut emit: impl FnMut(&PreparedRequest),
     ) -> Result<(), JobError> {
-        for rows in batches {
-            let Some(batch) = self.admit(rows?, ledger) else {
-                continue;
-            };
-            let stop = OnceLock::new();
-            for work in self.transform_batch(batch, ledger, &stop) {
-                emit(&work.request);
-                ledger.count(|s| s.requests += 1);
-                settle_all(&work, ledger, Status::Accepted, None);
-            }
-            if let Some(stopped) = stop.into_inner() {
-                return Err(JobError::Settings(stopped));
-            }
+        let mut input_error = None;
+        let admitted = batches
+            .map_while(|rows| rows.map_err(|e| input_error = Some(e)).ok())
+            .filter_map(|rows| self.admit(rows, ledger));
+        let stop = OnceLock::new();
+        pipeline::ordered(
+            admitted,
+            pipeline::workers(),
+            |batch| self.call_transform(batch),
+            |batch, output| {
+                if let Some(stopped) = stop.get() {
+                    fail_batch(&batch, ledger, &not_sent(stopped));
+                    return ControlFlow::Break(());
+                }
+                for work in self.settle_transform(batch, output, ledger, &stop) {
+                    emit(&work.request);
+                    ledger.count(|s| s.requests += 1);
+                    settle_all(&work, ledger, Status::Accepted, None);
+                }
+                if stop.get().is_some() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        );
+        match (stop.into_inner(), input_error) {
+            (Some(stopped), _) => Err(JobError::Settings(stopped)),
+            (None, Some(error)) => Err(JobError::Input(error)),
+            (None, None) => Ok(()),
         }
-        Ok(())
     }
 
     /// `send`: transform, deliver, retry; returns when every row read is settled. A read
@@ -361,7 +386,24 @@ impl Job<'_> {
         ledger: &Ledger,
         stop: &OnceLock<DestinationError>,
     ) -> Vec<Work> {
-        let output = match self.destination.transform(self.settings, &batch.records) {
+        let output = self.call_transform(&batch);
+        self.settle_transform(batch, output, ledger, stop)
+    }
+
+    /// The component's part of [`Job::transform_batch`]: safe to run on any thread.
+    fn call_transform(&self, batch: &Batch) -> TransformResult {
+        self.destination.transform(self.settings, &batch.records)
+    }
+
+    /// The rest of [`Job::transform_batch`], in input order.
+    fn settle_transform(
+        &self,
+        batch: Batch,
+        output: TransformResult,
+        ledger: &Ledger,
+        stop: &OnceLock<DestinationError>,
+    ) -> Vec<Work> {
+        let output = match output {
             Ok(Ok(output)) => output,
             Ok(Err(error)) => {
                 let reason = not_sent(&error);
