@@ -350,15 +350,14 @@ fn one<'a>(scalar: Scalar<'a>) -> Option<Cell<'a>> {
 
 /// Text without its surrounding whitespace; `None` when nothing is left.
 fn text(text: Cow<'_, str>) -> Option<Cell<'_>> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return None;
-    }
     let text = match text {
         Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
         Cow::Owned(s) if s.len() == s.trim().len() => Cow::Owned(s),
         Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
     };
+    if text.is_empty() {
+        return None;
+    }
     one(Scalar::Text(text))
 }
 
