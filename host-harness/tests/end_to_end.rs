@@ -1,36 +1,22 @@
 //! The product's main job, end to end: the `host-harness` binary and library, the
 //! embedded TikTok component, and the TikTok API sandbox on loopback.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
 use host_harness::bindings::guest::{DeliveryStatus, PreparedEvent, PreparedRequest};
 use host_harness::bindings::types::{DestinationError, FieldError, Setting, SettingValue};
-use host_harness::settings_file::SettingsFile;
 use host_harness::transport::HttpTransport;
 use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
 use serde_json::{Value, json};
-use tiktok_sandbox::{Fault, Sandbox, Seed};
+use tiktok_sandbox::{Fault, Sandbox};
 use url::Url;
 
-const TOKEN: &str = "sandbox-token-0123456789abcdef";
-const EVENT_SET: &str = "7181537436256731137";
-
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
-}
-
-fn example_settings() -> PathBuf {
-    examples().join("settings.json")
-}
-
-fn sandbox() -> Sandbox {
-    let raw = SettingsFile::read(&example_settings()).unwrap().raw;
-    let seed: Seed = serde_json::from_value(Value::Object(raw)).unwrap();
-    Sandbox::start("127.0.0.1:0".parse().unwrap(), seed).unwrap()
-}
+use common::{EVENT_SET, TOKEN, cache_dir, example_settings, examples, sandbox, stderr};
 
 fn harness(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_host-harness"))
@@ -38,15 +24,6 @@ fn harness(args: &[&str]) -> Output {
         .env("XDG_CACHE_HOME", cache_dir())
         .output()
         .expect("host-harness runs")
-}
-
-/// One compiled-code cache for the whole test run (the first run compiles).
-fn cache_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn lines(path: &Path) -> Vec<Value> {

@@ -3,25 +3,18 @@
 //! reason (naming the rule, never the value), and the good rows around them are
 //! delivered.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-use tiktok_sandbox::{Sandbox, Seed};
+use tiktok_sandbox::Sandbox;
 
-const TOKEN: &str = "sandbox-token-0123456789abcdef";
+use common::sandbox;
+
 const TEN_MB: usize = 10 << 20;
-
-fn sandbox() -> Sandbox {
-    let seed: Seed = serde_json::from_value(json!({
-        "access_token": TOKEN,
-        "advertiser_id": "7000000000000000001",
-        "event_set_id": "7181537436256731137",
-    }))
-    .unwrap();
-    Sandbox::start("127.0.0.1:0".parse().unwrap(), seed).unwrap()
-}
 
 fn settings() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/settings.json")

@@ -3,15 +3,18 @@
 //! SIGINT or SIGTERM) says which rows were delivered, and the rerun sends the rest.
 //! The sandbox holds every event once.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tiktok_sandbox::{Fault, Sandbox, Seed};
+use tiktok_sandbox::{Fault, Sandbox};
 
-const TOKEN: &str = "sandbox-token-0123456789abcdef";
+use common::{TOKEN, cache_dir, sandbox, stderr};
+
 const ROWS: u64 = 2000;
 /// Events per request (the `batch_size` setting): 20 requests for the whole input.
 const EVENTS_PER_REQUEST: u64 = 100;
@@ -82,25 +85,6 @@ impl Job {
         }
         results
     }
-}
-
-/// One compiled-code cache for the whole test run (the first run compiles).
-fn cache_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache")
-}
-
-fn sandbox() -> Sandbox {
-    let seed: Seed = serde_json::from_value(json!({
-        "access_token": TOKEN,
-        "advertiser_id": "7000000000000000001",
-        "event_set_id": "7181537436256731137",
-    }))
-    .unwrap();
-    Sandbox::start("127.0.0.1:0".parse().unwrap(), seed).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// The event ids the sandbox holds, sorted by row.

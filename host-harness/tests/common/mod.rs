@@ -1,0 +1,42 @@
+//! What several CLI-level tests share: the sample job's settings, a sandbox seeded like
+//! them, and one compiled-code cache for every run of the binary.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::json;
+use tiktok_sandbox::{Sandbox, Seed};
+
+/// The sample settings' (fake) token and event set.
+pub const TOKEN: &str = "sandbox-token-0123456789abcdef";
+pub const EVENT_SET: &str = "7181537436256731137";
+
+pub fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+pub fn example_settings() -> PathBuf {
+    examples().join("settings.json")
+}
+
+/// A sandbox on loopback where the sample settings' token, advertiser and set exist.
+pub fn sandbox() -> Sandbox {
+    let seed: Seed = serde_json::from_value(json!({
+        "access_token": TOKEN,
+        "advertiser_id": "7000000000000000001",
+        "event_set_id": EVENT_SET,
+    }))
+    .unwrap();
+    Sandbox::start("127.0.0.1:0".parse().unwrap(), seed).unwrap()
+}
+
+/// One compiled-code cache for the whole test run (the first run compiles).
+pub fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
