@@ -53,7 +53,7 @@ pub struct Properties<'a> {
 }
 
 impl Properties<'_> {
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         *self == Properties::default()
     }
 }

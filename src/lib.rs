@@ -10,6 +10,7 @@ pub mod contract;
 pub mod currency;
 pub mod deliver;
 pub mod event;
+pub mod event_json;
 pub mod event_name;
 pub mod event_sets;
 pub mod normalize;

@@ -1,8 +1,6 @@
 //! Request bodies for `POST /event/track/`: events of one event set, in requests TikTok
 //! takes (at most [`MAX_EVENTS_PER_REQUEST`] events and [`MAX_REQUEST_BYTES`] of JSON).
 
-use serde::Serialize;
-
 use crate::contract::{PreparedEvent, PreparedRequest};
 
 /// TikTok rejects a whole request of more events than this.
@@ -11,6 +9,12 @@ pub const MAX_EVENTS_PER_REQUEST: usize = 1_000;
 pub const MAX_REQUEST_BYTES: usize = 1_000_000;
 
 const END: &str = "]}";
+
+/// An event as one JSON value of a body's `data` (see `event_json`).
+pub trait EventJson {
+    /// Appends the event's JSON to `out`.
+    fn write_json(&self, out: &mut Vec<u8>);
+}
 
 /// An event whose JSON alone makes a request larger than [`MAX_REQUEST_BYTES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,12 +73,11 @@ impl RequestBuilder {
     /// index of its request.
     pub fn push(
         &mut self,
-        event: &impl Serialize,
+        event: &impl EventJson,
         prepared: PreparedEvent,
     ) -> Result<usize, TooLarge> {
         self.scratch.clear();
-        serde_json::to_writer(&mut self.scratch, event)
-            .expect("events hold only strings, numbers and arrays");
+        event.write_json(&mut self.scratch);
         let len = self.scratch.len();
         if self.start.len() + len + END.len() > MAX_REQUEST_BYTES {
             return Err(TooLarge);
@@ -106,7 +109,7 @@ impl RequestBuilder {
     fn close(&mut self) {
         if let Some(Open { mut body, events }) = self.open.take() {
             body.extend_from_slice(END.as_bytes());
-            let body = String::from_utf8(body).expect("serde_json writes UTF-8");
+            let body = String::from_utf8(body).expect("events are written as UTF-8");
             self.done.push(PreparedRequest { body, events });
         }
     }
@@ -127,10 +130,16 @@ mod tests {
         }
     }
 
-    #[derive(Serialize)]
+    #[derive(serde::Serialize)]
     struct Fake<'a> {
         id: &'a str,
         pad: String,
+    }
+
+    impl EventJson for Fake<'_> {
+        fn write_json(&self, out: &mut Vec<u8>) {
+            serde_json::to_writer(out, self).unwrap();
+        }
     }
 
     fn fake(id: &str, pad: usize) -> Fake<'_> {
