@@ -100,7 +100,8 @@ impl Runtime {
 
 /// Instances come from a pool of preallocated slots: a fresh instance per call then
 /// costs no `mmap`, and the first pages of a reused memory stay mapped (zeroed with
-/// `memset`) instead of faulting in again on every batch.
+/// `memset`) instead of faulting in again on every batch. Resident memory stays that
+/// of the calls in flight: [`KEEP_RESIDENT_BYTES`] for each.
 fn pooling(policy: &Policy) -> PoolingAllocationConfig {
     let mut pool = PoolingAllocationConfig::new();
     pool.total_component_instances(MAX_CONCURRENT_INSTANCES)
@@ -110,7 +111,10 @@ fn pooling(policy: &Policy) -> PoolingAllocationConfig {
         .total_stacks(MAX_CONCURRENT_INSTANCES)
         .max_memory_size(policy.memory_bytes)
         .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
-        .table_keep_resident(KEEP_RESIDENT_BYTES);
+        .table_keep_resident(KEEP_RESIDENT_BYTES)
+        // Reuse the slots already warm: resident memory is then that of the calls in
+        // flight at once, not of every slot the pool ever handed out.
+        .max_unused_warm_slots(0);
     pool
 }
 
