@@ -26,6 +26,20 @@ fn harness(args: &[&str]) -> Output {
         .expect("host-harness runs")
 }
 
+/// `send` of the sample settings with `input`, plus `extra` arguments.
+fn send_sample(input: &Path, extra: &[&str]) -> Output {
+    let settings = example_settings();
+    let mut args = vec![
+        "send",
+        "--settings",
+        path(&settings),
+        "--input",
+        path(input),
+    ];
+    args.extend_from_slice(extra);
+    harness(&args)
+}
+
 fn lines(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap()
@@ -88,17 +102,10 @@ fn the_examples_are_delivered_exactly_as_transformed() {
     );
 
     let sandbox = sandbox();
-    let send = harness(&[
-        "send",
-        "--settings",
-        path(&example_settings()),
-        "--input",
-        path(&input),
-        "--endpoint",
-        &sandbox.base_url(),
-        "--out",
-        path(&sent),
-    ]);
+    let send = send_sample(
+        &input,
+        &["--endpoint", &sandbox.base_url(), "--out", path(&sent)],
+    );
     assert!(send.status.success(), "{}", stderr(&send));
     assert!(
         stderr(&send).contains(
@@ -145,15 +152,7 @@ fn the_examples_are_delivered_exactly_as_transformed() {
 fn without_an_endpoint_send_uses_a_local_sandbox() {
     let out = tempfile::tempdir().unwrap();
     let input = examples().join("offline-events.ndjson");
-    let send = harness(&[
-        "send",
-        "--settings",
-        path(&example_settings()),
-        "--input",
-        path(&input),
-        "--out",
-        path(out.path()),
-    ]);
+    let send = send_sample(&input, &["--out", path(out.path())]);
     assert!(send.status.success(), "{}", stderr(&send));
     assert!(
         stderr(&send).contains(
@@ -170,17 +169,10 @@ fn without_an_endpoint_send_uses_a_local_sandbox() {
 fn a_business_user_is_refused_without_the_setting_and_nothing_is_sent() {
     let sandbox = sandbox();
     let input = examples().join("offline-events.csv");
-    let send = harness(&[
-        "send",
-        "--settings",
-        path(&example_settings()),
-        "--input",
-        path(&input),
-        "--endpoint",
-        &sandbox.base_url(),
-        "--as",
-        "business",
-    ]);
+    let send = send_sample(
+        &input,
+        &["--endpoint", &sandbox.base_url(), "--as", "business"],
+    );
     assert_eq!(send.status.code(), Some(2));
     assert!(
         stderr(&send).contains("set \"allow_business_users\": true"),
@@ -196,17 +188,10 @@ fn an_auth_error_mid_run_stops_it_and_fails_the_rest() {
     sandbox.inject(Fault::Code(40105));
     let out = tempfile::tempdir().unwrap();
     let input = examples().join("offline-events.csv");
-    let send = harness(&[
-        "send",
-        "--settings",
-        path(&example_settings()),
-        "--input",
-        path(&input),
-        "--endpoint",
-        &sandbox.base_url(),
-        "--out",
-        path(out.path()),
-    ]);
+    let send = send_sample(
+        &input,
+        &["--endpoint", &sandbox.base_url(), "--out", path(out.path())],
+    );
     assert_eq!(send.status.code(), Some(2), "{}", stderr(&send));
     assert!(
         stderr(&send).contains("The run stopped early"),
@@ -232,15 +217,7 @@ fn throttles_and_gateway_errors_are_retried_until_delivered() {
     sandbox.inject(Fault::Code(40100));
     sandbox.inject(Fault::Status(tiktok_sandbox::StatusCode::BAD_GATEWAY));
     let input = examples().join("offline-events.csv");
-    let send = harness(&[
-        "send",
-        "--settings",
-        path(&example_settings()),
-        "--input",
-        path(&input),
-        "--endpoint",
-        &sandbox.base_url(),
-    ]);
+    let send = send_sample(&input, &["--endpoint", &sandbox.base_url()]);
     assert!(send.status.success(), "{}", stderr(&send));
     assert_eq!(sandbox.stats().faults_injected, 2);
     assert_eq!(sandbox.accepted_events().len(), 150);
