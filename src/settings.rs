@@ -453,6 +453,19 @@ fn currency(value: &SettingValue) -> Result<Option<Currency>, String> {
     }
 }
 
+/// Typed settings from text pairs, for the crate's tests.
+#[cfg(test)]
+pub(crate) fn from_text(pairs: &[(&str, &str)]) -> Settings {
+    let settings: Vec<Setting> = pairs
+        .iter()
+        .map(|(k, v)| Setting {
+            key: k.to_string(),
+            value: SettingValue::Text(v.to_string()),
+        })
+        .collect();
+    Settings::parse(&settings).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

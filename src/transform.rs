@@ -190,14 +190,7 @@ mod tests {
     fn settings(extra: &[(&str, &str)]) -> Settings {
         let mut all = vec![("access_token", "tok-secret-value"), ("event_set_id", SET)];
         all.extend_from_slice(extra);
-        let settings: Vec<Setting> = all
-            .iter()
-            .map(|(k, v)| Setting {
-                key: k.to_string(),
-                value: SettingValue::Text(v.to_string()),
-            })
-            .collect();
-        Settings::parse(&settings).unwrap()
+        crate::settings::from_text(&all)
     }
 
     fn records(jsons: &[&str]) -> Vec<InputRecord> {
