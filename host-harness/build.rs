@@ -25,6 +25,7 @@ fn main() {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
+    ensure_target_installed();
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = Command::new(cargo);
     build
@@ -57,6 +58,45 @@ fn main() {
         assert!(wasm.exists(), "component not found at {}", wasm.display());
         println!("cargo:rustc-env={variable}={}", wasm.display());
     }
+}
+
+/// `rust-toolchain.toml` lists the target, but rustup installs listed targets only
+/// when it installs the toolchain itself (and not at all with `RUSTUP_AUTO_INSTALL=0`),
+/// so a machine that already had Rust 1.95 lacks it. Installing it here keeps
+/// `cargo test` and `cargo run` one-step on a fresh machine.
+fn ensure_target_installed() {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let libdir = Command::new(&rustc)
+        .args(["--print", "target-libdir", "--target", TARGET])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+    if libdir.is_some_and(|dir| has_core(&dir)) {
+        return;
+    }
+    println!(
+        "cargo:warning=installing the {TARGET} target with rustup (listed in rust-toolchain.toml)"
+    );
+    let mut rustup = Command::new("rustup");
+    rustup.args(["target", "add", TARGET]);
+    if let Ok(toolchain) = env::var("RUSTUP_TOOLCHAIN") {
+        rustup.args(["--toolchain", &toolchain]);
+    }
+    let installed = rustup.status().is_ok_and(|status| status.success());
+    assert!(
+        installed,
+        "the {TARGET} target is missing and `rustup target add {TARGET}` failed: install it, then build again"
+    );
+}
+
+/// Whether a target's library directory holds its `core` crate.
+fn has_core(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|entry| entry.file_name().to_string_lossy().starts_with("libcore-"))
+    })
 }
 
 fn artifact(target_dir: &Path, package: &str) -> PathBuf {
