@@ -8,6 +8,7 @@ use crate::event_name::{self, EventName};
 use crate::normalize::{
     Hashes, LastHashed, MAX_VALUES_PER_FIELD, PhoneCountry, Sha256Hex, TooMany,
 };
+use crate::number;
 use crate::phone::Country;
 use crate::row::{Cell, Column, MAX_LIST_VALUES, Row, Scalar};
 use crate::settings::Settings;
@@ -278,7 +279,7 @@ fn as_text<'s>(value: &'s Scalar<'_>) -> Option<Cow<'s, str>> {
 }
 
 fn float_text(x: f64) -> String {
-    whole(x).map_or_else(|| x.to_string(), |n| n.to_string())
+    whole(x).map_or_else(|| number::float_text(x), |n| n.to_string())
 }
 
 /// An exactly representable whole number.
@@ -325,12 +326,7 @@ fn number(row: &mut Row<'_>, column: Column) -> Result<Option<f64>, String> {
         None => return Ok(None),
         Some(Cell::One(Scalar::Integer(n))) => n as f64,
         Some(Cell::One(Scalar::Float(x))) => x,
-        // Rust's parser also reads "inf" and "NaN": only finite numbers count.
-        Some(Cell::One(Scalar::Text(text))) => text
-            .parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
-            .ok_or_else(rule)?,
+        Some(Cell::One(Scalar::Text(text))) => number::decimal(&text).ok_or_else(rule)?,
         Some(_) => return Err(rule()),
     };
     Ok(Some(x))

@@ -14,6 +14,7 @@ pub mod event_json;
 pub mod event_name;
 pub mod event_sets;
 pub mod normalize;
+pub mod number;
 pub mod oauth;
 pub mod phone;
 pub mod request;

@@ -67,9 +67,8 @@ impl UnixMillis {
                 .map_err(|_| TimestampError::InFuture);
         }
         if is_decimal(bytes) {
-            return text
-                .parse::<f64>()
-                .map_err(|_| TimestampError::Unreadable)
+            return crate::number::decimal(text)
+                .ok_or(TimestampError::Unreadable)
                 .and_then(UnixMillis::from_float);
         }
         iso8601(bytes).map(UnixMillis)

@@ -1,0 +1,121 @@
+//! Numbers written as text (`"19.90"` from a spreadsheet export) and floats written as
+//! text (an id that arrived as `1077218.5`), through `serde_json`'s own number code.
+//!
+//! Why not `str::parse::<f64>` and `f64::to_string`: the component already carries
+//! serde_json's float reader and writer for JSON numbers, and core's second pair
+//! (`dec2flt`, `flt2dec`) would add 35 KB to a component with a 400 KB budget. One
+//! reader also means a price reads the same whether it came as `19.9` or `"19.9"`.
+
+/// A decimal number as Rust writes them: an optional sign, digits with an optional
+/// fraction (`5`, `5.`, `.5`, `5.25`) and an optional exponent (`1e3`, `2.5E-2`).
+/// `None` for anything else, including `inf` and `NaN`, and for numbers too large
+/// for an `f64`.
+pub fn decimal(text: &str) -> Option<f64> {
+    let bytes = text.as_bytes();
+    let (negative, rest) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, bytes),
+    };
+    let (int, rest) = digits(rest);
+    let (frac, exponent) = match rest.split_first() {
+        Some((b'.', rest)) => digits(rest),
+        _ => (&rest[..0], rest),
+    };
+    if int.is_empty() && frac.is_empty() || !is_exponent(exponent) {
+        return None;
+    }
+    // The same number in JSON's stricter grammar: no `+`, no leading zeros, digits on
+    // both sides of the point.
+    let mut json = String::with_capacity(text.len() + 2);
+    if negative {
+        json.push('-');
+    }
+    let int = &int[int.iter().take_while(|&&b| b == b'0').count()..];
+    json.push_str(if int.is_empty() { "0" } else { ascii(int) });
+    if !frac.is_empty() {
+        json.push('.');
+        json.push_str(ascii(frac));
+    }
+    json.push_str(ascii(exponent));
+    serde_json::from_str(&json).ok()
+}
+
+/// A finite float as text, in its shortest form that reads back the same (`8.5`,
+/// `1e-7`).
+pub fn float_text(x: f64) -> String {
+    serde_json::to_string(&x).expect("a float always serialises")
+}
+
+/// The leading ASCII digits of `bytes`, and the rest.
+fn digits(bytes: &[u8]) -> (&[u8], &[u8]) {
+    bytes.split_at(bytes.iter().take_while(|b| b.is_ascii_digit()).count())
+}
+
+/// Empty, or `e`/`E`, an optional sign and at least one digit.
+fn is_exponent(bytes: &[u8]) -> bool {
+    let Some((e, rest)) = bytes.split_first() else {
+        return true;
+    };
+    let rest = match rest.split_first() {
+        Some((b'+' | b'-', rest)) => rest,
+        _ => rest,
+    };
+    matches!(e, b'e' | b'E') && !rest.is_empty() && rest.iter().all(u8::is_ascii_digit)
+}
+
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).expect("checked to be ASCII digits, signs and letters")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_rust_reads() {
+        let cases = [
+            "0",
+            "5",
+            "-5",
+            "+5",
+            "5.",
+            ".5",
+            "5.25",
+            "-0.5",
+            "007.50",
+            "1e3",
+            "2.5E-2",
+            "1e+2",
+            "19.90",
+            "123456789012345678901234567890",
+            "0.1",
+            "-0",
+        ];
+        for text in cases {
+            assert_eq!(
+                decimal(text).map(f64::to_bits),
+                text.parse::<f64>().ok().map(f64::to_bits),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_finite_decimal() {
+        for text in [
+            "", "-", "+", ".", "e5", "1e", "1e+", "1.2.3", "1,5", " 1", "1 ", "inf", "NaN",
+            "infinity", "0x10", "1e999", "--1", "1_000",
+        ] {
+            assert_eq!(decimal(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn floats_print_in_their_shortest_form() {
+        assert_eq!(float_text(8.5), "8.5");
+        assert_eq!(float_text(1077218.25), "1077218.25");
+        assert_eq!(float_text(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(float_text(1e-7), "1e-7");
+    }
+}
