@@ -2,10 +2,9 @@
 //! Validation checks the configured account with it; connecting names the granted ones.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::contract::Host;
-use crate::tiktok_api::{Api, Failure, id_text};
+use crate::tiktok_api::{Api, Failure, Id};
 
 /// Ids per call: the limit integrations report for `/advertiser/info/` (*unconfirmed*
 /// in TikTok's reference); an agency's grant can cover more accounts than that.
@@ -25,7 +24,7 @@ struct List {
 
 #[derive(Deserialize)]
 struct Wire {
-    advertiser_id: Value,
+    advertiser_id: Id,
     #[serde(default)]
     name: Option<String>,
 }
@@ -35,11 +34,11 @@ struct Wire {
 pub fn info(api: &mut Api<'_, impl Host>, ids: &[String]) -> Result<Vec<Advertiser>, Failure> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(MAX_IDS_PER_CALL) {
-        let ids = json!(chunk).to_string();
+        let ids = serde_json::to_string(chunk).expect("a list of strings serialises");
         let data = api.get("/advertiser/info/", &[("advertiser_ids", &ids)])?;
-        let list: List = serde_json::from_value(data).unwrap_or_default();
+        let list: List = data.read().unwrap_or_default();
         found.extend(list.list.into_iter().map(|a| Advertiser {
-            id: id_text(&a.advertiser_id),
+            id: a.advertiser_id.0,
             name: a.name.filter(|name| !name.is_empty()),
         }));
     }

@@ -41,9 +41,10 @@ impl ScriptedHost {
         self
     }
 
-    /// The JSON body of the `index`th request.
-    pub fn body(&self, index: usize) -> Value {
-        serde_json::from_str(self.requests[index].body.as_deref().expect("a body")).unwrap()
+    /// The body of the `index`th request, as sent: tests compare bytes, as TikTok and
+    /// the conformance cases see them.
+    pub fn body(&self, index: usize) -> &str {
+        self.requests[index].body.as_deref().expect("a body")
     }
 
     /// The value of header `name` in the `index`th request.
