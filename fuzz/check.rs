@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 use tiktok_offline_events::contract::{InputRecord, Setting, SettingValue, TransformStatus};
+use tiktok_offline_events::row::Row;
 use tiktok_offline_events::settings::Settings;
 use tiktok_offline_events::transform::transform_batch;
 
@@ -30,6 +31,13 @@ pub fn transform(data: &[u8]) {
             json: json.to_string(),
         })
         .collect();
+    for record in &records {
+        assert_eq!(
+            format!("{:?}", Row::parse(&record.json)),
+            format!("{:?}", Row::parse_with_serde(&record.json)),
+            "the fast reader reads a row as serde does"
+        );
+    }
     let output = transform_batch(&settings, &records, NOW_MS);
 
     assert_eq!(

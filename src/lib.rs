@@ -13,6 +13,7 @@ pub mod event;
 pub mod event_json;
 pub mod event_name;
 pub mod event_sets;
+pub mod json_text;
 pub mod normalize;
 pub mod number;
 pub mod oauth;

@@ -6,6 +6,42 @@
 //! (`dec2flt`, `flt2dec`) would add 35 KB to a component with a 400 KB budget. One
 //! reader also means a price reads the same whether it came as `19.9` or `"19.9"`.
 
+/// 10^0 to 10^22: every one exact in an `f64`.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Most significant digits [`from_digits`] takes: 18 always fit a `u64`.
+const MAX_DIGITS: usize = 18;
+
+/// `±significand × 10^exponent` when a single exact operation gives it: the
+/// significand below 2^53 and the power of ten at most 10^22, both exact in an `f64`,
+/// so one multiplication or division rounds once, correctly. That is also what
+/// serde_json computes for such numbers, bit for bit. `None` otherwise.
+pub fn from_parts(negative: bool, significand: u64, exponent: i32) -> Option<f64> {
+    if significand >= 1 << 53 {
+        return None;
+    }
+    let pow = *POW10.get(exponent.unsigned_abs() as usize)?;
+    let magnitude = if exponent >= 0 {
+        significand as f64 * pow
+    } else {
+        significand as f64 / pow
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// The value of the digits of `int` followed by those of `frac`; `None` for more
+/// than [`MAX_DIGITS`] of them.
+pub fn significand(int: &[u8], frac: &[u8]) -> Option<u64> {
+    (int.len() + frac.len() <= MAX_DIGITS).then(|| {
+        int.iter()
+            .chain(frac)
+            .fold(0, |n, &d| n * 10 + u64::from(d - b'0'))
+    })
+}
+
 /// A decimal number as Rust writes them: an optional sign, digits with an optional
 /// fraction (`5`, `5.`, `.5`, `5.25`) and an optional exponent (`1e3`, `2.5E-2`).
 /// `None` for anything else, including `inf` and `NaN`, and for numbers too large
@@ -24,6 +60,13 @@ pub fn decimal(text: &str) -> Option<f64> {
     };
     if int.is_empty() && frac.is_empty() || !is_exponent(exponent) {
         return None;
+    }
+    // The usual `19.90`: no text to build.
+    if exponent.is_empty()
+        && let Some(x) =
+            significand(int, frac).and_then(|n| from_parts(negative, n, -(frac.len() as i32)))
+    {
+        return Some(x);
     }
     // The same number in JSON's stricter grammar: no `+`, no leading zeros, digits on
     // both sides of the point.

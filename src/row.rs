@@ -10,6 +10,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use crate::contract::RecordField;
 
+mod scan;
+
 /// Values kept from one `email` or `phone` array; longer arrays are counted, not kept,
 /// so a row with 100,000 emails costs a scan and no memory.
 pub const MAX_LIST_VALUES: usize = 1_000;
@@ -202,13 +204,40 @@ impl Column {
             (11, b'd', b'o') => Column::Description,
             _ => return None,
         };
-        let expected = column.name();
-        (expected == name || expected.eq_ignore_ascii_case(name)).then_some(column)
+        matches_lowercase(name.as_bytes(), column.name().as_bytes()).then_some(column)
     }
 
     /// Only identifiers may hold several values.
     fn takes_lists(self) -> bool {
         matches!(self, Column::Email | Column::Phone)
+    }
+}
+
+/// Whether `name` is `expected` (lowercase letters and `_`) in any ASCII case: a letter
+/// matches itself with bit 5 set, `_` only itself. Every key of every row is compared,
+/// so a few word compares (two overlapping loads cover 4 to 16 bytes) instead of a
+/// loop over bytes or a `memcmp` call (a library routine in WebAssembly).
+fn matches_lowercase(name: &[u8], expected: &[u8]) -> bool {
+    fn differ<const N: usize>(name: &[u8], expected: &[u8], at: usize) -> u64 {
+        let word = |bytes: &[u8]| {
+            let mut le = [0u8; 8];
+            le[..N].copy_from_slice(&bytes[at..at + N]);
+            u64::from_le_bytes(le)
+        };
+        let e = word(expected);
+        (word(name) | (e & 0x2020_2020_2020_2020)) ^ e
+    }
+    let len = name.len();
+    if len != expected.len() {
+        return false;
+    }
+    match len {
+        8..=16 => differ::<8>(name, expected, 0) | differ::<8>(name, expected, len - 8) == 0,
+        4..=7 => differ::<4>(name, expected, 0) | differ::<4>(name, expected, len - 4) == 0,
+        _ => name
+            .iter()
+            .zip(expected)
+            .all(|(&n, &e)| (n | (e & 0x20)) == e),
     }
 }
 
@@ -247,13 +276,24 @@ pub enum RowError {
 }
 
 /// One record: a cell per column.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Row<'a> {
     cells: [Option<Cell<'a>>; COLUMNS.len()],
 }
 
 impl<'a> Row<'a> {
+    /// A flat row of plain values is scanned in one pass; anything else (escapes,
+    /// nested values, errors) is read by [`Row::parse_with_serde`], with the same
+    /// result.
     pub fn parse(json: &'a str) -> Result<Row<'a>, RowError> {
+        match scan::row(json) {
+            Some(row) => Ok(row),
+            None => Row::parse_with_serde(json),
+        }
+    }
+
+    /// The reference reader: every JSON, with `serde_json`'s error messages.
+    pub fn parse_with_serde(json: &'a str) -> Result<Row<'a>, RowError> {
         let invalid = |e: serde_json::Error| RowError::InvalidJson(e.to_string());
         // Checked first because serde's type errors quote the value they got, and a
         // record that is a bare string may well be an email address.
@@ -350,12 +390,22 @@ fn one<'a>(scalar: Scalar<'a>) -> Option<Cell<'a>> {
     Some(Cell::One(scalar))
 }
 
+/// [`str::trim`], quicker for the usual value that has no surrounding whitespace: a
+/// check of its two end bytes instead of decoding characters from both ends.
+pub fn trim(text: &str) -> &str {
+    let plain = |b: &u8| b.is_ascii_graphic();
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if plain(first) && plain(last) => text,
+        _ => text.trim(),
+    }
+}
+
 /// Text without its surrounding whitespace; `None` when nothing is left.
 fn text(text: Cow<'_, str>) -> Option<Cell<'_>> {
     let text = match text {
-        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
-        Cow::Owned(s) if s.len() == s.trim().len() => Cow::Owned(s),
-        Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+        Cow::Borrowed(s) => Cow::Borrowed(trim(s)),
+        Cow::Owned(s) if s.len() == trim(&s).len() => Cow::Owned(s),
+        Cow::Owned(s) => Cow::Owned(trim(&s).to_string()),
     };
     if text.is_empty() {
         return None;
@@ -619,6 +669,24 @@ mod tests {
     fn unknown_columns_are_skipped_whatever_they_hold() {
         let json = r#"{"segment": {"a": [1, {"b": null}]}, "score": 1e300, "email": "a@b.c", "extra": "x"}"#;
         assert_eq!(cell(json, Column::Email), Some(Cell::One(txt("a@b.c"))));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn names_match_as_eq_ignore_ascii_case_says(index in 0..COLUMNS.len() + 3, edits in proptest::collection::vec((0usize..16, proptest::num::u8::ANY), 0..3)) {
+            let others = ["a", "a_b", "abcdefghijklmnopq_r"];
+            let expected = COLUMNS.get(index).map_or_else(|| others[index - COLUMNS.len()], |c| c.name);
+            assert!(expected.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            let mut name = expected.as_bytes().to_vec();
+            for (at, byte) in edits {
+                let at = at % name.len();
+                name[at] = if byte % 2 == 0 { name[at].to_ascii_uppercase() } else { byte };
+            }
+            proptest::prop_assert_eq!(
+                matches_lowercase(&name, expected.as_bytes()),
+                name.eq_ignore_ascii_case(expected.as_bytes())
+            );
+        }
     }
 
     #[test]

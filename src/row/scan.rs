@@ -1,0 +1,366 @@
+//! The fast path of [`Row::parse`]: one pass over a flat JSON object, no serde.
+//!
+//! Reading the row was a third of a batch's time through `serde_json`'s generic
+//! machinery. Exports are flat objects of strings, numbers, booleans and nulls, so this
+//! scanner reads exactly that and gives up (`None`) on everything else: escapes,
+//! nested values, duplicate columns, huge numbers, anything invalid. The caller then
+//! reads the row with `serde_json`, which gives the same result or the precise error.
+//! A row it does accept is the row serde would have made (the fuzz target and the
+//! tests below compare the two).
+
+use std::borrow::Cow;
+
+use super::{COLUMNS, Cell, Column, MAX_LIST_VALUES, Row, Scalar, text};
+use crate::json_text::plain_len;
+use crate::number;
+
+/// Reads `json` if it is a flat object this scanner handles.
+pub(super) fn row(json: &str) -> Option<Row<'_>> {
+    let mut scanner = Scanner {
+        text: json,
+        bytes: json.as_bytes(),
+        at: 0,
+    };
+    let mut row = Row::default();
+    let mut seen = [false; COLUMNS.len()];
+    scanner.expect(b'{')?;
+    if scanner.peek()? == b'}' {
+        scanner.at += 1;
+    } else {
+        loop {
+            scanner.expect(b'"')?;
+            let key = scanner.string()?;
+            scanner.expect(b':')?;
+            match Column::find(key) {
+                Some(column) => {
+                    if std::mem::replace(&mut seen[column as usize], true) {
+                        return None;
+                    }
+                    row.cells[column as usize] = scanner.cell(column.takes_lists())?;
+                }
+                None => {
+                    scanner.scalar()?;
+                }
+            }
+            match scanner.next()? {
+                b',' => continue,
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    scanner.skip_whitespace();
+    (scanner.at == scanner.bytes.len()).then_some(row)
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    /// The next byte that is not whitespace, not consumed.
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_whitespace();
+        self.bytes.get(self.at).copied()
+    }
+
+    /// The next byte that is not whitespace, consumed.
+    fn next(&mut self) -> Option<u8> {
+        let byte = self.peek()?;
+        self.at += 1;
+        Some(byte)
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.next()? == byte).then_some(())
+    }
+
+    /// The rest of a string whose opening quote was read; `None` for one with escapes
+    /// or control characters.
+    fn string(&mut self) -> Option<&'a str> {
+        let start = self.at;
+        let end = start + plain_len(&self.bytes[start..])?;
+        if self.bytes[end] != b'"' {
+            return None;
+        }
+        self.at = end + 1;
+        // Quotes are ASCII, so both ends are character boundaries.
+        self.text.get(start..end)
+    }
+
+    /// A column's value as a cell: what `CellSeed` makes of it.
+    fn cell(&mut self, list: bool) -> Option<Option<Cell<'a>>> {
+        if self.peek()? != b'[' {
+            return self.scalar().map(|scalar| scalar.and_then(cell));
+        }
+        if !list {
+            return None;
+        }
+        self.at += 1;
+        let mut values = Vec::new();
+        if self.peek()? == b']' {
+            self.at += 1;
+            return Some(None);
+        }
+        // serde counts elements, nulls and empty texts included.
+        for elements in 0.. {
+            if elements == MAX_LIST_VALUES {
+                return None;
+            }
+            match self.scalar()?.and_then(cell) {
+                Some(Cell::One(scalar)) => values.push(scalar),
+                Some(_) => return None,
+                None => {}
+            }
+            match self.next()? {
+                b',' => continue,
+                b']' => break,
+                _ => return None,
+            }
+        }
+        Some((!values.is_empty()).then_some(Cell::Many(values)))
+    }
+
+    /// A string, number, boolean or null (`Some(None)`); `None` for anything else.
+    fn scalar(&mut self) -> Option<Option<Scalar<'a>>> {
+        match self.next()? {
+            b'"' => self.string().map(|s| Some(Scalar::Text(Cow::Borrowed(s)))),
+            b't' => self.literal(b"rue").map(|()| Some(Scalar::Bool(true))),
+            b'f' => self.literal(b"alse").map(|()| Some(Scalar::Bool(false))),
+            b'n' => self.literal(b"ull").map(|()| None),
+            b'-' | b'0'..=b'9' => {
+                self.at -= 1;
+                self.number().map(Some)
+            }
+            _ => None,
+        }
+    }
+
+    fn literal(&mut self, rest: &[u8]) -> Option<()> {
+        let end = self.at + rest.len();
+        (self.bytes.get(self.at..end)? == rest).then(|| self.at = end)
+    }
+
+    /// A JSON number as `serde_json` reads it: integers exact, the rest `f64`. Gives up
+    /// where serde's result takes more than one exact operation to reproduce: more
+    /// than 18 significant digits, a power of ten beyond 22.
+    fn number(&mut self) -> Option<Scalar<'a>> {
+        let negative = self.bytes[self.at] == b'-';
+        self.at += usize::from(negative);
+        let int = self.digits()?;
+        if int.len() > 1 && int[0] == b'0' {
+            return None;
+        }
+        let frac = match self.bytes.get(self.at) {
+            Some(b'.') => {
+                self.at += 1;
+                Some(self.digits()?)
+            }
+            _ => None,
+        };
+        let exponent = match self.bytes.get(self.at) {
+            Some(b'e' | b'E') => {
+                self.at += 1;
+                Some(self.exponent()?)
+            }
+            _ => None,
+        };
+        let frac_digits = frac.unwrap_or_default();
+        let significand = number::significand(int, frac_digits)?;
+        // serde reads `-0` as the float -0.0.
+        if frac.is_none() && exponent.is_none() && !(negative && significand == 0) {
+            let n = i128::from(significand);
+            return Some(Scalar::Integer(if negative { -n } else { n }));
+        }
+        let exponent = exponent.unwrap_or(0) - frac_digits.len() as i32;
+        number::from_parts(negative, significand, exponent).map(Scalar::Float)
+    }
+
+    /// One or more digits.
+    fn digits(&mut self) -> Option<&'a [u8]> {
+        let start = self.at;
+        while self.bytes.get(self.at).is_some_and(u8::is_ascii_digit) {
+            self.at += 1;
+        }
+        (self.at > start).then(|| &self.bytes[start..self.at])
+    }
+
+    /// An exponent's optional sign and digits, at most three of them.
+    fn exponent(&mut self) -> Option<i32> {
+        let negative = self.bytes.get(self.at) == Some(&b'-');
+        if matches!(self.bytes.get(self.at), Some(b'-' | b'+')) {
+            self.at += 1;
+        }
+        let digits = self.digits()?;
+        if digits.len() > 3 {
+            return None;
+        }
+        let n = digits
+            .iter()
+            .fold(0i32, |n, &d| n * 10 + i32::from(d - b'0'));
+        Some(if negative { -n } else { n })
+    }
+}
+
+/// A scalar as the cell it makes: text trimmed, empty text absent.
+fn cell(scalar: Scalar<'_>) -> Option<Cell<'_>> {
+    match scalar {
+        Scalar::Text(s) => text(s),
+        other => Some(Cell::One(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The scanner's row, checked against serde's.
+    fn scanned(json: &str) -> Option<Row<'_>> {
+        let row = row(json)?;
+        // Debug tells -0.0 from 0.0, which `==` does not.
+        let serde = format!("{:?}", Row::parse_with_serde(json));
+        assert_eq!(
+            format!("{:?}", Ok::<_, super::super::RowError>(&row)),
+            serde,
+            "{json}"
+        );
+        Some(row)
+    }
+
+    #[test]
+    fn flat_rows_are_scanned_as_serde_reads_them() {
+        for json in [
+            r#"{"email": " ALICE_abc@gmail.com ", "phone": "+12133734253", "event": "purchase", "event_id": "ord-1",
+                "timestamp": "2023-05-20T09:19:55Z", "order_id": 10023, "value": 46, "currency": "usd",
+                "content_id": 1077218, "content_name": "running shoes", "price": "8.0", "quantity": 2,
+                "event_channel": "in_store", "unknown": null, "score": -1.5e3, "vip": true}"#,
+            r#"{}"#,
+            " {\"EMAIL\":\"a@b.c\"\t,\r\n\"Order_Id\" : 7 } \n",
+            r#"{"value": 19.9, "price": 0.1, "quantity": -0, "order_id": -12, "shop_id": 0.0}"#,
+            r#"{"value": 1e22, "price": 123456789012345678, "timestamp": 1.5E-3, "order_id": -0.0}"#,
+            r#"{"email": ["a@b.c", null, " ", 42, "B@C.D"], "phone": [], "country": ""}"#,
+            r#"{"email": [null], "phone": ["  "], "description": "café ☕"}"#,
+            r#"{"event_id": true, "shop_id": false, "brand": null}"#,
+        ] {
+            assert!(scanned(json).is_some(), "not scanned: {json}");
+        }
+    }
+
+    #[test]
+    fn anything_else_is_left_to_serde() {
+        for json in [
+            r#"{"email": "a\"b@c.d"}"#,
+            r#"{"em\u0061il": "a@b.c"}"#,
+            "{\"email\": \"a\tb@c.d\"}",
+            r#"{"email": "a@b.c", "Email": "b@c.d"}"#,
+            r#"{"order_id": ["a"]}"#,
+            r#"{"email": [["a@b.c"]]}"#,
+            r#"{"segment": {"a": 1}}"#,
+            r#"{"x": [1]}"#,
+            r#"{"value": 01}"#,
+            r#"{"value": 1.}"#,
+            r#"{"value": .5}"#,
+            r#"{"value": 1e400}"#,
+            r#"{"value": 1e23}"#,
+            r#"{"value": 1234567890123456789}"#,
+            r#"{"value": 9007199254740993.5}"#,
+            r#"{"value": NaN}"#,
+            r#"{"value": tru}"#,
+            r#"{"email": "a@b.c",}"#,
+            r#"{"email": "a@b.c"} x"#,
+            r#"{"email": "a@b.c""#,
+            r#"["a@b.c"]"#,
+            "",
+            "\u{feff}{}",
+        ] {
+            assert!(row(json).is_none(), "scanned: {json}");
+        }
+    }
+
+    #[test]
+    fn lists_count_their_elements_as_serde_does() {
+        let at_limit = format!(
+            r#"{{"email": [{}]}}"#,
+            vec!["null"; MAX_LIST_VALUES].join(",")
+        );
+        assert_eq!(scanned(&at_limit), Some(Row::default()));
+        let over = format!(
+            r#"{{"email": [{}]}}"#,
+            vec!["1"; MAX_LIST_VALUES + 1].join(",")
+        );
+        assert!(row(&over).is_none());
+    }
+
+    /// Pieces that make rows flat and not, valid and not.
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            " ",
+            "\"",
+            "\\",
+            "\"email\"",
+            "\"EMAIL\"",
+            "\"phone\"",
+            "\"value\"",
+            "\"x\"",
+            "\"a@b.c\"",
+            "\" \"",
+            "\"\"",
+            "null",
+            "true",
+            "false",
+            "0",
+            "-0",
+            "1",
+            "-12",
+            "1.5",
+            "1e3",
+            "2E-2",
+            "0.1",
+            "9007199254740993",
+            "1e22",
+            "1e23",
+            "123456789012345678",
+            "1234567890123456789",
+            ".",
+            "e",
+            "-",
+            "\"é\"",
+            "\u{1}",
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn a_scanned_row_is_the_row_serde_reads(pieces in prop::collection::vec(piece(), 0..24)) {
+            let json = pieces.concat();
+            let _ = scanned(&json);
+        }
+
+        #[test]
+        fn numbers_read_as_serde_reads_them(int in 0u64..1_000_000_000, frac in 0u32..100_000, exp in -25i32..25) {
+            for json in [
+                format!(r#"{{"value": {int}.{frac:05}}}"#),
+                format!(r#"{{"value": -{int}e{exp}}}"#),
+                format!(r#"{{"value": {int}.{frac}E{exp}}}"#),
+            ] {
+                let _ = scanned(&json);
+            }
+        }
+    }
+}
