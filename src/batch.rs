@@ -6,8 +6,9 @@
 //! completed.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+
+use rustc_hash::FxHashMap;
 
 use crate::currency::Currency;
 use crate::event::{self, ContentType, EventKey, Item, Line};
@@ -76,9 +77,13 @@ pub enum Failure {
 }
 
 /// Rows grouped by event, in order of each event's first row.
+///
+/// Keyed with FxHash, not SipHash: hashing every row's key was 4 % of a batch, and
+/// collisions crafted into event ids could cost at most one batch's 1,000 rows
+/// compared pairwise, within the call's CPU limit.
 #[derive(Debug, Default)]
 pub struct Batch<'a> {
-    index: HashMap<EventKey<'a>, usize>,
+    index: FxHashMap<EventKey<'a>, usize>,
     events: Vec<Pending<'a>>,
 }
 

@@ -21,7 +21,7 @@ impl Currency {
 
     /// Case-insensitive, surrounding whitespace ignored; `None` for codes TikTok rejects.
     pub fn parse(code: &str) -> Option<Currency> {
-        let &[a, b, c] = code.trim().as_bytes() else {
+        let &[a, b, c] = crate::row::trim(code).as_bytes() else {
             return None;
         };
         let upper = [a, b, c].map(|x| x.to_ascii_uppercase());

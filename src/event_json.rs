@@ -1,12 +1,14 @@
 //! An event's JSON, written by hand: it is the hottest output path, and most of what it
 //! holds (hashes, event names, currency codes) is ASCII that needs no escaping and is
-//! copied as it is. Free text and numbers still go through `serde_json`, so the bytes
-//! are exactly those of the derived `Serialize` (a test compares the two).
+//! copied as it is, as is free text with nothing to escape. Numbers and text that needs
+//! escaping go through `serde_json`, so the bytes are exactly those of the derived
+//! `Serialize` (a test compares the two).
 
 use serde::Serialize;
 
 use crate::batch::{Event, Properties, User};
 use crate::event::{ContentType, Item};
+use crate::json_text;
 use crate::normalize::Hashes;
 use crate::request::EventJson;
 
@@ -117,7 +119,14 @@ impl<'o> Object<'o> {
 
 fn text_field(object: &mut Object<'_>, key: &str, text: Option<&str>) {
     if let Some(text) = text {
-        json(object.key(key), text);
+        let out = object.key(key);
+        if json_text::is_plain(text) {
+            out.push(b'"');
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'"');
+        } else {
+            json(out, text);
+        }
     }
 }
 
@@ -128,7 +137,9 @@ fn hex_list(out: &mut Vec<u8>, hashes: &Hashes) {
         if i > 0 {
             out.push(b',');
         }
-        raw_string(out, hash.as_str());
+        out.push(b'"');
+        out.extend_from_slice(hash.as_bytes());
+        out.push(b'"');
     }
     out.push(b']');
 }

@@ -37,7 +37,7 @@ pub struct EventName(&'static str);
 impl EventName {
     /// Case-insensitive: `purchase` and `PURCHASE` are sent as `Purchase`.
     pub fn parse(name: &str) -> Option<EventName> {
-        let name = name.trim();
+        let name = crate::row::trim(name);
         STANDARD
             .iter()
             .find(|s| s.eq_ignore_ascii_case(name))
@@ -53,7 +53,7 @@ impl EventName {
 /// shortened so that a misplaced column cannot flood a reason.
 pub fn not_standard(name: &str) -> String {
     const SHOWN: usize = 40;
-    let name = name.trim();
+    let name = crate::row::trim(name);
     match name.char_indices().nth(SHOWN) {
         Some((cut, _)) => format!("'{}…' is not a TikTok standard event", &name[..cut]),
         None => format!("'{name}' is not a TikTok standard event"),

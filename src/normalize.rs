@@ -46,6 +46,11 @@ impl Sha256Hex {
         Some(Sha256Hex(bytes.map(|b| b.to_ascii_lowercase())))
     }
 
+    /// The hex digits, for writing them out without checking that they are UTF-8.
+    pub fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
+
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("hex digits are ASCII")
     }
@@ -74,7 +79,7 @@ pub enum EmailProblem {
 
 /// TikTok's email rule: trim, lowercase, SHA-256.
 pub fn email(raw: &str) -> Result<Sha256Hex, EmailProblem> {
-    let email = raw.trim();
+    let email = crate::row::trim(raw);
     if let Some(hash) = Sha256Hex::already_hashed(email) {
         return Ok(hash);
     }
@@ -169,7 +174,7 @@ pub enum PhoneProblem {
 /// TikTok's phone rule: E.164 (`+`, country code, national number), then SHA-256 of that
 /// text, `+` included.
 pub fn phone(raw: &str, country: PhoneCountry) -> Result<Sha256Hex, PhoneProblem> {
-    let raw = raw.trim();
+    let raw = crate::row::trim(raw);
     if let Some(hash) = Sha256Hex::already_hashed(raw) {
         return Ok(hash);
     }

@@ -51,7 +51,7 @@ impl Country {
     /// Case-insensitive ISO alpha-2 lookup (surrounding whitespace ignored, `UK` is
     /// `GB`); `None` for codes the table does not know.
     pub fn parse(code: &str) -> Option<Country> {
-        let code = code.trim();
+        let code = crate::row::trim(code);
         let code = if code.eq_ignore_ascii_case("UK") {
             "GB"
         } else {

@@ -58,7 +58,7 @@ impl UnixMillis {
 
     /// ISO 8601, or Unix seconds/milliseconds written as digits.
     pub fn parse(text: &str) -> Result<UnixMillis, TimestampError> {
-        let text = text.trim();
+        let text = crate::row::trim(text);
         let bytes = text.as_bytes();
         if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) {
             return text

@@ -2,7 +2,8 @@
 //! Pure: no HTTP, the time is given.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 
 use crate::batch::{Batch, Event, Failure, Merged};
 use crate::contract::{
@@ -77,7 +78,7 @@ fn by_event_set<'a>(
     statuses: &mut Statuses,
 ) -> Vec<SetEvents<'a>> {
     let mut sets: Vec<SetEvents> = Vec::new();
-    let mut index: HashMap<Cow<str>, usize> = HashMap::new();
+    let mut index: FxHashMap<Cow<str>, usize> = FxHashMap::default();
     for Merged {
         event_set,
         rows,
