@@ -166,12 +166,12 @@ fn merge<'a>(
     let mut values = Vec::new();
     for line in lines {
         event_time.get_or_insert(line.time);
-        for &hash in line.users.emails.as_slice() {
+        for &hash in line.users.emails.iter() {
             user.email
                 .insert(hash)
                 .map_err(|_| event::too_many("email"))?;
         }
-        for &hash in line.users.phones.as_slice() {
+        for &hash in line.users.phones.iter() {
             user.phone
                 .insert(hash)
                 .map_err(|_| event::too_many("phone"))?;
@@ -433,13 +433,7 @@ mod tests {
             r#""email": "A@B.C", "phone": "+12133734253""#,
         ])
         .unwrap();
-        let emails: Vec<&str> = event
-            .user
-            .email
-            .as_slice()
-            .iter()
-            .map(|h| h.as_str())
-            .collect();
+        let emails: Vec<&str> = event.user.email.iter().map(|h| h.as_str()).collect();
         assert_eq!(
             emails,
             [
@@ -447,7 +441,7 @@ mod tests {
                 crate::normalize::email("a@b.c").unwrap().as_str()
             ]
         );
-        assert_eq!(event.user.phone.as_slice().len(), 1);
+        assert_eq!(event.user.phone.len(), 1);
     }
 
     #[test]

@@ -15,12 +15,21 @@ use crate::settings::Settings;
 use crate::timestamp::UnixMillis;
 
 /// What TikTok deduplicates on: rows with the same key are one event.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Eq, Hash)]
 pub struct EventKey<'a> {
     /// Digits only.
     pub event_set: Cow<'a, str>,
     pub event: EventName,
     pub event_id: Cow<'a, str>,
+}
+
+/// Compared without `memcmp` (see [`crate::bytes`]): every row's key is looked up.
+impl PartialEq for EventKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.event == other.event
+            && crate::bytes::equal(self.event_id.as_bytes(), other.event_id.as_bytes())
+            && crate::bytes::equal(self.event_set.as_bytes(), other.event_set.as_bytes())
+    }
 }
 
 /// What one row adds to its event.
@@ -404,7 +413,7 @@ fn derived_event_id(event: EventName, time: i64, users: &Users, order_id: Option
     part(event.as_str().as_bytes());
     part(time.to_string().as_bytes());
     for (field, hashes) in [("email", &users.emails), ("phone", &users.phones)] {
-        let mut sorted = hashes.as_slice().to_vec();
+        let mut sorted: Vec<Sha256Hex> = hashes.iter().copied().collect();
         sorted.sort_unstable();
         part(field.as_bytes());
         part(&(sorted.len() as u64).to_be_bytes());
@@ -478,7 +487,7 @@ mod tests {
     }
 
     fn hex(hashes: &Hashes) -> Vec<&str> {
-        hashes.as_slice().iter().map(Sha256Hex::as_str).collect()
+        hashes.iter().map(Sha256Hex::as_str).collect()
     }
 
     const ROW: &str = r#"{"email": " ALICE_abc@gmail.com ", "phone": "+12133734253", "event": "purchase",
@@ -691,7 +700,7 @@ mod tests {
             r#"{{"email": [{}, "U0@X.Y"], "timestamp": 1684574395, "event": "Lead"}}"#,
             emails[..20].join(",")
         );
-        assert_eq!(line(&twenty).users.emails.as_slice().len(), 20);
+        assert_eq!(line(&twenty).users.emails.len(), 20);
         let many: Vec<&str> = vec!["\"a@b.c\""; 100_000];
         let json = format!(
             r#"{{"phone": [{}], "timestamp": 1684574395, "event": "Lead"}}"#,

@@ -133,7 +133,7 @@ fn text_field(object: &mut Object<'_>, key: &str, text: Option<&str>) {
 /// Hashes as a JSON array of strings: hex digits need no escaping.
 fn hex_list(out: &mut Vec<u8>, hashes: &Hashes) {
     out.push(b'[');
-    for (i, hash) in hashes.as_slice().iter().enumerate() {
+    for (i, hash) in hashes.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }

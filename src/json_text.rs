@@ -5,6 +5,7 @@
 /// How many bytes of `bytes` come before the first quote, backslash or control
 /// character; `None` when there is none. Eight bytes at a time: strings are most of a
 /// row, and a byte-by-byte loop was the largest cost of reading one.
+#[inline]
 pub fn plain_len(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);

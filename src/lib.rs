@@ -6,6 +6,7 @@
 
 pub mod advertisers;
 pub mod batch;
+pub mod bytes;
 pub mod contract;
 pub mod currency;
 pub mod deliver;

@@ -218,22 +218,33 @@ impl Column {
 /// so a few word compares (two overlapping loads cover 4 to 16 bytes) instead of a
 /// loop over bytes or a `memcmp` call (a library routine in WebAssembly).
 fn matches_lowercase(name: &[u8], expected: &[u8]) -> bool {
-    fn differ<const N: usize>(name: &[u8], expected: &[u8], at: usize) -> u64 {
-        let word = |bytes: &[u8]| {
-            let mut le = [0u8; 8];
-            le[..N].copy_from_slice(&bytes[at..at + N]);
-            u64::from_le_bytes(le)
-        };
-        let e = word(expected);
-        (word(name) | (e & 0x2020_2020_2020_2020)) ^ e
-    }
+    const LETTER_BITS: u64 = 0x2020_2020_2020_2020;
+    let differ = |n: u64, e: u64| (n | (e & LETTER_BITS)) ^ e;
+    let word8 = |bytes: &[u8], at: usize| {
+        u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+    };
+    let word4 = |bytes: &[u8], at: usize| {
+        u64::from(u32::from_le_bytes(
+            bytes[at..at + 4].try_into().expect("four bytes"),
+        ))
+    };
     let len = name.len();
     if len != expected.len() {
         return false;
     }
     match len {
-        8..=16 => differ::<8>(name, expected, 0) | differ::<8>(name, expected, len - 8) == 0,
-        4..=7 => differ::<4>(name, expected, 0) | differ::<4>(name, expected, len - 4) == 0,
+        8..=16 => {
+            let last = len - 8;
+            differ(word8(name, 0), word8(expected, 0))
+                | differ(word8(name, last), word8(expected, last))
+                == 0
+        }
+        4..=7 => {
+            let last = len - 4;
+            differ(word4(name, 0), word4(expected, 0))
+                | differ(word4(name, last), word4(expected, last))
+                == 0
+        }
         _ => name
             .iter()
             .zip(expected)
@@ -392,6 +403,7 @@ fn one<'a>(scalar: Scalar<'a>) -> Option<Cell<'a>> {
 
 /// [`str::trim`], quicker for the usual value that has no surrounding whitespace: a
 /// check of its two end bytes instead of decoding characters from both ends.
+#[inline]
 pub fn trim(text: &str) -> &str {
     let plain = |b: &u8| b.is_ascii_graphic();
     match (text.as_bytes().first(), text.as_bytes().last()) {
@@ -401,6 +413,7 @@ pub fn trim(text: &str) -> &str {
 }
 
 /// Text without its surrounding whitespace; `None` when nothing is left.
+#[inline]
 fn text(text: Cow<'_, str>) -> Option<Cell<'_>> {
     let text = match text {
         Cow::Borrowed(s) => Cow::Borrowed(trim(s)),

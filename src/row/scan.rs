@@ -60,6 +60,7 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
+    #[inline]
     fn skip_whitespace(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
             self.at += 1;
@@ -67,24 +68,28 @@ impl<'a> Scanner<'a> {
     }
 
     /// The next byte that is not whitespace, not consumed.
+    #[inline]
     fn peek(&mut self) -> Option<u8> {
         self.skip_whitespace();
         self.bytes.get(self.at).copied()
     }
 
     /// The next byte that is not whitespace, consumed.
+    #[inline]
     fn next(&mut self) -> Option<u8> {
         let byte = self.peek()?;
         self.at += 1;
         Some(byte)
     }
 
+    #[inline]
     fn expect(&mut self, byte: u8) -> Option<()> {
         (self.next()? == byte).then_some(())
     }
 
     /// The rest of a string whose opening quote was read; `None` for one with escapes
     /// or control characters.
+    #[inline]
     fn string(&mut self) -> Option<&'a str> {
         let start = self.at;
         let end = start + plain_len(&self.bytes[start..])?;
@@ -144,6 +149,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline]
     fn literal(&mut self, rest: &[u8]) -> Option<()> {
         let end = self.at + rest.len();
         (self.bytes.get(self.at..end)? == rest).then(|| self.at = end)
@@ -185,6 +191,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// One or more digits.
+    #[inline]
     fn digits(&mut self) -> Option<&'a [u8]> {
         let start = self.at;
         while self.bytes.get(self.at).is_some_and(u8::is_ascii_digit) {
