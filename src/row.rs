@@ -252,13 +252,13 @@ fn matches_lowercase(name: &[u8], expected: &[u8]) -> bool {
     }
 }
 
-/// One JSON value of a column. Integers are exact (an `i128` holds every JSON integer
-/// serde_json reads exactly); floats are finite (serde_json rejects the rest).
+/// One JSON value of a column. Integers are exact (one above `i64::MAX`, which only an
+/// id can be, is kept as its digits); floats are finite (serde_json rejects the rest).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scalar<'a> {
     /// Trimmed, never empty.
     Text(Cow<'a, str>),
-    Integer(i128),
+    Integer(i64),
     Float(f64),
     Bool(bool),
 }
@@ -438,11 +438,15 @@ impl<'de> Visitor<'de> for CellSeed {
     }
 
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
-        Ok(one(Scalar::Integer(n.into())))
+        Ok(one(Scalar::Integer(n)))
     }
 
+    /// Above `i64::MAX` only an id can be meant: kept exact, as its digits.
     fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
-        Ok(one(Scalar::Integer(n.into())))
+        Ok(match i64::try_from(n) {
+            Ok(n) => one(Scalar::Integer(n)),
+            Err(_) => text(Cow::Owned(n.to_string())),
+        })
     }
 
     fn visit_f64<E: de::Error>(self, x: f64) -> Result<Self::Value, E> {
@@ -598,7 +602,11 @@ mod tests {
         );
         assert_eq!(
             cell(r#"{"order_id": -9223372036854775808}"#, Column::OrderId),
-            Some(Cell::One(Scalar::Integer(i128::from(i64::MIN))))
+            Some(Cell::One(Scalar::Integer(i64::MIN)))
+        );
+        assert_eq!(
+            cell(r#"{"order_id": 18446744073709551615}"#, Column::OrderId),
+            Some(Cell::One(txt("18446744073709551615")))
         );
     }
 

@@ -7,11 +7,11 @@
 
 /// How far ahead of the host's clock an event may be: clocks drift, a future event is
 /// a broken row.
-pub const MAX_FUTURE_MS: i128 = 10 * 60 * 1000;
+pub const MAX_FUTURE_MS: i64 = 10 * 60 * 1000;
 
 /// Unix numbers from here on are milliseconds: as seconds they would be after the year
 /// 5000, as milliseconds they are after 1973.
-pub const MILLIS_FROM: i128 = 100_000_000_000;
+pub const MILLIS_FROM: i64 = 100_000_000_000;
 
 /// Why a timestamp is not used. Never contains the value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -29,11 +29,11 @@ pub enum TimestampError {
 /// A point in time, in Unix milliseconds. Wide enough for any input, so nothing overflows
 /// before the range checks of [`UnixMillis::event_time`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct UnixMillis(i128);
+pub struct UnixMillis(i64);
 
 impl UnixMillis {
     /// Unix seconds, or milliseconds from [`MILLIS_FROM`] on.
-    pub fn from_integer(n: i128) -> UnixMillis {
+    pub fn from_integer(n: i64) -> UnixMillis {
         UnixMillis(if n >= MILLIS_FROM {
             n
         } else {
@@ -47,13 +47,13 @@ impl UnixMillis {
         if !x.is_finite() {
             return Err(TimestampError::Unreadable);
         }
-        // `as` saturates: a value too large for i128 is still far in the future.
+        // `as` saturates: a value too large for i64 is still far in the future.
         let ms = if x >= MILLIS_FROM as f64 {
             x.floor()
         } else {
             (x * 1000.0).floor()
         };
-        Ok(UnixMillis(ms as i128))
+        Ok(UnixMillis(ms as i64))
     }
 
     /// ISO 8601, or Unix seconds/milliseconds written as digits.
@@ -62,7 +62,7 @@ impl UnixMillis {
         let bytes = text.as_bytes();
         if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) {
             return text
-                .parse::<i128>()
+                .parse::<i64>()
                 .map(UnixMillis::from_integer)
                 .map_err(|_| TimestampError::InFuture);
         }
@@ -81,11 +81,13 @@ impl UnixMillis {
         if self.0 < 0 {
             return Err(TimestampError::BeforeEpoch);
         }
-        if self.0 > i128::from(now_ms) + MAX_FUTURE_MS {
+        let latest = i64::try_from(now_ms)
+            .unwrap_or(i64::MAX)
+            .saturating_add(MAX_FUTURE_MS);
+        if self.0 > latest {
             return Err(TimestampError::InFuture);
         }
-        // At most now + 10 minutes in milliseconds, so seconds fit an i64.
-        Ok((self.0 / 1000) as i64)
+        Ok(self.0 / 1000)
     }
 }
 
@@ -101,7 +103,7 @@ fn is_decimal(bytes: &[u8]) -> bool {
 }
 
 /// `YYYY-MM-DD[(T| )hh:mm[:ss[(.|,)fff…]][Z|±hh[[:]mm]]]`, in Unix milliseconds.
-fn iso8601(bytes: &[u8]) -> Result<i128, TimestampError> {
+fn iso8601(bytes: &[u8]) -> Result<i64, TimestampError> {
     let mut c = Cursor { bytes, at: 0 };
     let date = (|| {
         let year = c.number(4)?;
@@ -120,10 +122,10 @@ fn iso8601(bytes: &[u8]) -> Result<i128, TimestampError> {
     if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return Err(TimestampError::OutOfRange);
     }
-    let days = days_from_civil(i128::from(year), month, day);
-    let minutes = (days * 24 + i128::from(time.hour)) * 60 + i128::from(time.minute)
-        - i128::from(offset_minutes);
-    Ok((minutes * 60 + i128::from(time.second)) * 1000 + i128::from(time.millis))
+    let days = days_from_civil(i64::from(year), month, day);
+    let minutes = (days * 24 + i64::from(time.hour)) * 60 + i64::from(time.minute)
+        - i64::from(offset_minutes);
+    Ok((minutes * 60 + i64::from(time.second)) * 1000 + i64::from(time.millis))
 }
 
 struct Time {
@@ -249,12 +251,12 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i128, month: u32, day: u32) -> i128 {
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
-    let month_from_march = i128::from((month + 9) % 12);
-    let day_of_year = (153 * month_from_march + 2) / 5 + i128::from(day) - 1;
+    let month_from_march = i64::from((month + 9) % 12);
+    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
 }
@@ -399,15 +401,15 @@ mod tests {
     fn the_future_is_limited_to_ten_minutes() {
         let now_s = (NOW_MS / 1000) as i64;
         assert_eq!(
-            UnixMillis::from_integer(now_s as i128 + 600).event_time(NOW_MS),
+            UnixMillis::from_integer(now_s + 600).event_time(NOW_MS),
             Ok(now_s + 600)
         );
         assert_eq!(
-            UnixMillis::from_integer(NOW_MS as i128 + 600_000).event_time(NOW_MS),
+            UnixMillis::from_integer(NOW_MS as i64 + 600_000).event_time(NOW_MS),
             Ok(now_s + 600)
         );
         assert_eq!(
-            UnixMillis::from_integer(NOW_MS as i128 + 600_001).event_time(NOW_MS),
+            UnixMillis::from_integer(NOW_MS as i64 + 600_001).event_time(NOW_MS),
             Err(TimestampError::InFuture)
         );
         assert_eq!(seconds("2023-11-14T22:13:20Z"), Ok(now_s));
@@ -431,7 +433,7 @@ mod tests {
         );
         assert_eq!(seconds(&"9".repeat(100)), Err(TimestampError::InFuture));
         assert_eq!(
-            UnixMillis::from_integer(i128::MAX).event_time(NOW_MS),
+            UnixMillis::from_integer(i64::MAX).event_time(NOW_MS),
             Err(TimestampError::InFuture)
         );
         assert_eq!(

@@ -183,7 +183,8 @@ impl<'a> Scanner<'a> {
         let significand = number::significand(int, frac_digits)?;
         // serde reads `-0` as the float -0.0.
         if frac.is_none() && exponent.is_none() && !(negative && significand == 0) {
-            let n = i128::from(significand);
+            // At most 18 digits: within i64.
+            let n = significand as i64;
             return Some(Scalar::Integer(if negative { -n } else { n }));
         }
         let exponent = exponent.unwrap_or(0) - frac_digits.len() as i32;
