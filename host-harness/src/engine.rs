@@ -36,6 +36,7 @@ impl Runtime {
         config.epoch_interruption(true);
         config.max_wasm_stack(policy.max_wasm_stack);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling(&policy)));
+        profiling(&mut config);
         let engine = Engine::new(&config)?;
 
         let mut linker = Linker::new(&engine);
@@ -95,6 +96,22 @@ impl Runtime {
             .map(|b| format!("{b:02x}"))
             .collect();
         format!("{wasm_hex}-{:016x}.cwasm", engine_hash.finish())
+    }
+}
+
+/// `HOST_HARNESS_PROFILE=perf` names guest functions for `perf` (a `/tmp/perf-PID.map`);
+/// `=callgrind` also swaps the pool's terabyte of reserved address space, which
+/// valgrind cannot map, for plain allocations, so that `valgrind --tool=callgrind`
+/// counts the guest's instructions (docs/performance.md). Never set in production.
+fn profiling(config: &mut Config) {
+    let Some(tool) = std::env::var_os("HOST_HARNESS_PROFILE") else {
+        return;
+    };
+    config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    if tool == "callgrind" {
+        config.allocation_strategy(InstanceAllocationStrategy::OnDemand);
+        config.memory_reservation(1 << 28);
+        config.memory_guard_size(1 << 16);
     }
 }
 
