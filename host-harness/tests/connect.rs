@@ -427,7 +427,7 @@ fn a_reused_auth_code_says_to_connect_again() {
     assert_refused(
         &run,
         &second,
-        "error: the authorisation code was refused (TikTok code 40110: Invalid value for auth_code: already used.). A code works once, within an hour of consenting: connect again to get a new one.",
+        "error: the authorisation code was refused (TikTok code 40115: Invalid value for auth_code: already used.). A code works once, within an hour of consenting: connect again to get a new one.",
     );
 }
 
@@ -439,7 +439,7 @@ fn a_wrong_app_secret_says_where_to_copy_it_from() {
     assert_refused(
         &run,
         &workspace,
-        "error: the app id or app secret was refused (TikTok code 40101: Invalid app_id or secret.). Copy both again from TikTok for Business Developers (My Apps, the app's basic information).",
+        "error: the app id or app secret was refused (TikTok code 40113: Invalid app_id or secret.). Copy both again from TikTok for Business Developers (My Apps, the app's basic information).",
     );
     assert!(!run.stderr.contains("not-the-app-secret"), "{}", run.stderr);
 }
