@@ -286,6 +286,120 @@ fn the_chosen_advertiser_gets_a_new_event_set_by_name() {
 }
 
 #[test]
+fn a_first_connect_names_the_set_on_the_command_line_and_creates_the_settings_file() {
+    let sandbox = start(Seed::default());
+    let workspace = Workspace::new(None, APP_SECRET);
+    let run = connect(
+        &workspace,
+        Some(&sandbox),
+        &["--event-set-name", "Store purchases", "--auto-tracking"],
+        consent,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary = run.json();
+    assert_eq!(summary["event_set_name"], "Store purchases");
+    assert_eq!(summary["event_set_created"], true);
+    let settings = workspace.settings();
+    let token = settings["access_token"].as_str().unwrap();
+    assert_eq!(
+        settings,
+        json!({
+            "access_token": token,
+            "advertiser_id": DEFAULT_ADVERTISER_ID,
+            "auto_tracking": true,
+            "event_set_id": summary["event_set_id"],
+            "event_set_name": "Store purchases",
+        })
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&workspace.path("s.json")), 0o600);
+    run.assert_keeps_secrets(Some(token));
+
+    let list = harness(&[
+        "event-sets",
+        "list",
+        "--settings",
+        &workspace.path("s.json"),
+        "--endpoint",
+        &sandbox.base_url(),
+    ]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert_eq!(
+        list.json(),
+        json!([{
+            "id": summary["event_set_id"],
+            "name": "Store purchases",
+            "description": "Offline conversions sent from the CDP",
+            "auto_tracking": true,
+        }])
+    );
+}
+
+#[test]
+fn an_event_set_name_given_replaces_the_files_set_and_keeps_its_other_keys() {
+    let sandbox = start(
+        Seed::default()
+            .with_event_set_id(EVENT_SET)
+            .with_event_set_name("Stores"),
+    );
+    let workspace = Workspace::new(
+        Some(
+            json!({"event_set_id": EVENT_SET, "event_set_name": "Stores", "default_currency": "EUR"}),
+        ),
+        APP_SECRET,
+    );
+    let run = connect(
+        &workspace,
+        Some(&sandbox),
+        &["--event-set-name", "Call centre"],
+        consent,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary = run.json();
+    assert_eq!(summary["event_set_name"], "Call centre");
+    assert_eq!(summary["event_set_created"], true);
+    assert_ne!(summary["event_set_id"], EVENT_SET);
+    let settings = workspace.settings();
+    let token = settings["access_token"].as_str().unwrap();
+    assert_eq!(
+        settings,
+        json!({
+            "access_token": token,
+            "advertiser_id": DEFAULT_ADVERTISER_ID,
+            "default_currency": "EUR",
+            "event_set_id": summary["event_set_id"],
+            "event_set_name": "Call centre",
+        })
+    );
+    run.assert_keeps_secrets(Some(token));
+}
+
+#[test]
+fn an_empty_event_set_name_is_a_usage_error() {
+    let workspace = Workspace::new(None, APP_SECRET);
+    let run = harness(&[
+        "connect",
+        "--app-id",
+        APP_ID,
+        "--app-secret-file",
+        &workspace.path("secret"),
+        "--settings",
+        &workspace.path("s.json"),
+        "--event-set-name",
+        "",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "error: a value is required for '--event-set-name <NAME>' but none was supplied"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!Path::new(&workspace.path("s.json")).exists());
+}
+
+#[test]
 fn several_advertisers_without_a_terminal_need_advertiser_id() {
     let sandbox = start(Seed::default().with_advertiser(SECOND_ADVERTISER, "Acme EU", Role::Admin));
     let workspace = Workspace::new(None, APP_SECRET);
