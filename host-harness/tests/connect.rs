@@ -444,6 +444,26 @@ fn without_an_endpoint_the_flow_runs_against_a_local_sandbox() {
 }
 
 #[test]
+fn without_an_endpoint_the_local_sandbox_knows_the_set_named_on_the_command_line() {
+    let workspace = Workspace::new(None, APP_SECRET);
+    let run = connect(
+        &workspace,
+        None,
+        &["--event-set-name", "Store purchases"],
+        consent,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary = run.json();
+    assert_eq!(summary["event_set_name"], "Store purchases");
+    // Seeded from the settings with the name given, as if the file had named it.
+    assert_eq!(summary["event_set_created"], false);
+    let settings = workspace.settings();
+    assert_eq!(settings["event_set_name"], "Store purchases");
+    assert_eq!(settings["event_set_id"], summary["event_set_id"]);
+    run.assert_keeps_secrets(settings["access_token"].as_str());
+}
+
+#[test]
 fn an_unknown_event_set_still_keeps_the_new_token() {
     let sandbox = start(Seed::default());
     let workspace = Workspace::new(Some(json!({"event_set_id": EVENT_SET})), APP_SECRET);
