@@ -123,30 +123,35 @@ fn name_accounts(host: &mut impl Host, token: &str, ids: Vec<String>) -> Vec<Acc
         .collect()
 }
 
-/// What a refused exchange means and what to do about it. Where the codes come from:
-/// - 40110: an `auth_code` that is unknown, already used or expired. The sandbox
-///   answers it for all three, its message saying which; the issue names it too.
-/// - 40115: named by the issue for an expired or reused code (not seen in the sandbox).
-/// - 40101: a wrong `app_id` or `secret` in the sandbox (a choice it documents, as
-///   TikTok's documentation is silent); 40113 is what the issue names for a wrong
-///   secret (the reference lists it among app/permission errors). Both are handled.
+/// What a refused exchange means and what to do about it, by TikTok's code. The codes
+/// are the ones issue 7 names, as TikTok's public pages list none for the exchange (the
+/// sandbox answers each):
+/// - 40110: the code has expired (an hour after consenting) or is not this app's.
+/// - 40115: the code was already used; codes are single use.
+/// - 40113: TikTok documents it as "app blocked", and it is also what a wrong secret
+///   gets, so the advice covers both rather than guess which.
 /// - 40001: no permission: the user is not Admin or Operator of any ad account.
 fn exchange_error(failure: Failure) -> DestinationError {
     let Failure::Api { code, .. } = &failure else {
         return failure.into_error();
     };
-    match code {
-        40110 | 40115 => DestinationError::Auth(format!(
-            "the authorisation code was refused ({failure}). A code works once, within an hour of consenting: connect again to get a new one."
-        )),
-        40101 | 40113 => DestinationError::Auth(format!(
-            "the app id or app secret was refused ({failure}). Copy both again from TikTok for Business Developers (My Apps, the app's basic information)."
-        )),
-        40001 => DestinationError::Auth(format!(
-            "the user may not authorise apps ({failure}). {NEEDS_ROLE}"
-        )),
-        _ => failure.into_error(),
-    }
+    let (what, advice) = match code {
+        40110 => (
+            "the authorisation code has expired or is not valid",
+            "A code lasts one hour after consenting: connect again and finish within the hour.",
+        ),
+        40115 => (
+            "the authorisation code was already used",
+            "A code works only once: connect again to get a new one.",
+        ),
+        40113 => (
+            "TikTok refused the app",
+            "Either the app secret (or app id) is wrong, or TikTok has blocked the app: copy both again from TikTok for Business Developers (My Apps, the app's basic information), and if they match, check the app's status there.",
+        ),
+        40001 => ("the user may not authorise apps", NEEDS_ROLE),
+        _ => return failure.into_error(),
+    };
+    DestinationError::Auth(format!("{what} ({failure}). {advice}"))
 }
 
 /// TikTok's message is echoed to the user: never with the secret or the code in it.
@@ -246,32 +251,33 @@ mod tests {
     }
 
     #[test]
-    fn a_used_or_expired_code_says_to_connect_again() {
-        let expected = |code: i64, rule: &str| {
-            DestinationError::Auth(format!(
-                "the authorisation code was refused (TikTok code {code}: Invalid value for auth_code: {rule}.). A code works once, within an hour of consenting: connect again to get a new one."
-            ))
-        };
+    fn an_expired_code_says_to_finish_within_the_hour() {
         assert_eq!(
-            refused(40110, "Invalid value for auth_code: already used."),
-            expected(40110, "already used")
-        );
-        assert_eq!(
-            refused(40115, "Invalid value for auth_code: expired."),
-            expected(40115, "expired")
+            refused(40110, "Invalid value for auth_code: expired."),
+            DestinationError::Auth(
+                "the authorisation code has expired or is not valid (TikTok code 40110: Invalid value for auth_code: expired.). A code lasts one hour after consenting: connect again and finish within the hour.".into()
+            )
         );
     }
 
     #[test]
-    fn a_wrong_app_id_or_secret_says_where_to_copy_them_from() {
-        for code in [40101, 40113] {
-            assert_eq!(
-                refused(code, "Invalid app_id or secret."),
-                DestinationError::Auth(format!(
-                    "the app id or app secret was refused (TikTok code {code}: Invalid app_id or secret.). Copy both again from TikTok for Business Developers (My Apps, the app's basic information)."
-                ))
-            );
-        }
+    fn a_used_code_says_to_get_a_new_one() {
+        assert_eq!(
+            refused(40115, "Invalid value for auth_code: already used."),
+            DestinationError::Auth(
+                "the authorisation code was already used (TikTok code 40115: Invalid value for auth_code: already used.). A code works only once: connect again to get a new one.".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_refused_app_names_both_causes_and_where_to_check() {
+        assert_eq!(
+            refused(40113, "Invalid app_id or secret."),
+            DestinationError::Auth(
+                "TikTok refused the app (TikTok code 40113: Invalid app_id or secret.). Either the app secret (or app id) is wrong, or TikTok has blocked the app: copy both again from TikTok for Business Developers (My Apps, the app's basic information), and if they match, check the app's status there.".into()
+            )
+        );
     }
 
     #[test]

@@ -104,6 +104,12 @@ impl SettingsFile {
         });
         self.raw.insert(key.into(), Value::String(value.into()));
     }
+
+    /// Removes a setting, e.g. an event set id that a new event set name replaces.
+    pub fn remove(&mut self, key: &str) {
+        self.settings.retain(|s| s.key != key);
+        self.raw.remove(key);
+    }
 }
 
 fn setting_value(value: &Value) -> Result<SettingValue, &'static str> {

@@ -67,7 +67,16 @@ impl Run {
 
     /// Neither the app secret nor `token` appears in anything the command printed.
     fn assert_keeps_secrets(&self, token: Option<&str>) {
-        for secret in [Some(APP_SECRET), token].into_iter().flatten() {
+        self.assert_never_prints(
+            &[Some(APP_SECRET), token]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>(),
+        );
+    }
+
+    fn assert_never_prints(&self, secrets: &[&str]) {
+        for secret in secrets {
             assert!(!self.stdout.contains(secret), "stdout: {}", self.stdout);
             assert!(!self.stderr.contains(secret), "stderr: {}", self.stderr);
         }
@@ -277,6 +286,120 @@ fn the_chosen_advertiser_gets_a_new_event_set_by_name() {
 }
 
 #[test]
+fn a_first_connect_names_the_set_on_the_command_line_and_creates_the_settings_file() {
+    let sandbox = start(Seed::default());
+    let workspace = Workspace::new(None, APP_SECRET);
+    let run = connect(
+        &workspace,
+        Some(&sandbox),
+        &["--event-set-name", "Store purchases", "--auto-tracking"],
+        consent,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary = run.json();
+    assert_eq!(summary["event_set_name"], "Store purchases");
+    assert_eq!(summary["event_set_created"], true);
+    let settings = workspace.settings();
+    let token = settings["access_token"].as_str().unwrap();
+    assert_eq!(
+        settings,
+        json!({
+            "access_token": token,
+            "advertiser_id": DEFAULT_ADVERTISER_ID,
+            "auto_tracking": true,
+            "event_set_id": summary["event_set_id"],
+            "event_set_name": "Store purchases",
+        })
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&workspace.path("s.json")), 0o600);
+    run.assert_keeps_secrets(Some(token));
+
+    let list = harness(&[
+        "event-sets",
+        "list",
+        "--settings",
+        &workspace.path("s.json"),
+        "--endpoint",
+        &sandbox.base_url(),
+    ]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert_eq!(
+        list.json(),
+        json!([{
+            "id": summary["event_set_id"],
+            "name": "Store purchases",
+            "description": "Offline conversions sent from the CDP",
+            "auto_tracking": true,
+        }])
+    );
+}
+
+#[test]
+fn an_event_set_name_given_replaces_the_files_set_and_keeps_its_other_keys() {
+    let sandbox = start(
+        Seed::default()
+            .with_event_set_id(EVENT_SET)
+            .with_event_set_name("Stores"),
+    );
+    let workspace = Workspace::new(
+        Some(
+            json!({"event_set_id": EVENT_SET, "event_set_name": "Stores", "default_currency": "EUR"}),
+        ),
+        APP_SECRET,
+    );
+    let run = connect(
+        &workspace,
+        Some(&sandbox),
+        &["--event-set-name", "Call centre"],
+        consent,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary = run.json();
+    assert_eq!(summary["event_set_name"], "Call centre");
+    assert_eq!(summary["event_set_created"], true);
+    assert_ne!(summary["event_set_id"], EVENT_SET);
+    let settings = workspace.settings();
+    let token = settings["access_token"].as_str().unwrap();
+    assert_eq!(
+        settings,
+        json!({
+            "access_token": token,
+            "advertiser_id": DEFAULT_ADVERTISER_ID,
+            "default_currency": "EUR",
+            "event_set_id": summary["event_set_id"],
+            "event_set_name": "Call centre",
+        })
+    );
+    run.assert_keeps_secrets(Some(token));
+}
+
+#[test]
+fn an_empty_event_set_name_is_a_usage_error() {
+    let workspace = Workspace::new(None, APP_SECRET);
+    let run = harness(&[
+        "connect",
+        "--app-id",
+        APP_ID,
+        "--app-secret-file",
+        &workspace.path("secret"),
+        "--settings",
+        &workspace.path("s.json"),
+        "--event-set-name",
+        "",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "error: a value is required for '--event-set-name <NAME>' but none was supplied"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!Path::new(&workspace.path("s.json")).exists());
+}
+
+#[test]
 fn several_advertisers_without_a_terminal_need_advertiser_id() {
     let sandbox = start(Seed::default().with_advertiser(SECOND_ADVERTISER, "Acme EU", Role::Admin));
     let workspace = Workspace::new(None, APP_SECRET);
@@ -321,6 +444,26 @@ fn without_an_endpoint_the_flow_runs_against_a_local_sandbox() {
 }
 
 #[test]
+fn without_an_endpoint_the_local_sandbox_knows_the_set_named_on_the_command_line() {
+    let workspace = Workspace::new(None, APP_SECRET);
+    let run = connect(
+        &workspace,
+        None,
+        &["--event-set-name", "Store purchases"],
+        consent,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary = run.json();
+    assert_eq!(summary["event_set_name"], "Store purchases");
+    // Seeded from the settings with the name given, as if the file had named it.
+    assert_eq!(summary["event_set_created"], false);
+    let settings = workspace.settings();
+    assert_eq!(settings["event_set_name"], "Store purchases");
+    assert_eq!(settings["event_set_id"], summary["event_set_id"]);
+    run.assert_keeps_secrets(settings["access_token"].as_str());
+}
+
+#[test]
 fn an_unknown_event_set_still_keeps_the_new_token() {
     let sandbox = start(Seed::default());
     let workspace = Workspace::new(Some(json!({"event_set_id": EVENT_SET})), APP_SECRET);
@@ -342,13 +485,29 @@ fn an_unknown_event_set_still_keeps_the_new_token() {
 
 // ---- connect: failures, each with a clear message and exit code 2 ----
 
-/// The run failed with `message`, wrote nothing and printed no secret.
-fn assert_refused(run: &Run, workspace: &Workspace, message: &str) {
+/// The run failed with exit code 2 and `message` as its last line, wrote nothing, and
+/// printed neither the app secret nor any of `secrets` (tokens, auth codes).
+fn assert_refused(run: &Run, workspace: &Workspace, message: &str, secrets: &[&str]) {
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains(message), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().last(), Some(message), "{}", run.stderr);
     assert_eq!(run.stdout, "");
     assert!(!Path::new(&workspace.path("s.json")).exists());
     run.assert_keeps_secrets(None);
+    run.assert_never_prints(secrets);
+}
+
+/// A browser that consents but hands the listener `auth_code` instead of the one the
+/// page issued (keeping this run's state); returns the issued code.
+fn redirect_with_code(url: &str, auth_code: Option<&str>) -> String {
+    let mut redirect = redirect_of(url);
+    let (issued, state) = (param(&redirect, "auth_code"), param(&redirect, "state"));
+    redirect
+        .query_pairs_mut()
+        .clear()
+        .append_pair("auth_code", auth_code.unwrap_or(&issued))
+        .append_pair("state", &state);
+    visit(&redirect);
+    issued
 }
 
 #[test]
@@ -356,11 +515,15 @@ fn an_analyst_is_told_who_can_connect() {
     let sandbox =
         start(Seed::default().with_advertiser(DEFAULT_ADVERTISER_ID, "Acme", Role::Analyst));
     let workspace = Workspace::new(None, APP_SECRET);
-    let run = connect(&workspace, Some(&sandbox), &[], consent);
+    let mut issued = String::new();
+    let run = connect(&workspace, Some(&sandbox), &[], |url| {
+        issued = redirect_with_code(url, None);
+    });
     assert_refused(
         &run,
         &workspace,
         "error: the user may not authorise apps (TikTok code 40001: No permission to authorise: the user must be Admin or Operator of an ad account; an Analyst cannot authorise apps.). Only an Admin or Operator of an ad account can connect it (an Analyst cannot): ask an Admin to connect, or to give you the Operator role.",
+        &[&issued],
     );
 }
 
@@ -381,67 +544,69 @@ fn a_denied_consent_says_to_approve_access() {
         &run,
         &workspace,
         "error: access was not granted in the browser (error=access_denied): run connect again and approve access",
+        &[],
     );
 }
 
 #[test]
-fn an_expired_auth_code_says_to_connect_again() {
+fn an_expired_auth_code_says_to_finish_within_the_hour() {
     let sandbox = start(Seed::default());
     let workspace = Workspace::new(None, APP_SECRET);
+    let mut issued = String::new();
     let run = connect(&workspace, Some(&sandbox), &[], |url| {
         let redirect = redirect_of(url);
+        issued = param(&redirect, "auth_code");
         sandbox.advance_clock(Duration::from_secs(60 * 60));
         visit(&redirect);
     });
     assert_refused(
         &run,
         &workspace,
-        "error: the authorisation code was refused (TikTok code 40110: Invalid value for auth_code: expired.). A code works once, within an hour of consenting: connect again to get a new one.",
+        "error: the authorisation code has expired or is not valid (TikTok code 40110: Invalid value for auth_code: expired.). A code lasts one hour after consenting: connect again and finish within the hour.",
+        &[&issued],
     );
 }
 
 #[test]
-fn a_reused_auth_code_says_to_connect_again() {
+fn a_reused_auth_code_says_to_get_a_new_one() {
     let sandbox = start(Seed::default());
     let first = Workspace::new(None, APP_SECRET);
-    let mut used = None;
+    let mut used = String::new();
     let run = connect(&first, Some(&sandbox), &[], |url| {
-        let redirect = redirect_of(url);
-        used = Some(param(&redirect, "auth_code"));
-        visit(&redirect);
+        used = redirect_with_code(url, None);
     });
     assert_eq!(run.code, 0, "{}", run.stderr);
+    let first_settings = first.settings();
+    let token = first_settings["access_token"].as_str().unwrap();
 
     // A second run receives the first run's code (with its own state).
     let second = Workspace::new(None, APP_SECRET);
+    let mut issued = String::new();
     let run = connect(&second, Some(&sandbox), &[], |url| {
-        let mut redirect = redirect_of(url);
-        let state = param(&redirect, "state");
-        redirect
-            .query_pairs_mut()
-            .clear()
-            .append_pair("auth_code", used.as_deref().unwrap())
-            .append_pair("state", &state);
-        visit(&redirect);
+        issued = redirect_with_code(url, Some(&used));
     });
     assert_refused(
         &run,
         &second,
-        "error: the authorisation code was refused (TikTok code 40110: Invalid value for auth_code: already used.). A code works once, within an hour of consenting: connect again to get a new one.",
+        "error: the authorisation code was already used (TikTok code 40115: Invalid value for auth_code: already used.). A code works only once: connect again to get a new one.",
+        &[token, &used, &issued],
     );
 }
 
 #[test]
-fn a_wrong_app_secret_says_where_to_copy_it_from() {
+fn a_wrong_app_secret_says_to_copy_it_again_or_check_the_app() {
     let sandbox = start(Seed::default());
     let workspace = Workspace::new(None, "not-the-app-secret");
-    let run = connect(&workspace, Some(&sandbox), &[], consent);
+    let mut issued = String::new();
+    let run = connect(&workspace, Some(&sandbox), &[], |url| {
+        issued = redirect_with_code(url, None);
+    });
     assert_refused(
         &run,
         &workspace,
-        "error: the app id or app secret was refused (TikTok code 40101: Invalid app_id or secret.). Copy both again from TikTok for Business Developers (My Apps, the app's basic information).",
+        "error: TikTok refused the app (TikTok code 40113: Invalid app_id or secret.). Either the app secret (or app id) is wrong, or TikTok has blocked the app: copy both again from TikTok for Business Developers (My Apps, the app's basic information), and if they match, check the app's status there.",
+        &["not-the-app-secret", &issued],
     );
-    assert!(!run.stderr.contains("not-the-app-secret"), "{}", run.stderr);
 }
 
 #[test]
@@ -461,7 +626,8 @@ fn a_redirect_with_another_state_is_refused() {
     assert_refused(
         &run,
         &workspace,
-        "error: refused a redirect whose state is not this run's",
+        "error: refused a redirect whose state is not this run's (an old browser tab, or a page trying to connect another account): run connect again",
+        &[],
     );
 }
 

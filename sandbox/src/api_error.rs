@@ -13,10 +13,13 @@ pub(crate) mod code {
     pub(crate) const NOT_FOUND: u32 = 40007;
     pub(crate) const INVALID_BATCH_SIZE: u32 = 40061;
     pub(crate) const PII_NOT_HASHED: u32 = 40062;
-    pub(crate) const INVALID_APP_CREDENTIALS: u32 = 40101;
     pub(crate) const ACCESS_TOKEN_MISSING: u32 = 40104;
     pub(crate) const ACCESS_TOKEN_INVALID: u32 = 40105;
+    /// An auth code that is expired or was never issued to the app.
     pub(crate) const INVALID_AUTH_CODE: u32 = 40110;
+    /// TikTok's "app blocked", which issue 7 names for a wrong app secret too.
+    pub(crate) const APP_REFUSED: u32 = 40113;
+    pub(crate) const AUTH_CODE_USED: u32 = 40115;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -89,7 +92,9 @@ pub(crate) fn message_for(code: u32) -> &'static str {
         40104 => "Access token is empty.",
         40105 => "Access token is incorrect or has been revoked.",
         40106 => "The user of this access token is invalid.",
+        40110 => "The auth_code is invalid or has expired.",
         40113 => "The app is blocked.",
+        40115 => "The auth_code has already been used.",
         40119 => "The developer and the advertiser do not match.",
         40130 => "The scope is not authorized.",
         40132 | 40133 => "Too many requests for this object. Please retry in some time.",

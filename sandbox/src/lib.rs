@@ -46,10 +46,12 @@
 //!   `user` fields and custom properties are accepted and ignored. An empty `data` is
 //!   40002 (40061 is for too many events).
 //! - POST bodies must be sent as `Content-Type: application/json` (else 40002).
-//! - OAuth: a wrong `app_id`/`secret` is 40101; an unknown, used or expired `auth_code`
-//!   is 40110 (the message says which); a user who is only Analyst everywhere gets
-//!   40001. A declined consent redirects with `error=access_denied&state=…`. Scope ids
-//!   in the token answer are placeholders.
+//! - OAuth: the exchange's codes are the ones issue 7 names, as TikTok's public pages
+//!   list none for it: a wrong `secret` is 40113 (which TikTok documents as "app
+//!   blocked"; an unknown `app_id` gets the same answer), an expired `auth_code` or one
+//!   never issued to the app is 40110 (the message says which), a used one 40115. A user
+//!   who is only Analyst everywhere gets 40001. A declined consent redirects with
+//!   `error=access_denied&state=…`. Scope ids in the token answer are placeholders.
 //! - Event set `create_time`/`update_time` are Unix seconds; at most one set per ad
 //!   account has `auto_tracking` (setting it clears the others).
 //! - Rate limits are not enforced: inject them as faults ([`Fault::Code`] with 40100).

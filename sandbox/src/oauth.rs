@@ -1,6 +1,9 @@
 //! OAuth for advertisers: the authorisation page hands out an auth code (valid one hour,
 //! single use), which `/oauth2/access_token/` exchanges for a long-term access token
 //! granting the ad accounts on which the user is Admin or Operator.
+//!
+//! A refused exchange answers with the codes issue 7 names (TikTok's public pages do not
+//! list them): a wrong secret 40113, an expired code 40110, a used code 40115.
 
 use serde_json::{Value, json};
 
@@ -28,11 +31,17 @@ pub(crate) struct CodeExchange {
     pub(crate) auth_code: String,
 }
 
+/// A refused `auth_code`, in TikTok's `Invalid value for <field>: <rule>.` shape.
+fn refused_auth_code(code: u32, rule: &str) -> ApiError {
+    ApiError::new(code, format!("Invalid value for auth_code: {rule}."))
+}
+
 fn invalid_auth_code(rule: &str) -> ApiError {
-    ApiError::new(
-        code::INVALID_AUTH_CODE,
-        format!("Invalid value for auth_code: {rule}."),
-    )
+    refused_auth_code(code::INVALID_AUTH_CODE, rule)
+}
+
+fn used_auth_code() -> ApiError {
+    refused_auth_code(code::AUTH_CODE_USED, "already used")
 }
 
 impl Directory {
@@ -55,9 +64,11 @@ impl Directory {
         exchange: CodeExchange,
         now: u64,
     ) -> Result<Value, ApiError> {
+        // An unknown app id gets the same answer as a wrong secret: nothing tells a
+        // caller which apps exist.
         if self.apps.get(&exchange.app_id) != Some(&exchange.secret) {
             return Err(ApiError::new(
-                code::INVALID_APP_CREDENTIALS,
+                code::APP_REFUSED,
                 "Invalid app_id or secret.",
             ));
         }
@@ -67,7 +78,7 @@ impl Directory {
             .filter(|pending| pending.app_id == exchange.app_id)
             .ok_or_else(|| invalid_auth_code("not issued to this app"))?;
         if pending.used {
-            return Err(invalid_auth_code("already used"));
+            return Err(used_auth_code());
         }
         if now.saturating_sub(pending.issued_at) >= AUTH_CODE_LIFETIME_SECS {
             return Err(invalid_auth_code("expired"));
@@ -134,7 +145,9 @@ mod tests {
         );
 
         let again = dir.exchange_auth_code(exchange("code", "s3cret"), NOW + 11);
-        assert_eq!(again.unwrap_err(), invalid_auth_code("already used"));
+        let again = again.unwrap_err();
+        assert_eq!(again, used_auth_code());
+        assert_eq!(again.code, 40115);
     }
 
     #[test]
@@ -143,7 +156,7 @@ mod tests {
         let err = dir
             .exchange_auth_code(exchange("code", "wrong"), NOW)
             .unwrap_err();
-        assert_eq!(err.code, 40101);
+        assert_eq!(err.code, 40113);
         assert!(
             dir.exchange_auth_code(exchange("code", "s3cret"), NOW)
                 .is_ok()
@@ -157,6 +170,16 @@ mod tests {
             .exchange_auth_code(exchange("code", "s3cret"), NOW + 3600)
             .unwrap_err();
         assert_eq!(err, invalid_auth_code("expired"));
+        assert_eq!(err.code, 40110);
+    }
+
+    #[test]
+    fn a_code_never_issued_to_the_app_is_invalid() {
+        let err = directory(Seed::default())
+            .exchange_auth_code(exchange("forged", "s3cret"), NOW)
+            .unwrap_err();
+        assert_eq!(err, invalid_auth_code("not issued to this app"));
+        assert_eq!(err.code, 40110);
     }
 
     #[test]

@@ -67,7 +67,7 @@ fn consent_then_exchange_yields_a_working_token() {
     assert_eq!(
         reused.outcome(),
         (
-            40110,
+            40115,
             "Invalid value for auth_code: already used.".to_owned()
         )
     );
@@ -79,7 +79,7 @@ fn a_wrong_secret_and_an_expired_code_are_refused() {
     let client = Client::new(&sandbox);
     assert_eq!(
         exchange(&client, "wrong", "seeded-code").outcome(),
-        (40101, "Invalid app_id or secret.".to_owned())
+        (40113, "Invalid app_id or secret.".to_owned())
     );
     sandbox.advance_clock(Duration::from_secs(3600));
     assert_eq!(

@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
+use clap::builder::NonEmptyStringValueParser;
 use serde_json::{Map, Value, json};
 use url::Url;
 
 use host_harness::bindings::exports::cdp::destination::oauth::{Account, Connection};
-use host_harness::bindings::types::{DestinationError, Setting};
+use host_harness::bindings::types::{DestinationError, Setting, SettingValue};
 use host_harness::connect::RedirectListener;
 use host_harness::settings_file::SettingsFile;
 use host_harness::transport::route;
@@ -34,10 +35,20 @@ pub struct ConnectArgs {
     /// A file holding the app's secret: kept off the command line and out of shell history.
     #[arg(long, value_name = "F")]
     app_secret_file: PathBuf,
-    /// The settings file to write: created, or merged into (its other keys are kept, and
-    /// its event_set_id, or event_set_name with auto_tracking, say which event set to use).
+    /// The settings file to write: created (mode 0600), or merged into (its other keys
+    /// are kept, and its event_set_id, or event_set_name with auto_tracking, say which
+    /// event set to use unless --event-set-name does).
     #[arg(long, value_name = "S.json")]
     settings: PathBuf,
+    /// The offline event set to use, by name: found in the ad account, or created.
+    /// Written into the settings file as event_set_name, replacing the file's
+    /// event_set_id (the id of the set found or created is written instead).
+    #[arg(long, value_name = "NAME", value_parser = NonEmptyStringValueParser::new())]
+    event_set_name: Option<String>,
+    /// If connect creates the event set, make every future campaign of the ad account
+    /// use it. Written into the settings file as auto_tracking.
+    #[arg(long)]
+    auto_tracking: bool,
     #[command(flatten)]
     endpoint: EndpointArg,
     /// The port of the redirect listener on 127.0.0.1 [default: any free port]. The
@@ -55,6 +66,8 @@ pub struct ConnectArgs {
 pub fn run(host: &HostArgs, args: ConnectArgs) -> Result<ExitCode> {
     let secret = read_secret(&args.app_secret_file)?;
     let mut settings = existing_settings(&args.settings)?;
+    // Before the sandbox is seeded from the settings, so it sees the set named here too.
+    apply_event_set_options(&mut settings, &args);
     let (endpoint, _sandbox) =
         endpoint_or_seeded_sandbox(args.endpoint.endpoint.clone(), &settings, |seed| {
             seed.with_app(&args.app_id, &secret)
@@ -117,7 +130,7 @@ pub fn run(host: &HostArgs, args: ConnectArgs) -> Result<ExitCode> {
     });
     match resolved {
         None => eprintln!(
-            "{shown} names no event set: add event_set_name (validate finds or creates it) or event_set_id. `host-harness event-sets list --settings {shown}` lists the ad account's sets."
+            "{shown} names no event set: add event_set_name (validate finds or creates it) or event_set_id, or connect with --event-set-name NAME. `host-harness event-sets list --settings {shown}` lists the ad account's sets."
         ),
         Some(Ok(validation)) => {
             summary["event_set_id"] = json!(validation.event_set_id);
@@ -152,6 +165,25 @@ fn existing_settings(path: &Path) -> Result<SettingsFile> {
         settings: vec![],
         raw: Map::new(),
     })
+}
+
+/// The command line's choice of event set, over the settings file's: a first connect
+/// needs no hand-written settings file. A name replaces the file's event_set_id, which
+/// validation would otherwise prefer, silently ignoring the name given.
+fn apply_event_set_options(settings: &mut SettingsFile, args: &ConnectArgs) {
+    if let Some(name) = &args.event_set_name {
+        settings.remove("event_set_id");
+        settings.set_text("event_set_name", name);
+    }
+    if args.auto_tracking {
+        set(
+            settings,
+            Setting {
+                key: "auto_tracking".into(),
+                value: SettingValue::Boolean(true),
+            },
+        );
+    }
 }
 
 /// Best effort: without a desktop opener, the printed URL is enough.
