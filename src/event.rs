@@ -15,7 +15,7 @@ use crate::settings::Settings;
 use crate::timestamp::UnixMillis;
 
 /// What TikTok deduplicates on: rows with the same key are one event.
-#[derive(Debug, Clone, Eq, Hash)]
+#[derive(Debug, Clone, Eq)]
 pub struct EventKey<'a> {
     /// Digits only.
     pub event_set: Cow<'a, str>,
@@ -29,6 +29,15 @@ impl PartialEq for EventKey<'_> {
         self.event == other.event
             && crate::bytes::equal(self.event_id.as_bytes(), other.event_id.as_bytes())
             && crate::bytes::equal(self.event_set.as_bytes(), other.event_set.as_bytes())
+    }
+}
+
+/// Over the fields equality compares.
+impl std::hash::Hash for EventKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.event_set.hash(state);
+        self.event.hash(state);
+        self.event_id.hash(state);
     }
 }
 

@@ -21,12 +21,20 @@ const MAX_PHONE_BYTES: usize = 64;
 
 /// A SHA-256 digest as 64 lowercase hex characters, kept on the stack: this is the hot
 /// path, and it allocates nothing.
-#[derive(Clone, Copy, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Eq, PartialOrd, Ord)]
 pub struct Sha256Hex([u8; 64]);
 
+/// Byte equality, without `memcmp` (see [`crate::bytes`]).
 impl PartialEq for Sha256Hex {
     fn eq(&self, other: &Sha256Hex) -> bool {
         crate::bytes::equal(&self.0, &other.0)
+    }
+}
+
+/// Over the bytes, as equality compares them.
+impl std::hash::Hash for Sha256Hex {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
     }
 }
 
