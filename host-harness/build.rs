@@ -33,11 +33,14 @@ fn main() {
         .args(["build", "--package", PACKAGE, "--package", HOSTILE, "--lib"])
         .args(["--target", TARGET, "--profile", PROFILE])
         .env("CARGO_TARGET_DIR", &target_dir);
-    // Flags meant for the host build (coverage, sanitizers) must not leak into the guest.
+    // Flags meant for the host build (coverage, sanitizers) must not leak into the guest,
+    // nor clippy's wrapper: it lints the root crate natively already, and the hostile
+    // test component is wrong on purpose.
     for var in [
         "RUSTFLAGS",
         "CARGO_ENCODED_RUSTFLAGS",
         "CARGO_BUILD_RUSTFLAGS",
+        "RUSTC_WORKSPACE_WRAPPER",
     ] {
         build.env_remove(var);
     }
