@@ -178,3 +178,185 @@ fn request_error(failure: Failure) -> DestinationError {
         other => other.into_error(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::contract::{HttpRequest, PreparedEvent, SettingValue};
+    use crate::test_host::{ScriptedHost, envelope};
+
+    const EVENT_SET: &str = "7181537436256731137";
+    const INVALID: &str = "Invalid value for event_time.";
+
+    fn settings() -> Vec<Setting> {
+        [("access_token", "tok"), ("event_set_id", EVENT_SET)]
+            .into_iter()
+            .map(|(key, value)| Setting {
+                key: key.into(),
+                value: SettingValue::Text(value.into()),
+            })
+            .collect()
+    }
+
+    /// A request of `n` events `e0`, `e1`…, each from one record `r0`, `r1`….
+    fn request(n: usize) -> PreparedRequest {
+        let data: Vec<Value> = (0..n)
+            .map(|i| json!({"event_id": format!("e{i}")}))
+            .collect();
+        let body = json!({"event_source": "offline", "event_source_id": EVENT_SET, "data": data});
+        PreparedRequest {
+            body: body.to_string(),
+            events: (0..n)
+                .map(|i| PreparedEvent {
+                    event_id: format!("e{i}"),
+                    record_ids: vec![format!("r{i}")],
+                })
+                .collect(),
+        }
+    }
+
+    /// The event indices in a request's body.
+    fn events_of(request: &HttpRequest) -> Vec<usize> {
+        let body: Value = serde_json::from_str(request.body.as_deref().unwrap()).unwrap();
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|event| event["event_id"].as_str().unwrap()[1..].parse().unwrap())
+            .collect()
+    }
+
+    /// TikTok as the scripted host: refuses with 40002 any request holding a poison event.
+    fn refusing(host: &mut ScriptedHost, poison: &BTreeSet<usize>) {
+        let poison = poison.clone();
+        host.respond_with(move |request| {
+            let refused = events_of(request).iter().any(|i| poison.contains(i));
+            Ok(if refused {
+                envelope(40002, INVALID, json!({}))
+            } else {
+                envelope(0, "OK", json!({}))
+            })
+        });
+    }
+
+    /// How many accepted requests held each event: what TikTok stored.
+    fn stored(host: &ScriptedHost, poison: &BTreeSet<usize>, n: usize) -> Vec<u32> {
+        let mut stored = vec![0; n];
+        for request in &host.requests {
+            let events = events_of(request);
+            if !events.iter().any(|i| poison.contains(i)) {
+                events.iter().for_each(|&i| stored[i] += 1);
+            }
+        }
+        stored
+    }
+
+    fn statuses(outcomes: &[DeliveryOutcome]) -> Vec<DeliveryStatus> {
+        outcomes.iter().map(|o| o.status.clone()).collect()
+    }
+
+    fn rejected() -> DeliveryStatus {
+        DeliveryStatus::Rejected(format!("refused by TikTok: TikTok code 40002: {INVALID}"))
+    }
+
+    fn ceil_log2(n: usize) -> u32 {
+        n.next_power_of_two().trailing_zeros()
+    }
+
+    #[test]
+    fn bisection_rejects_exactly_the_poison_events_within_the_documented_bound() {
+        let n = 1000;
+        let cases: &[&[usize]] = &[
+            &[0],
+            &[499],
+            &[500],
+            &[999],
+            &[0, 1, 2],
+            &[0, 500, 999],
+            &[123, 456, 789],
+            &[997, 998, 999],
+            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+            &[7, 107, 207, 307, 407, 507, 607, 707, 807, 907],
+            &[3, 4, 250, 251, 500, 749, 750, 995, 998, 999],
+        ];
+        for &positions in cases {
+            let poison: BTreeSet<usize> = positions.iter().copied().collect();
+            let mut host = ScriptedHost::default();
+            refusing(&mut host, &poison);
+            let outcomes = send(&settings(), &request(n), &mut host).unwrap();
+
+            let expected: Vec<DeliveryStatus> = (0..n)
+                .map(|i| match poison.contains(&i) {
+                    true => rejected(),
+                    false => DeliveryStatus::Delivered,
+                })
+                .collect();
+            assert_eq!(statuses(&outcomes), expected, "poison at {positions:?}");
+            let ids: Vec<String> = outcomes.iter().map(|o| o.id.clone()).collect();
+            let records: Vec<String> = (0..n).map(|i| format!("r{i}")).collect();
+            assert_eq!(ids, records, "one outcome per record, in order");
+            let stored = stored(&host, &poison, n);
+            for (i, &times) in stored.iter().enumerate() {
+                let once = u32::from(!poison.contains(&i));
+                assert_eq!(times, once, "event {i}, poison at {positions:?}");
+            }
+            let k = poison.len() as u32;
+            let bound = 1 + 2 * k * ceil_log2(n);
+            let calls = host.requests.len() as u32;
+            assert!(
+                calls <= bound,
+                "poison at {positions:?}: {calls} calls, bound {bound}"
+            );
+            assert!(calls <= MAX_CALLS);
+        }
+    }
+
+    #[test]
+    fn past_the_call_cap_the_rest_comes_back_retryable_never_lost() {
+        let n = 1000;
+        // 100 poison events, one in every ten: isolating them all would take ~1,000 calls.
+        let poison: BTreeSet<usize> = (0..n).filter(|i| i % 10 == 3).collect();
+        let mut host = ScriptedHost::default();
+        refusing(&mut host, &poison);
+        let outcomes = send(&settings(), &request(n), &mut host).unwrap();
+
+        assert_eq!(
+            host.requests.len() as u32,
+            MAX_CALLS,
+            "the cap, not one call more"
+        );
+        assert_eq!(outcomes.len(), n, "one outcome per record");
+        let stored = stored(&host, &poison, n);
+        let cap = format!("not sent: isolating bad events took more than {MAX_CALLS} calls");
+        let mut retryable = 0;
+        for (i, outcome) in outcomes.iter().enumerate() {
+            assert_eq!(outcome.id, format!("r{i}"));
+            match &outcome.status {
+                DeliveryStatus::Delivered => {
+                    assert!(!poison.contains(&i), "poison event {i} delivered");
+                    assert_eq!(stored[i], 1, "delivered event {i} stored once");
+                }
+                DeliveryStatus::Rejected(_) => {
+                    assert_eq!(outcome.status, rejected());
+                    assert!(poison.contains(&i), "good event {i} rejected");
+                }
+                DeliveryStatus::Retryable(reason) => {
+                    assert_eq!(reason, &cap);
+                    assert_eq!(stored[i], 0, "retryable event {i} was stored");
+                    retryable += 1;
+                }
+            }
+        }
+        assert!(retryable > 0, "the cap was reached, so some events wait");
+        assert!(
+            outcomes
+                .iter()
+                .any(|o| o.status == DeliveryStatus::Delivered),
+            "the calls made before the cap delivered what they isolated"
+        );
+    }
+}
