@@ -36,6 +36,11 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// No retry starts after this long since the request's first attempt.
     pub max_elapsed: Duration,
+    /// The shortest pause before resending records a send marked `retryable`. The
+    /// contract gives those no retry-after (only a whole-request `rate-limited` error
+    /// has one), and the likeliest cause is a throttle partway through a send, so the
+    /// host waits out TikTok's one-second throttle window rather than resend into it.
+    pub retryable_floor: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -45,6 +50,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(30),
             max_elapsed: Duration::from_secs(300),
+            retryable_floor: Duration::from_secs(1),
         }
     }
 }
@@ -581,10 +587,8 @@ impl Job<'_> {
             ledger,
             stop,
         );
-        let waiting = self
-            .options
-            .retry
-            .next_delay(work.attempt, work.first_try, None);
+        let policy = &self.options.retry;
+        let waiting = policy.next_delay(work.attempt, work.first_try, Some(policy.retryable_floor));
         match waiting {
             Some(delay) => {
                 self.options.interrupt.sleep(delay);
@@ -672,6 +676,7 @@ mod tests {
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(350),
             max_elapsed: Duration::from_secs(60),
+            ..RetryPolicy::default()
         };
         let now = Instant::now();
         for (attempt, full) in [(0u32, 100u64), (1, 200), (2, 350), (3, 350)] {
