@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::bindings::guest::{
-    DeliveryStatus, InputRecord, PreparedRequest, TransformOutput, TransformStatus,
+    DeliveryStatus, InputRecord, PreparedRequest, TransformOutput, TransformStatus, Validation,
 };
 use crate::bindings::types::{DestinationError, Setting};
 use crate::destination::{Destination, HostError};
@@ -490,14 +490,7 @@ impl Job<'_> {
                 return vec![];
             }
         };
-        let retry_after = match &error {
-            DestinationError::RateLimited(limit) => {
-                Some(limit.retry_after_ms.map(u64::from).unwrap_or(0))
-            }
-            DestinationError::Transient(_) => Some(0),
-            _ => None,
-        };
-        let Some(retry_after) = retry_after else {
+        let Some(wait) = retry_after(&error) else {
             let reason = describe(&error);
             if matches!(
                 error,
@@ -508,11 +501,10 @@ impl Job<'_> {
             settle_all(&work, ledger, Status::Failed, Some(&reason));
             return vec![];
         };
-        let retry_after = Duration::from_millis(retry_after);
         match self
             .options
             .retry
-            .next_delay(work.attempt, work.first_try, Some(retry_after))
+            .next_delay(work.attempt, work.first_try, Some(wait))
         {
             Some(delay) => {
                 self.options.interrupt.sleep(delay);
@@ -616,6 +608,53 @@ impl Job<'_> {
     }
 }
 
+/// `validate-credentials`, retried as a delivery is: TikTok throttles with HTTP 200
+/// answers at any time, so a throttle or a passing fault at the start of a job must not
+/// abort it. Retries follow `options.retry` (backoff, retry-after as a floor, bounded
+/// attempts and time) and stop early when `options.interrupt` is raised; `on_retry`
+/// hears each failure retried and the pause before the next attempt. The last error
+/// comes back when retrying cannot help (auth, settings, permanent) or the budget is
+/// spent.
+pub fn validate(
+    destination: &Destination,
+    settings: &[Setting],
+    options: &JobOptions,
+    mut on_retry: impl FnMut(&DestinationError, Duration),
+) -> Result<Result<Validation, DestinationError>, HostError> {
+    let first_try = Instant::now();
+    let mut attempt = 0;
+    loop {
+        let error = match destination.validate(settings)? {
+            Ok(validation) => return Ok(Ok(validation)),
+            Err(error) => error,
+        };
+        let delay = retry_after(&error)
+            .and_then(|wait| options.retry.next_delay(attempt, first_try, Some(wait)));
+        let Some(delay) = delay.filter(|_| !options.interrupt.is_raised()) else {
+            return Ok(Err(error));
+        };
+        on_retry(&error, delay);
+        options.interrupt.sleep(delay);
+        if options.interrupt.is_raised() {
+            return Ok(Err(error));
+        }
+        attempt += 1;
+    }
+}
+
+/// The pause `error` asks for before another attempt (zero: the backoff decides), or
+/// `None` when another attempt cannot help: an auth or settings error needs the user,
+/// and a permanent failure fails the same way again.
+fn retry_after(error: &DestinationError) -> Option<Duration> {
+    match error {
+        DestinationError::RateLimited(limit) => Some(Duration::from_millis(
+            limit.retry_after_ms.map_or(0, u64::from),
+        )),
+        DestinationError::Transient(_) => Some(Duration::ZERO),
+        _ => None,
+    }
+}
+
 fn settle_all(work: &Work, ledger: &Ledger, status: Status, reason: Option<&str>) {
     for event in &work.request.events {
         for id in &event.record_ids {
@@ -644,7 +683,7 @@ fn not_sent(stopped: &DestinationError) -> String {
 }
 
 /// A destination error as a reason a user reads (the generated `Display` is `Debug`).
-fn describe(error: &DestinationError) -> String {
+pub fn describe(error: &DestinationError) -> String {
     match error {
         DestinationError::InvalidSettings(fields) => {
             let fields: Vec<String> = fields

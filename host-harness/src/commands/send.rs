@@ -7,10 +7,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 
+use host_harness::Destination;
 use host_harness::access::{self, Role};
+use host_harness::bindings::guest::Validation;
+use host_harness::bindings::types::Setting;
 use host_harness::input;
 use host_harness::interrupt::Interrupt;
-use host_harness::job::{Job, JobOptions, Ledger, RetryPolicy, Summary};
+use host_harness::job::{self, Job, JobOptions, Ledger, RetryPolicy, Summary};
 use host_harness::rerun::Previous;
 use host_harness::results::ResultsFile;
 use host_harness::settings_file::SettingsFile;
@@ -37,7 +40,8 @@ pub struct SendArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
-    /// Attempts per request before its rows are reported failed.
+    /// Attempts per request before its rows are reported failed (and for the validation
+    /// at the start before the run gives up).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
     max_attempts: u32,
     /// Resend only the rows of the same input that this earlier results.ndjson does not
@@ -67,12 +71,19 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
         .map(|batch| batch.map(|rows| unsettled(rows, previous.as_ref())));
     let (endpoint, _sandbox) = endpoint_or_sandbox(args.endpoint.endpoint, &settings)?;
     let destination = load(host, Some(endpoint))?;
-    let validation = match destination.validate(&settings.settings)? {
+    let interrupt = Interrupt::new();
+    stop_on_signal(interrupt.clone())?;
+    let options = JobOptions {
+        concurrency: args.concurrency.into(),
+        retry: RetryPolicy {
+            max_attempts: args.max_attempts,
+            ..RetryPolicy::default()
+        },
+        interrupt,
+    };
+    let validation = match validate(&destination, &settings.settings, &options)? {
         Ok(validation) => validation,
-        Err(error) => {
-            eprintln!("error: nothing was sent: {}", explain(&error));
-            return Ok(ExitCode::from(EXIT_USAGE));
-        }
+        Err(exit) => return Ok(exit),
     };
     if validation.event_set_created {
         eprintln!("Created the offline event set {}.", validation.event_set_id);
@@ -90,17 +101,7 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
             previous.settled_rows()
         );
     }
-    let interrupt = Interrupt::new();
-    stop_on_signal(interrupt.clone())?;
     let ledger = Ledger::new(results, true);
-    let options = JobOptions {
-        concurrency: args.concurrency.into(),
-        retry: RetryPolicy {
-            max_attempts: args.max_attempts,
-            ..RetryPolicy::default()
-        },
-        interrupt,
-    };
     let job = Job {
         destination: &destination,
         settings: &settings.settings,
@@ -124,6 +125,31 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Validates the settings, retrying throttles and passing faults as deliveries are;
+/// `Err` holds the exit code when the run cannot start (nothing was sent).
+fn validate(
+    destination: &Destination,
+    settings: &[Setting],
+    options: &JobOptions,
+) -> Result<Result<Validation, ExitCode>> {
+    let validated = job::validate(destination, settings, options, |error, pause| {
+        eprintln!(
+            "Validating again in {:.1} s: {}",
+            pause.as_secs_f64(),
+            job::describe(error)
+        )
+    })?;
+    Ok(validated.map_err(|error| {
+        if options.interrupt.is_raised() {
+            eprintln!("Interrupted during validation: nothing was sent.");
+            ExitCode::from(EXIT_INTERRUPTED)
+        } else {
+            eprintln!("error: nothing was sent: {}", explain(&error));
+            ExitCode::from(EXIT_USAGE)
+        }
+    }))
 }
 
 /// The rows of a batch still to send: all of them, or those `previous` did not settle.
