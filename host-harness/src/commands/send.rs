@@ -1,7 +1,7 @@
 //! `send`: the whole job — validate, transform, deliver, retry, summarise. Ctrl-C or
 //! SIGTERM stops it cleanly; `--retry-failed` resends what a previous run did not settle.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -66,9 +66,24 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
         .as_deref()
         .map(Previous::read)
         .transpose()?;
+    if let Some(previous) = &previous {
+        check_same_input(previous, input_path)?;
+    }
+    // Set when a row read during the run contradicts `previous` (stdin is read once,
+    // so it is checked only then): the input ends there.
+    let mut different_input = None;
     let batches = input::open(input_path)?
         .batches(BATCH_ROWS)
-        .map(|batch| batch.map(|rows| unsettled(rows, previous.as_ref())));
+        .map_while(|batch| match (batch, &previous) {
+            (Ok(rows), Some(previous)) => match previous.unsettled(rows) {
+                Ok(rows) => Some(Ok(rows)),
+                Err(different) => {
+                    different_input = Some(different);
+                    None
+                }
+            },
+            (batch, _) => Some(batch),
+        });
     let (endpoint, _sandbox) = endpoint_or_sandbox(args.endpoint.endpoint, &settings)?;
     let destination = load(host, Some(endpoint))?;
     let interrupt = Interrupt::new();
@@ -110,6 +125,9 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     let read = job.send(batches, &ledger);
     let summary = ledger.finish().context("cannot write results.ndjson")?;
     print_summary(&summary);
+    if let Some(different) = different_input {
+        return Err(anyhow::Error::new(different).context("stopped reading the input"));
+    }
     read.with_context(|| {
         format!(
             "reading {} stopped early; the rows before were settled as shown",
@@ -152,15 +170,15 @@ fn validate(
     }))
 }
 
-/// The rows of a batch still to send: all of them, or those `previous` did not settle.
-fn unsettled(rows: Vec<input::Row>, previous: Option<&Previous>) -> Vec<input::Row> {
-    match previous {
-        Some(previous) => rows
-            .into_iter()
-            .filter(|row| !previous.is_settled(row.number))
-            .collect(),
-        None => rows,
+/// Stops before anything is sent when `input` is not the input `previous` was written
+/// for. Stdin cannot be read twice: its rows are checked as the run reads them.
+fn check_same_input(previous: &Previous, input: &Path) -> Result<()> {
+    if input == Path::new("-") {
+        return Ok(());
     }
+    // A read error ends the check; the run reports it where it happens.
+    let rows = input::open(input)?.map_while(Result::ok);
+    previous.check_input(rows).context("nothing was sent")
 }
 
 /// DIR/results.ndjson, starting with `previous`'s settled lines. Never the file being
