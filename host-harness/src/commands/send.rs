@@ -37,16 +37,17 @@ pub struct SendArgs {
     /// Who is running the job: business users need the settings that allow them.
     #[arg(long = "as", value_enum, default_value = "admin", value_name = "ROLE")]
     role: Role,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Requests in flight at once (1-64).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
-    /// Attempts per request before its rows are reported failed (and for the validation
-    /// at the start before the run gives up).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Attempts per request before its rows are reported failed, and for the validation
+    /// at the start before the run gives up.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
     max_attempts: u32,
     /// Resend only the rows of the same input that this earlier results.ndjson does not
     /// show as delivered or rejected (failed ones, and ones an interrupted run never
-    /// reached). Its delivered and rejected lines are copied to this run's results.
+    /// reached). Its delivered and rejected lines are copied to this run's results. A
+    /// row it settled that now has another event_id stops the run (exit 2).
     #[arg(long, value_name = "RESULTS")]
     retry_failed: Option<PathBuf>,
 }
