@@ -11,10 +11,10 @@ use host_harness::Destination;
 use host_harness::access::{self, Role};
 use host_harness::bindings::guest::Validation;
 use host_harness::bindings::types::Setting;
-use host_harness::input;
+use host_harness::input::{self, InputError};
 use host_harness::interrupt::Interrupt;
 use host_harness::job::{self, Job, JobOptions, Ledger, RetryPolicy, Summary};
-use host_harness::rerun::Previous;
+use host_harness::rerun::{Previous, RerunError};
 use host_harness::results::ResultsFile;
 use host_harness::settings_file::SettingsFile;
 
@@ -70,21 +70,12 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     if let Some(previous) = &previous {
         check_same_input(previous, input_path)?;
     }
-    // Set when a row read during the run contradicts `previous` (stdin is read once,
-    // so it is checked only then): the input ends there.
     let mut different_input = None;
-    let batches = input::open(input_path)?
-        .batches(BATCH_ROWS)
-        .map_while(|batch| match (batch, &previous) {
-            (Ok(rows), Some(previous)) => match previous.unsettled(rows) {
-                Ok(rows) => Some(Ok(rows)),
-                Err(different) => {
-                    different_input = Some(different);
-                    None
-                }
-            },
-            (batch, _) => Some(batch),
-        });
+    let batches = unsettled(
+        input::open(input_path)?,
+        previous.as_ref(),
+        &mut different_input,
+    );
     let (endpoint, _sandbox) = endpoint_or_sandbox(args.endpoint.endpoint, &settings)?;
     let destination = load(host, Some(endpoint))?;
     let interrupt = Interrupt::new();
@@ -169,6 +160,27 @@ fn validate(
             ExitCode::from(EXIT_USAGE)
         }
     }))
+}
+
+/// The batches of `rows` still to send: all of them, or the rows `previous` did not
+/// settle. A row that contradicts `previous` ends them and lands in `different`: for
+/// stdin, which cannot be checked before the run, or a file changed since the check.
+fn unsettled<'a>(
+    rows: input::Rows<input::Source>,
+    previous: Option<&'a Previous>,
+    different: &'a mut Option<RerunError>,
+) -> impl Iterator<Item = Result<Vec<input::Row>, InputError>> + 'a {
+    rows.batches(BATCH_ROWS)
+        .map_while(move |batch| match (batch, previous) {
+            (Ok(rows), Some(previous)) => match previous.unsettled(rows) {
+                Ok(rows) => Some(Ok(rows)),
+                Err(error) => {
+                    *different = Some(error);
+                    None
+                }
+            },
+            (batch, _) => Some(batch),
+        })
 }
 
 /// Stops before anything is sent when `input` is not the input `previous` was written
