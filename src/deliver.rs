@@ -4,6 +4,11 @@
 //! request of several events is refused for its payload, it is split in halves and each
 //! half resent, recursively, until only the offending events are left: k bad events in n
 //! cost about 2·k·log2(n) extra calls, and every good event is delivered.
+//!
+//! Any other failure (a throttle, a fault on TikTok's side, auth, a missing event set)
+//! is not about the events, so it ends the send at once: firing the rest of the halves
+//! into a throttle only earns more throttles. What happens to the unsettled events is
+//! decided in [`Delivery::hand_back`].
 
 use std::ops::Range;
 
@@ -73,7 +78,9 @@ pub fn send(
         statuses: vec![None; body.data.len()],
         calls: 0,
     };
-    delivery.settle(0..body.data.len())?;
+    if let Err(failure) = delivery.settle(0..body.data.len()) {
+        delivery.hand_back(failure)?;
+    }
     let outcomes = request
         .events
         .iter()
@@ -103,45 +110,76 @@ struct Delivery<'a, 'h, H: Host> {
 }
 
 impl<H: Host> Delivery<'_, '_, H> {
-    /// Settles `events`. An `Err` only when nothing of the request was settled: the
-    /// whole request failed and the host retries or stops as the error says.
-    fn settle(&mut self, events: Range<usize>) -> Result<(), DestinationError> {
-        let whole_request = events.len() == self.statuses.len();
+    /// Settles `events`, or stops at the first failure that is not about the events
+    /// and returns it, leaving the events not yet settled as `None`.
+    fn settle(&mut self, events: Range<usize>) -> Result<(), Failure> {
         if self.calls >= MAX_CALLS {
             let reason = format!("not sent: isolating bad events took more than {MAX_CALLS} calls");
             self.mark(events, DeliveryStatus::Retryable(reason));
             return Ok(());
         }
         self.calls += 1;
-        let body = if whole_request {
+        let body = if events.len() == self.statuses.len() {
             self.original.to_string()
         } else {
             self.body.subset(events.clone())
         };
-        let status = match self.api.post(TRACK_PATH, body) {
-            Ok(_) => DeliveryStatus::Delivered,
-            Err(failure) => match failure.class() {
-                Class::Payload if events.len() > 1 => {
-                    let message = format!(
-                        "{failure}; splitting {} events to isolate the bad ones",
-                        events.len()
-                    );
-                    self.api.log(LogLevel::Info, &message);
-                    let middle = events.start + events.len() / 2;
-                    self.settle(events.start..middle)?;
-                    return self.settle(middle..events.end);
-                }
-                Class::Payload => DeliveryStatus::Rejected(format!("refused by TikTok: {failure}")),
-                _ if self.row_named_set && is_event_set_refusal(&failure) => {
-                    let set = self.body.event_source_id;
-                    DeliveryStatus::Rejected(format!("event_set_id {set} of the row: {failure}"))
-                }
-                _ if whole_request => return Err(request_error(failure)),
-                // Part of the request is settled already: the rest waits for a retry.
-                _ => DeliveryStatus::Retryable(failure.to_string()),
-            },
+        let failure = match self.api.post(TRACK_PATH, body) {
+            Ok(_) => {
+                self.mark(events, DeliveryStatus::Delivered);
+                return Ok(());
+            }
+            Err(failure) => failure,
+        };
+        let status = match failure.class() {
+            Class::Payload if events.len() > 1 => {
+                let message = format!(
+                    "{failure}; splitting {} events to isolate the bad ones",
+                    events.len()
+                );
+                self.api.log(LogLevel::Info, &message);
+                let middle = events.start + events.len() / 2;
+                self.settle(events.start..middle)?;
+                return self.settle(middle..events.end);
+            }
+            Class::Payload => DeliveryStatus::Rejected(format!("refused by TikTok: {failure}")),
+            _ if self.row_named_set && is_event_set_refusal(&failure) => {
+                let set = self.body.event_source_id;
+                DeliveryStatus::Rejected(format!("event_set_id {set} of the row: {failure}"))
+            }
+            _ => return Err(failure),
         };
         self.mark(events, status);
+        Ok(())
+    }
+
+    /// After `failure` stopped the send: the whole request's error when nothing of it
+    /// was settled, else the unsettled events as `retryable`.
+    ///
+    /// The contract's `rate-limited` error carries the retry-after, but it fails the
+    /// whole request: the host resends every record. That is only right while nothing
+    /// is settled, which covers the usual throttle: the first call of a send, or any
+    /// call of a split before one event was delivered or rejected. TikTok's pause
+    /// (1 s for its throttles, 60 s for 60001/61000, a gateway's `Retry-After`) then
+    /// reaches the host intact.
+    ///
+    /// Once some events are settled, an error would make the host resend what was
+    /// delivered, bisect the rejected ones again, and report delivered rows `failed`
+    /// if its retries ran out. The per-record `retryable(reason)` has no retry-after,
+    /// the WIT must not change, and a wait hidden in the reason text would be a second,
+    /// untyped contract. So settled events keep their outcomes and the rest come back
+    /// `retryable`; the host waits at least a floor of its own before resending them
+    /// (host-harness: `RetryPolicy::retryable_floor`, TikTok's 1 s throttle window). If
+    /// TikTok still throttles, the resend's first call fails with nothing settled and
+    /// the exact pause follows: one call is spent finding out, no more.
+    fn hand_back(&mut self, failure: Failure) -> Result<(), DestinationError> {
+        if self.statuses.iter().all(Option::is_none) {
+            return Err(request_error(failure));
+        }
+        let status = DeliveryStatus::Retryable(failure.to_string());
+        for slot in self.statuses.iter_mut().filter(|slot| slot.is_none()) {
+            *slot = Some(status.clone());
+        }
         Ok(())
     }
 
@@ -176,5 +214,278 @@ fn request_error(failure: Failure) -> DestinationError {
             )])
         }
         other => other.into_error(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::contract::{HttpError, HttpRequest, HttpResponse, PreparedEvent, SettingValue};
+    use crate::test_host::{ScriptedHost, envelope};
+
+    const EVENT_SET: &str = "7181537436256731137";
+    const TRACK: &str = "POST /event/track/";
+    const INVALID: &str = "Invalid value for event_time.";
+
+    fn settings() -> Vec<Setting> {
+        [("access_token", "tok"), ("event_set_id", EVENT_SET)]
+            .into_iter()
+            .map(|(key, value)| Setting {
+                key: key.into(),
+                value: SettingValue::Text(value.into()),
+            })
+            .collect()
+    }
+
+    /// A request of `n` events `e0`, `e1`…, each from one record `r0`, `r1`….
+    fn request(n: usize) -> PreparedRequest {
+        let data: Vec<Value> = (0..n)
+            .map(|i| json!({"event_id": format!("e{i}")}))
+            .collect();
+        let body = json!({"event_source": "offline", "event_source_id": EVENT_SET, "data": data});
+        PreparedRequest {
+            body: body.to_string(),
+            events: (0..n)
+                .map(|i| PreparedEvent {
+                    event_id: format!("e{i}"),
+                    record_ids: vec![format!("r{i}")],
+                })
+                .collect(),
+        }
+    }
+
+    /// The event indices in a request's body.
+    fn events_of(request: &HttpRequest) -> Vec<usize> {
+        let body: Value = serde_json::from_str(request.body.as_deref().unwrap()).unwrap();
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|event| event["event_id"].as_str().unwrap()[1..].parse().unwrap())
+            .collect()
+    }
+
+    /// TikTok as the scripted host: refuses with 40002 any request holding a poison event.
+    fn refusing(host: &mut ScriptedHost, poison: &BTreeSet<usize>) {
+        let poison = poison.clone();
+        host.respond_with(move |request| {
+            let refused = events_of(request).iter().any(|i| poison.contains(i));
+            Ok(if refused {
+                envelope(40002, INVALID, json!({}))
+            } else {
+                envelope(0, "OK", json!({}))
+            })
+        });
+    }
+
+    /// How many accepted requests held each event: what TikTok stored.
+    fn stored(host: &ScriptedHost, poison: &BTreeSet<usize>, n: usize) -> Vec<u32> {
+        let mut stored = vec![0; n];
+        for request in &host.requests {
+            let events = events_of(request);
+            if !events.iter().any(|i| poison.contains(i)) {
+                events.iter().for_each(|&i| stored[i] += 1);
+            }
+        }
+        stored
+    }
+
+    fn statuses(outcomes: &[DeliveryOutcome]) -> Vec<DeliveryStatus> {
+        outcomes.iter().map(|o| o.status.clone()).collect()
+    }
+
+    fn rejected() -> DeliveryStatus {
+        DeliveryStatus::Rejected(format!("refused by TikTok: TikTok code 40002: {INVALID}"))
+    }
+
+    fn ceil_log2(n: usize) -> u32 {
+        n.next_power_of_two().trailing_zeros()
+    }
+
+    #[test]
+    fn bisection_rejects_exactly_the_poison_events_within_the_documented_bound() {
+        let n = 1000;
+        let cases: &[&[usize]] = &[
+            &[0],
+            &[499],
+            &[500],
+            &[999],
+            &[0, 1, 2],
+            &[0, 500, 999],
+            &[123, 456, 789],
+            &[997, 998, 999],
+            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+            &[7, 107, 207, 307, 407, 507, 607, 707, 807, 907],
+            &[3, 4, 250, 251, 500, 749, 750, 995, 998, 999],
+        ];
+        for &positions in cases {
+            let poison: BTreeSet<usize> = positions.iter().copied().collect();
+            let mut host = ScriptedHost::default();
+            refusing(&mut host, &poison);
+            let outcomes = send(&settings(), &request(n), &mut host).unwrap();
+
+            let expected: Vec<DeliveryStatus> = (0..n)
+                .map(|i| match poison.contains(&i) {
+                    true => rejected(),
+                    false => DeliveryStatus::Delivered,
+                })
+                .collect();
+            assert_eq!(statuses(&outcomes), expected, "poison at {positions:?}");
+            let ids: Vec<String> = outcomes.iter().map(|o| o.id.clone()).collect();
+            let records: Vec<String> = (0..n).map(|i| format!("r{i}")).collect();
+            assert_eq!(ids, records, "one outcome per record, in order");
+            let stored = stored(&host, &poison, n);
+            for (i, &times) in stored.iter().enumerate() {
+                let once = u32::from(!poison.contains(&i));
+                assert_eq!(times, once, "event {i}, poison at {positions:?}");
+            }
+            let k = poison.len() as u32;
+            let bound = 1 + 2 * k * ceil_log2(n);
+            let calls = host.requests.len() as u32;
+            assert!(
+                calls <= bound,
+                "poison at {positions:?}: {calls} calls, bound {bound}"
+            );
+            assert!(calls <= MAX_CALLS);
+        }
+    }
+
+    #[test]
+    fn past_the_call_cap_the_rest_comes_back_retryable_never_lost() {
+        let n = 1000;
+        // 100 poison events, one in every ten: isolating them all would take ~1,000 calls.
+        let poison: BTreeSet<usize> = (0..n).filter(|i| i % 10 == 3).collect();
+        let mut host = ScriptedHost::default();
+        refusing(&mut host, &poison);
+        let outcomes = send(&settings(), &request(n), &mut host).unwrap();
+
+        assert_eq!(
+            host.requests.len() as u32,
+            MAX_CALLS,
+            "the cap, not one call more"
+        );
+        assert_eq!(outcomes.len(), n, "one outcome per record");
+        let stored = stored(&host, &poison, n);
+        let cap = format!("not sent: isolating bad events took more than {MAX_CALLS} calls");
+        let mut retryable = 0;
+        for (i, outcome) in outcomes.iter().enumerate() {
+            assert_eq!(outcome.id, format!("r{i}"));
+            match &outcome.status {
+                DeliveryStatus::Delivered => {
+                    assert!(!poison.contains(&i), "poison event {i} delivered");
+                    assert_eq!(stored[i], 1, "delivered event {i} stored once");
+                }
+                DeliveryStatus::Rejected(_) => {
+                    assert_eq!(outcome.status, rejected());
+                    assert!(poison.contains(&i), "good event {i} rejected");
+                }
+                DeliveryStatus::Retryable(reason) => {
+                    assert_eq!(reason, &cap);
+                    assert_eq!(stored[i], 0, "retryable event {i} was stored");
+                    retryable += 1;
+                }
+            }
+        }
+        assert!(retryable > 0, "the cap was reached, so some events wait");
+        assert!(
+            outcomes
+                .iter()
+                .any(|o| o.status == DeliveryStatus::Delivered),
+            "the calls made before the cap delivered what they isolated"
+        );
+    }
+
+    fn throttle() -> Result<HttpResponse, HttpError> {
+        Ok(envelope(40100, "Too many requests.", json!({})))
+    }
+
+    fn refused() -> Result<HttpResponse, HttpError> {
+        Ok(envelope(40002, INVALID, json!({})))
+    }
+
+    fn accepted() -> Result<HttpResponse, HttpError> {
+        Ok(envelope(0, "OK", json!({})))
+    }
+
+    fn rate_limited(retry_after_ms: u32, message: &str) -> DestinationError {
+        DestinationError::RateLimited {
+            retry_after_ms: Some(retry_after_ms),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn a_throttle_before_anything_is_settled_keeps_its_retry_after() {
+        // On the first call.
+        let mut host = ScriptedHost::default();
+        host.answer(TRACK, throttle());
+        let error = send(&settings(), &request(4), &mut host).unwrap_err();
+        assert_eq!(
+            error,
+            rate_limited(1000, "TikTok code 40100: Too many requests.")
+        );
+
+        // On the first half of a split: nothing delivered or rejected yet, so the whole
+        // request waits TikTok's pause, and the second half is not sent into the throttle.
+        let mut host = ScriptedHost::default();
+        host.answer(TRACK, refused());
+        host.expect(TRACK, 61000, "Blocked for too many requests.", json!({}));
+        let error = send(&settings(), &request(4), &mut host).unwrap_err();
+        assert_eq!(
+            error,
+            rate_limited(60_000, "TikTok code 61000: Blocked for too many requests.")
+        );
+        assert_eq!(host.requests.len(), 2);
+    }
+
+    #[test]
+    fn a_failure_after_events_were_settled_stops_the_send_and_hands_the_rest_back() {
+        let failures = [
+            (throttle(), "TikTok code 40100: Too many requests."),
+            (
+                Ok(envelope(60001, "System maintenance.", json!({}))),
+                "TikTok code 60001: System maintenance.",
+            ),
+            (
+                Ok(envelope(50002, "Internal service timeout.", json!({}))),
+                "TikTok code 50002: Internal service timeout.",
+            ),
+            (
+                Ok(HttpResponse {
+                    status: 503,
+                    headers: vec![("Retry-After".into(), "30".into())],
+                    body: "<html></html>".into(),
+                }),
+                "TikTok answered HTTP 503",
+            ),
+            (Err(HttpError::Timeout), "HTTP call failed: timed out"),
+            (
+                Ok(envelope(40105, "Access token revoked.", json!({}))),
+                "TikTok code 40105: Access token revoked.",
+            ),
+        ];
+        for (failure, reason) in failures {
+            // 8 events: refused, then [0, 4) refused, [0, 2) delivered, [2, 4) fails.
+            let mut host = ScriptedHost::default();
+            host.answer(TRACK, refused())
+                .answer(TRACK, refused())
+                .answer(TRACK, accepted())
+                .answer(TRACK, failure);
+            let outcomes = send(&settings(), &request(8), &mut host).unwrap();
+            let retryable = DeliveryStatus::Retryable(reason.into());
+            let mut expected = vec![DeliveryStatus::Delivered; 2];
+            expected.extend(vec![retryable; 6]);
+            assert_eq!(statuses(&outcomes), expected, "{reason}");
+            assert_eq!(
+                host.requests.len(),
+                4,
+                "{reason}: no call after the failure"
+            );
+            assert_eq!(events_of(&host.requests[3]), [2, 3]);
+        }
     }
 }

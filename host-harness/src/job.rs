@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::bindings::guest::{
-    DeliveryStatus, InputRecord, PreparedRequest, TransformOutput, TransformStatus,
+    DeliveryStatus, InputRecord, PreparedRequest, TransformOutput, TransformStatus, Validation,
 };
 use crate::bindings::types::{DestinationError, Setting};
 use crate::destination::{Destination, HostError};
@@ -36,6 +36,11 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// No retry starts after this long since the request's first attempt.
     pub max_elapsed: Duration,
+    /// The shortest pause before resending records a send marked `retryable`. The
+    /// contract gives those no retry-after (only a whole-request `rate-limited` error
+    /// has one), and the likeliest cause is a throttle partway through a send, so the
+    /// host waits out TikTok's one-second throttle window rather than resend into it.
+    pub retryable_floor: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -45,6 +50,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(30),
             max_elapsed: Duration::from_secs(300),
+            retryable_floor: Duration::from_secs(1),
         }
     }
 }
@@ -484,14 +490,7 @@ impl Job<'_> {
                 return vec![];
             }
         };
-        let retry_after = match &error {
-            DestinationError::RateLimited(limit) => {
-                Some(limit.retry_after_ms.map(u64::from).unwrap_or(0))
-            }
-            DestinationError::Transient(_) => Some(0),
-            _ => None,
-        };
-        let Some(retry_after) = retry_after else {
+        let Some(wait) = retry_after(&error) else {
             let reason = describe(&error);
             if matches!(
                 error,
@@ -502,11 +501,10 @@ impl Job<'_> {
             settle_all(&work, ledger, Status::Failed, Some(&reason));
             return vec![];
         };
-        let retry_after = Duration::from_millis(retry_after);
         match self
             .options
             .retry
-            .next_delay(work.attempt, work.first_try, Some(retry_after))
+            .next_delay(work.attempt, work.first_try, Some(wait))
         {
             Some(delay) => {
                 self.options.interrupt.sleep(delay);
@@ -581,10 +579,8 @@ impl Job<'_> {
             ledger,
             stop,
         );
-        let waiting = self
-            .options
-            .retry
-            .next_delay(work.attempt, work.first_try, None);
+        let policy = &self.options.retry;
+        let waiting = policy.next_delay(work.attempt, work.first_try, Some(policy.retryable_floor));
         match waiting {
             Some(delay) => {
                 self.options.interrupt.sleep(delay);
@@ -609,6 +605,53 @@ impl Job<'_> {
                 vec![]
             }
         }
+    }
+}
+
+/// `validate-credentials`, retried as a delivery is: TikTok throttles with HTTP 200
+/// answers at any time, so a throttle or a passing fault at the start of a job must not
+/// abort it. Retries follow `options.retry` (backoff, retry-after as a floor, bounded
+/// attempts and time) and stop early when `options.interrupt` is raised; `on_retry`
+/// hears each failure retried and the pause before the next attempt. The last error
+/// comes back when retrying cannot help (auth, settings, permanent) or the budget is
+/// spent.
+pub fn validate(
+    destination: &Destination,
+    settings: &[Setting],
+    options: &JobOptions,
+    mut on_retry: impl FnMut(&DestinationError, Duration),
+) -> Result<Result<Validation, DestinationError>, HostError> {
+    let first_try = Instant::now();
+    let mut attempt = 0;
+    loop {
+        let error = match destination.validate(settings)? {
+            Ok(validation) => return Ok(Ok(validation)),
+            Err(error) => error,
+        };
+        let delay = retry_after(&error)
+            .and_then(|wait| options.retry.next_delay(attempt, first_try, Some(wait)));
+        let Some(delay) = delay.filter(|_| !options.interrupt.is_raised()) else {
+            return Ok(Err(error));
+        };
+        on_retry(&error, delay);
+        options.interrupt.sleep(delay);
+        if options.interrupt.is_raised() {
+            return Ok(Err(error));
+        }
+        attempt += 1;
+    }
+}
+
+/// The pause `error` asks for before another attempt (zero: the backoff decides), or
+/// `None` when another attempt cannot help: an auth or settings error needs the user,
+/// and a permanent failure fails the same way again.
+fn retry_after(error: &DestinationError) -> Option<Duration> {
+    match error {
+        DestinationError::RateLimited(limit) => Some(Duration::from_millis(
+            limit.retry_after_ms.map_or(0, u64::from),
+        )),
+        DestinationError::Transient(_) => Some(Duration::ZERO),
+        _ => None,
     }
 }
 
@@ -640,7 +683,7 @@ fn not_sent(stopped: &DestinationError) -> String {
 }
 
 /// A destination error as a reason a user reads (the generated `Display` is `Debug`).
-fn describe(error: &DestinationError) -> String {
+pub fn describe(error: &DestinationError) -> String {
     match error {
         DestinationError::InvalidSettings(fields) => {
             let fields: Vec<String> = fields
@@ -672,6 +715,7 @@ mod tests {
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(350),
             max_elapsed: Duration::from_secs(60),
+            ..RetryPolicy::default()
         };
         let now = Instant::now();
         for (attempt, full) in [(0u32, 100u64), (1, 200), (2, 350), (3, 350)] {

@@ -9,13 +9,21 @@
 //!
 //! The new results file starts with PREVIOUS's settled lines, so it again holds one line
 //! per row and can itself be fed back with `--retry-failed`.
+//!
+//! Rows are matched by number, so the input must be the one PREVIOUS was written for:
+//! another file would have its rows skipped for what other rows did. Each line carries
+//! its row's `event_id`, so a row PREVIOUS settled whose input row now has another
+//! `event_id` proves the input is not the same, and nothing is sent.
 
 use std::fs::File;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{self, BufRead, BufReader};
+use std::num::NonZeroU64;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::input::Row;
 use crate::results::{ResultsFile, RowResult, Status};
 
 /// Why PREVIOUS cannot be used. Names the line, never its content.
@@ -29,6 +37,10 @@ pub enum RerunError {
         line: u64,
         reason: String,
     },
+    #[error(
+        "row {row} of the input has another event_id than {path} recorded for it: --retry-failed needs the same input as the run that wrote that file"
+    )]
+    DifferentInput { path: String, row: u64 },
 }
 
 /// One line of a results file, as read back.
@@ -49,8 +61,17 @@ impl Line {
 /// The rows a previous run settled for good.
 pub struct Previous {
     path: PathBuf,
-    /// Sorted row numbers: eight bytes a row, whatever the reasons' length.
-    settled: Vec<u64>,
+    /// Sorted by row: sixteen bytes a row, whatever the reasons' length.
+    settled: Vec<Settled>,
+}
+
+/// A row PREVIOUS settled, and a fingerprint of the `event_id` it recorded (a hash: the
+/// ids themselves could take gigabytes for a large input). Two different ids share a
+/// fingerprint with a chance of 2^-64, and only let a mismatch pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Settled {
+    row: u64,
+    event_id: Option<NonZeroU64>,
 }
 
 impl Previous {
@@ -58,12 +79,15 @@ impl Previous {
         let mut settled = Vec::new();
         for_each_line(path, |line| {
             if line.is_settled() {
-                settled.push(line.row);
+                settled.push(Settled {
+                    row: line.row,
+                    event_id: line.event_id.as_deref().map(fingerprint),
+                });
             }
             Ok(())
         })?;
-        settled.sort_unstable();
-        settled.dedup();
+        settled.sort_by_key(|s| s.row);
+        settled.dedup_by_key(|s| s.row);
         Ok(Previous {
             path: path.to_path_buf(),
             settled,
@@ -74,14 +98,57 @@ impl Previous {
         &self.path
     }
 
+    fn find(&self, row: u64) -> Option<&Settled> {
+        let index = self.settled.binary_search_by_key(&row, |s| s.row).ok()?;
+        Some(&self.settled[index])
+    }
+
     /// Whether `row` needs no resend.
     pub fn is_settled(&self, row: u64) -> bool {
-        self.settled.binary_search(&row).is_ok()
+        self.find(row).is_some()
     }
 
     /// How many rows need no resend.
     pub fn settled_rows(&self) -> usize {
         self.settled.len()
+    }
+
+    /// An error when `row` proves the input is not the one PREVIOUS was written for: it
+    /// has an `event_id`, PREVIOUS settled its row number, recorded an `event_id` for
+    /// it, and that is another one. Rows without an id on either side prove nothing.
+    pub fn check(&self, row: &Row) -> Result<(), RerunError> {
+        let recorded = self.find(row.number).and_then(|s| s.event_id);
+        match (recorded, row.event_id()) {
+            (Some(recorded), Some(id)) if fingerprint(id) != recorded => {
+                Err(RerunError::DifferentInput {
+                    path: self.path.display().to_string(),
+                    row: row.number,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// [`Previous::check`] for every row of an input up to the last row PREVIOUS
+    /// settled (no row after it can contradict it; one more is read to see that):
+    /// run before sending anything.
+    pub fn check_input(&self, rows: impl IntoIterator<Item = Row>) -> Result<(), RerunError> {
+        let last = self.settled.last().map_or(0, |s| s.row);
+        rows.into_iter()
+            .take_while(|row| row.number <= last)
+            .try_for_each(|row| self.check(&row))
+    }
+
+    /// The rows of `rows` PREVIOUS did not settle, after checking each.
+    pub fn unsettled(&self, rows: Vec<Row>) -> Result<Vec<Row>, RerunError> {
+        let mut unsettled = Vec::with_capacity(rows.len());
+        for row in rows {
+            self.check(&row)?;
+            if !self.is_settled(row.number) {
+                unsettled.push(row);
+            }
+        }
+        Ok(unsettled)
     }
 
     /// Writes PREVIOUS's settled lines into `results`, as they were.
@@ -98,6 +165,13 @@ impl Previous {
             })
         })
     }
+}
+
+/// A stable-within-this-process fingerprint of an event id, never zero.
+fn fingerprint(event_id: &str) -> NonZeroU64 {
+    let mut hasher = DefaultHasher::new();
+    event_id.hash(&mut hasher);
+    NonZeroU64::new(hasher.finish()).unwrap_or(NonZeroU64::MIN)
 }
 
 /// Streams the file's lines (blank lines skipped), so memory stays flat.
@@ -174,6 +248,71 @@ mod tests {
             std::fs::read_to_string(copy).unwrap(),
             format!("{}\n", lines.join("\n"))
         );
+    }
+
+    fn row(number: u64, event_id: Option<&str>) -> Row {
+        Row {
+            number,
+            record: Ok(crate::input::Record {
+                json: "{}".into(),
+                event_id: event_id.map(str::to_string),
+            }),
+        }
+    }
+
+    #[test]
+    fn an_input_is_the_same_unless_a_settled_row_has_another_event_id() {
+        let (_dir, previous) = previous(RUN);
+        let previous = previous.unwrap();
+        let same = [
+            row(1, Some("a")),
+            // Row 2 was rejected without an id, row 4 never settled: nothing to compare.
+            row(2, Some("anything")),
+            // Row 3 failed: it is resent whatever its id, so it proves nothing.
+            row(3, Some("not c")),
+            row(4, Some("d")),
+        ];
+        assert!(previous.check_input(same.clone()).is_ok());
+        assert_eq!(
+            previous.unsettled(same.to_vec()).unwrap(),
+            [row(3, Some("not c")), row(4, Some("d"))]
+        );
+        // A row without an id, or one that could not be read, proves nothing either.
+        let unreadable = Row {
+            number: 1,
+            record: Err(crate::input::RowError::NotObject),
+        };
+        assert!(previous.check(&row(1, None)).is_ok());
+        assert!(previous.check(&unreadable).is_ok());
+
+        let other = [row(1, Some("b")), row(2, None)];
+        let error = previous.check_input(other.clone()).unwrap_err();
+        assert!(matches!(error, RerunError::DifferentInput { row: 1, .. }));
+        assert!(
+            error.to_string().starts_with(
+                "row 1 of the input has another event_id than "
+            ) && error.to_string().ends_with(
+                "results.ndjson recorded for it: --retry-failed needs the same input as the run that wrote that file"
+            ),
+            "{error}"
+        );
+        assert!(matches!(
+            previous.unsettled(other.to_vec()),
+            Err(RerunError::DifferentInput { row: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn the_check_reads_no_further_than_the_last_settled_row() {
+        let (_dir, previous) = previous(RUN);
+        let previous = previous.unwrap();
+        // The last row settled is 2; row 3 is read to see the end, row 4 never.
+        let rows = (1..).map(|number| match number {
+            1 => row(1, Some("a")),
+            4.. => panic!("row {number} was read"),
+            _ => row(number, None),
+        });
+        assert!(previous.check_input(rows).is_ok());
     }
 
     #[test]

@@ -224,6 +224,75 @@ fn throttles_and_gateway_errors_are_retried_until_delivered() {
 }
 
 #[test]
+fn a_throttled_or_failing_validation_is_retried_and_the_rows_delivered() {
+    let sandbox = sandbox();
+    // Each of validation's three calls fails once: a throttle on HTTP 200 (TikTok's
+    // 1 s pause), a gateway's HTML 503, and a server fault.
+    sandbox.inject_at("/user/info/", Fault::Code(40100));
+    sandbox.inject_at(
+        "/user/info/",
+        Fault::Status(tiktok_sandbox::StatusCode::SERVICE_UNAVAILABLE),
+    );
+    sandbox.inject_at("/advertiser/info/", Fault::Code(50002));
+    sandbox.inject_at("/offline/get/", Fault::Code(40133));
+    let out = tempfile::tempdir().unwrap();
+    let input = examples().join("offline-events.csv");
+    let send = send_sample(
+        &input,
+        &["--endpoint", &sandbox.base_url(), "--out", path(out.path())],
+    );
+    assert_eq!(send.status.code(), Some(0), "{}", stderr(&send));
+    assert!(
+        stderr(&send).contains("Validating again in 1.0 s: TikTok code 40100: "),
+        "{}",
+        stderr(&send)
+    );
+    assert_eq!(sandbox.stats().faults_injected, 4);
+    assert_eq!(sandbox.accepted_events().len(), 150);
+    assert_eq!(
+        statuses(&lines(&out.path().join("results.ndjson"))),
+        BTreeMap::from([("delivered".into(), 285), ("rejected".into(), 17)])
+    );
+}
+
+#[test]
+fn validation_that_keeps_failing_or_is_refused_exits_2_and_sends_nothing() {
+    let sandbox = sandbox();
+    let input = examples().join("offline-events.csv");
+    // Retries exhausted: two attempts, both throttled; no third.
+    for _ in 0..3 {
+        sandbox.inject_at("/user/info/", Fault::Code(40100));
+    }
+    let send = send_sample(
+        &input,
+        &["--endpoint", &sandbox.base_url(), "--max-attempts", "2"],
+    );
+    assert_eq!(send.status.code(), Some(2), "{}", stderr(&send));
+    assert!(
+        stderr(&send).contains(
+            "error: nothing was sent: TikTok code 40100: Too many requests. Please retry in some time.; try again later"
+        ),
+        "{}",
+        stderr(&send)
+    );
+    assert_eq!(sandbox.stats().faults_injected, 2);
+
+    // An auth error is not retried.
+    sandbox.clear_faults();
+    sandbox.inject_at("/user/info/", Fault::Code(40105));
+    let send = send_sample(&input, &["--endpoint", &sandbox.base_url()]);
+    assert_eq!(send.status.code(), Some(2), "{}", stderr(&send));
+    assert!(
+        stderr(&send).contains("The access token was refused"),
+        "{}",
+        stderr(&send)
+    );
+    assert!(!stderr(&send).contains("Validating again"));
+    assert_eq!(sandbox.stats().faults_injected, 3);
+    assert!(sandbox.accepted_events().is_empty());
+}
+
+#[test]
 fn describe_prints_the_spec_as_json() {
     let describe = harness(&["describe"]);
     assert!(describe.status.success(), "{}", stderr(&describe));

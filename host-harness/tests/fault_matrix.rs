@@ -125,7 +125,8 @@ fn destination(sandbox: &Sandbox, tiktok_now: u64) -> Destination {
 }
 
 /// Short pauses so the matrix runs in seconds; TikTok's one-second throttle pause is
-/// still honoured as the component asks for it.
+/// still honoured as the component asks for it, and as the host's floor before
+/// resending records a send handed back as retryable.
 fn job_options() -> JobOptions {
     JobOptions {
         concurrency: 4,
@@ -134,6 +135,7 @@ fn job_options() -> JobOptions {
             base_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(100),
             max_elapsed: Duration::from_secs(300),
+            ..RetryPolicy::default()
         },
         ..JobOptions::default()
     }

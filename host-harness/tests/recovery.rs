@@ -6,7 +6,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -35,20 +36,11 @@ impl Job {
             "batch_size": EVENTS_PER_REQUEST,
         });
         std::fs::write(dir.path().join("settings.json"), settings.to_string()).unwrap();
-        let input: String = (1..=ROWS)
-            .map(|row| {
-                format!(
-                    "{}\n",
-                    json!({
-                        "email": format!("customer{row}@example.com"),
-                        "event": "Purchase",
-                        "event_id": format!("ord-{row}"),
-                        "timestamp": 1_767_225_600 + row,
-                    })
-                )
-            })
-            .collect();
-        std::fs::write(dir.path().join("rows.ndjson"), input).unwrap();
+        std::fs::write(
+            dir.path().join("rows.ndjson"),
+            rows(|row| format!("ord-{row}")),
+        )
+        .unwrap();
         Job { dir }
     }
 
@@ -58,12 +50,17 @@ impl Job {
 
     /// `send` with these extra arguments, writing to `--out <out>`.
     fn send(&self, sandbox: &Sandbox, out: &str, extra: &[&str]) -> Command {
+        self.send_input(sandbox, &self.path("rows.ndjson"), out, extra)
+    }
+
+    /// [`Job::send`] of another input (`-` for stdin).
+    fn send_input(&self, sandbox: &Sandbox, input: &Path, out: &str, extra: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_host-harness"));
         command
             .args(["send", "--settings"])
             .arg(self.path("settings.json"))
             .arg("--input")
-            .arg(self.path("rows.ndjson"))
+            .arg(input)
             .args(["--endpoint", &sandbox.base_url(), "--out"])
             .arg(self.path(out))
             .args(extra)
@@ -85,6 +82,23 @@ impl Job {
         }
         results
     }
+}
+
+/// The job's input, NDJSON: row `row` has event id `event_id(row)`.
+fn rows(event_id: impl Fn(u64) -> String) -> String {
+    (1..=ROWS)
+        .map(|row| {
+            format!(
+                "{}\n",
+                json!({
+                    "email": format!("customer{row}@example.com"),
+                    "event": "Purchase",
+                    "event_id": event_id(row),
+                    "timestamp": 1_767_225_600 + row,
+                })
+            )
+        })
+        .collect()
 }
 
 /// The event ids the sandbox holds, sorted by row.
@@ -187,6 +201,72 @@ fn retry_failed_resends_exactly_the_failed_rows_and_nothing_is_stored_twice() {
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(sandbox.stats().duplicates_dropped, ROWS);
     assert_eq!(held_rows(&sandbox), (1..=ROWS).collect::<Vec<_>>());
+}
+
+#[test]
+fn retry_failed_refuses_another_input_before_sending_anything() {
+    let job = Job::new();
+    let sandbox = sandbox();
+    let first = job.send(&sandbox, "first", &[]).output().unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    let old = job.path("first/results.ndjson");
+    let requests = sandbox.stats().requests_seen;
+
+    // Row 1500 has another event id: the rows are not those the first run settled.
+    let other = rows(|row| match row {
+        1500 => "ord-1500-b".into(),
+        _ => format!("ord-{row}"),
+    });
+    std::fs::write(job.path("other.ndjson"), &other).unwrap();
+    let refused = job
+        .send_input(
+            &sandbox,
+            &job.path("other.ndjson"),
+            "retry",
+            &["--retry-failed"],
+        )
+        .arg(&old)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    let expected = format!(
+        "error: nothing was sent: row 1500 of the input has another event_id than {} recorded for it: --retry-failed needs the same input as the run that wrote that file",
+        old.display()
+    );
+    assert!(stderr(&refused).contains(&expected), "{}", stderr(&refused));
+    assert_eq!(
+        sandbox.stats().requests_seen,
+        requests,
+        "not even validated"
+    );
+    assert!(!job.path("retry").exists(), "no results file was started");
+
+    // Stdin cannot be read twice: its rows are checked as they are read. (Row 1500 is in
+    // the second and last batch, so the whole input is read before the run stops.)
+    let mut piped = job
+        .send_input(&sandbox, Path::new("-"), "piped", &["--retry-failed"])
+        .arg(&old)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    piped
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(other.as_bytes())
+        .unwrap();
+    let piped = piped.wait_with_output().unwrap();
+    assert_eq!(piped.status.code(), Some(2), "{}", stderr(&piped));
+    assert!(
+        stderr(&piped).contains(
+            "error: stopped reading the input: row 1500 of the input has another event_id"
+        ),
+        "{}",
+        stderr(&piped)
+    );
+    assert_eq!(held_rows(&sandbox), (1..=ROWS).collect::<Vec<_>>());
+    assert_eq!(sandbox.stats().duplicates_dropped, 0, "nothing was resent");
 }
 
 /// Starts a run whose fourth request hangs (a gateway that answers after 1.5 s, again

@@ -1,17 +1,20 @@
 //! `send`: the whole job — validate, transform, deliver, retry, summarise. Ctrl-C or
 //! SIGTERM stops it cleanly; `--retry-failed` resends what a previous run did not settle.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
 
+use host_harness::Destination;
 use host_harness::access::{self, Role};
-use host_harness::input;
+use host_harness::bindings::guest::Validation;
+use host_harness::bindings::types::Setting;
+use host_harness::input::{self, InputError};
 use host_harness::interrupt::Interrupt;
-use host_harness::job::{Job, JobOptions, Ledger, RetryPolicy, Summary};
-use host_harness::rerun::Previous;
+use host_harness::job::{self, Job, JobOptions, Ledger, RetryPolicy, Summary};
+use host_harness::rerun::{Previous, RerunError};
 use host_harness::results::ResultsFile;
 use host_harness::settings_file::SettingsFile;
 
@@ -34,15 +37,17 @@ pub struct SendArgs {
     /// Who is running the job: business users need the settings that allow them.
     #[arg(long = "as", value_enum, default_value = "admin", value_name = "ROLE")]
     role: Role,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Requests in flight at once (1-64).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
-    /// Attempts per request before its rows are reported failed.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Attempts per request before its rows are reported failed, and for the validation
+    /// at the start before the run gives up.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
     max_attempts: u32,
     /// Resend only the rows of the same input that this earlier results.ndjson does not
     /// show as delivered or rejected (failed ones, and ones an interrupted run never
-    /// reached). Its delivered and rejected lines are copied to this run's results.
+    /// reached). Its delivered and rejected lines are copied to this run's results. A
+    /// row it settled that now has another event_id stops the run (exit 2).
     #[arg(long, value_name = "RESULTS")]
     retry_failed: Option<PathBuf>,
 }
@@ -62,17 +67,30 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
         .as_deref()
         .map(Previous::read)
         .transpose()?;
-    let batches = input::open(input_path)?
-        .batches(BATCH_ROWS)
-        .map(|batch| batch.map(|rows| unsettled(rows, previous.as_ref())));
+    if let Some(previous) = &previous {
+        check_same_input(previous, input_path)?;
+    }
+    let mut different_input = None;
+    let batches = unsettled(
+        input::open(input_path)?,
+        previous.as_ref(),
+        &mut different_input,
+    );
     let (endpoint, _sandbox) = endpoint_or_sandbox(args.endpoint.endpoint, &settings)?;
     let destination = load(host, Some(endpoint))?;
-    let validation = match destination.validate(&settings.settings)? {
+    let interrupt = Interrupt::new();
+    stop_on_signal(interrupt.clone())?;
+    let options = JobOptions {
+        concurrency: args.concurrency.into(),
+        retry: RetryPolicy {
+            max_attempts: args.max_attempts,
+            ..RetryPolicy::default()
+        },
+        interrupt,
+    };
+    let validation = match validate(&destination, &settings.settings, &options)? {
         Ok(validation) => validation,
-        Err(error) => {
-            eprintln!("error: nothing was sent: {}", explain(&error));
-            return Ok(ExitCode::from(EXIT_USAGE));
-        }
+        Err(exit) => return Ok(exit),
     };
     if validation.event_set_created {
         eprintln!("Created the offline event set {}.", validation.event_set_id);
@@ -90,17 +108,7 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
             previous.settled_rows()
         );
     }
-    let interrupt = Interrupt::new();
-    stop_on_signal(interrupt.clone())?;
     let ledger = Ledger::new(results, true);
-    let options = JobOptions {
-        concurrency: args.concurrency.into(),
-        retry: RetryPolicy {
-            max_attempts: args.max_attempts,
-            ..RetryPolicy::default()
-        },
-        interrupt,
-    };
     let job = Job {
         destination: &destination,
         settings: &settings.settings,
@@ -109,6 +117,9 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     let read = job.send(batches, &ledger);
     let summary = ledger.finish().context("cannot write results.ndjson")?;
     print_summary(&summary);
+    if let Some(different) = different_input {
+        return Err(anyhow::Error::new(different).context("stopped reading the input"));
+    }
     read.with_context(|| {
         format!(
             "reading {} stopped early; the rows before were settled as shown",
@@ -126,15 +137,61 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     })
 }
 
-/// The rows of a batch still to send: all of them, or those `previous` did not settle.
-fn unsettled(rows: Vec<input::Row>, previous: Option<&Previous>) -> Vec<input::Row> {
-    match previous {
-        Some(previous) => rows
-            .into_iter()
-            .filter(|row| !previous.is_settled(row.number))
-            .collect(),
-        None => rows,
+/// Validates the settings, retrying throttles and passing faults as deliveries are;
+/// `Err` holds the exit code when the run cannot start (nothing was sent).
+fn validate(
+    destination: &Destination,
+    settings: &[Setting],
+    options: &JobOptions,
+) -> Result<Result<Validation, ExitCode>> {
+    let validated = job::validate(destination, settings, options, |error, pause| {
+        eprintln!(
+            "Validating again in {:.1} s: {}",
+            pause.as_secs_f64(),
+            job::describe(error)
+        )
+    })?;
+    Ok(validated.map_err(|error| {
+        if options.interrupt.is_raised() {
+            eprintln!("Interrupted during validation: nothing was sent.");
+            ExitCode::from(EXIT_INTERRUPTED)
+        } else {
+            eprintln!("error: nothing was sent: {}", explain(&error));
+            ExitCode::from(EXIT_USAGE)
+        }
+    }))
+}
+
+/// The batches of `rows` still to send: all of them, or the rows `previous` did not
+/// settle. A row that contradicts `previous` ends them and lands in `different`: for
+/// stdin, which cannot be checked before the run, or a file changed since the check.
+fn unsettled<'a>(
+    rows: input::Rows<input::Source>,
+    previous: Option<&'a Previous>,
+    different: &'a mut Option<RerunError>,
+) -> impl Iterator<Item = Result<Vec<input::Row>, InputError>> + 'a {
+    rows.batches(BATCH_ROWS)
+        .map_while(move |batch| match (batch, previous) {
+            (Ok(rows), Some(previous)) => match previous.unsettled(rows) {
+                Ok(rows) => Some(Ok(rows)),
+                Err(error) => {
+                    *different = Some(error);
+                    None
+                }
+            },
+            (batch, _) => Some(batch),
+        })
+}
+
+/// Stops before anything is sent when `input` is not the input `previous` was written
+/// for. Stdin cannot be read twice: its rows are checked as the run reads them.
+fn check_same_input(previous: &Previous, input: &Path) -> Result<()> {
+    if input == Path::new("-") {
+        return Ok(());
     }
+    // A read error ends the check; the run reports it where it happens.
+    let rows = input::open(input)?.map_while(Result::ok);
+    previous.check_input(rows).context("nothing was sent")
 }
 
 /// DIR/results.ndjson, starting with `previous`'s settled lines. Never the file being
