@@ -10,13 +10,19 @@ mod check;
 
 /// Runs `invariant` on every seed of `target`; returns how many there were.
 fn replay(target: &str, invariant: impl Fn(&[u8]) + std::panic::RefUnwindSafe) -> usize {
-    let seeds: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds").join(target);
+    let seeds: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/seeds")
+        .join(target);
     let mut replayed = 0;
     for entry in std::fs::read_dir(&seeds).unwrap() {
         let path = entry.unwrap().path();
         let data = std::fs::read(&path).unwrap();
         let outcome = std::panic::catch_unwind(|| invariant(&data));
-        assert!(outcome.is_ok(), "seed {} broke an invariant", path.display());
+        assert!(
+            outcome.is_ok(),
+            "seed {} broke an invariant",
+            path.display()
+        );
         replayed += 1;
     }
     replayed
