@@ -24,7 +24,7 @@ else
   step "building the component (wasm32-wasip2, profile component)"
   (cd "$root" && cargo build --locked --quiet -p tiktok-offline-events \
     --target wasm32-wasip2 --profile component) || fail "the component did not build"
-  wasm="$root/target/wasm32-wasip2/component/tiktok_offline_events.wasm"
+  wasm="${CARGO_TARGET_DIR:-$root/target}/wasm32-wasip2/component/tiktok_offline_events.wasm"
 fi
 
 step "installing the drivers' dependencies"

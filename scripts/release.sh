@@ -20,7 +20,7 @@ name="$package-$version.wasm"
 
 echo "== building $name" >&2
 cargo build --locked --quiet -p "$package" --target wasm32-wasip2 --profile component
-built="target/wasm32-wasip2/component/${package//-/_}.wasm"
+built="${CARGO_TARGET_DIR:-target}/wasm32-wasip2/component/${package//-/_}.wasm"
 
 echo "== conformance (wasmtime)" >&2
 cargo run --locked --quiet -p host-harness -- --component "$built" conformance \
