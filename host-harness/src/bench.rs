@@ -374,7 +374,7 @@ pub fn send_run(
         settings,
         options,
     };
-    let ledger = Ledger::new(None, false);
+    let ledger = Ledger::new(None, None);
     let batches = Rows::new(ndjson.as_bytes(), Format::Ndjson)
         .expect("NDJSON needs no header")
         .batches(BATCH_ROWS);

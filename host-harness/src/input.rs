@@ -15,6 +15,8 @@ use std::io::{self, BufRead, BufReader};
 use std::num::NonZeroUsize;
 use std::path::Path;
 
+use indicatif::ProgressBar;
+
 pub use batches::Batches;
 use csv_rows::CsvRows;
 use ndjson_rows::NdjsonRows;
@@ -133,15 +135,33 @@ pub type Source = Box<dyn BufRead + Send>;
 
 /// Opens `path` (or stdin for `-`) in the format its extension names.
 pub fn open(path: &Path) -> Result<Rows<Source>, InputError> {
+    open_with_progress(path, None)
+}
+
+/// [`open`], and for a file, `progress` becomes a bar of its bytes, advanced as they
+/// are read: rows vary in size, bytes give an honest percentage and ETA. Stdin's size
+/// is unknown, so its progress stays a count of rows.
+pub fn open_with_progress(
+    path: &Path,
+    progress: Option<&ProgressBar>,
+) -> Result<Rows<Source>, InputError> {
     let format = Format::of_path(path)?;
     let source: Source = if path == Path::new("-") {
         Box::new(BufReader::with_capacity(FILE_BUFFER_BYTES, io::stdin()))
     } else {
-        let file = File::open(path).map_err(|source| InputError::Open {
+        let open = |source| InputError::Open {
             path: path.display().to_string(),
             source,
-        })?;
-        Box::new(BufReader::with_capacity(FILE_BUFFER_BYTES, file))
+        };
+        let file = File::open(path).map_err(open)?;
+        match progress {
+            Some(bar) => {
+                bar.set_length(file.metadata().map_err(open)?.len());
+                let reader = bar.wrap_read(file);
+                Box::new(BufReader::with_capacity(FILE_BUFFER_BYTES, reader))
+            }
+            None => Box::new(BufReader::with_capacity(FILE_BUFFER_BYTES, file)),
+        }
     };
     Rows::new(source, format)
 }
@@ -284,6 +304,19 @@ mod tests {
                 record: Ok(record)
             }]
         );
+    }
+
+    #[test]
+    fn a_progress_bar_measures_a_file_in_bytes_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.csv");
+        let csv = "email,event_id\na@b.c,1\nd@e.f,2\n";
+        std::fs::write(&path, csv).unwrap();
+        let bar = ProgressBar::hidden();
+        let rows = open_with_progress(&path, Some(&bar)).unwrap();
+        assert_eq!(bar.length(), Some(csv.len() as u64));
+        assert_eq!(rows.count(), 2);
+        assert_eq!(bar.position(), csv.len() as u64);
     }
 
     #[test]

@@ -36,11 +36,6 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// No retry starts after this long since the request's first attempt.
     pub max_elapsed: Duration,
-    /// The shortest pause before resending records a send marked `retryable`. The
-    /// contract gives those no retry-after (only a whole-request `rate-limited` error
-    /// has one), and the likeliest cause is a throttle partway through a send, so the
-    /// host waits out TikTok's one-second throttle window rather than resend into it.
-    pub retryable_floor: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -50,7 +45,6 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(30),
             max_elapsed: Duration::from_secs(300),
-            retryable_floor: Duration::from_secs(1),
         }
     }
 }
@@ -140,27 +134,50 @@ struct LedgerInner {
     summary: Summary,
     results: Option<ResultsFile>,
     io_error: Option<std::io::Error>,
+    settled: u64,
 }
 
+/// The progress line on stderr when it is a terminal, else `None`. Until the input's
+/// size is known (see [`crate::input::open_with_progress`]) it counts settled rows;
+/// with a size it is a bar of the input read, with the rows settled beside it.
+pub fn progress_bar() -> Option<ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::no_length();
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {pos} rows settled ({per_sec}), {elapsed} {msg}",
+            )
+            .expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    })
+}
+
+/// The style once the input's size is known: bytes read against it.
+fn byte_bar_style() -> ProgressStyle {
+    ProgressStyle::with_template(
+        "{bar:30} {percent:>3}% of {total_bytes} read, {msg} rows settled, {elapsed} (ETA {eta})",
+    )
+    .expect("valid template")
+}
+
+/// Rows between two updates of a byte bar's count: a message is a formatted string.
+const ROWS_PER_PROGRESS_MESSAGE: u64 = 1_000;
+
 impl Ledger {
-    /// `progress`: show a progress line on stderr when it is a terminal.
-    pub fn new(results: Option<ResultsFile>, progress: bool) -> Ledger {
-        let progress = (progress && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::new_spinner();
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} {pos} rows settled ({per_sec}), {elapsed} {msg}",
-                )
-                .expect("valid template"),
-            );
-            bar.enable_steady_tick(Duration::from_millis(200));
-            bar
-        });
+    /// `progress`: from [`progress_bar`], and passed to the input's reader too.
+    pub fn new(results: Option<ResultsFile>, progress: Option<ProgressBar>) -> Ledger {
+        if let Some(bar) = progress.as_ref().filter(|bar| bar.length().is_some()) {
+            bar.set_style(byte_bar_style());
+            bar.set_message("0");
+        }
         Ledger {
             inner: Mutex::new(LedgerInner {
                 summary: Summary::default(),
                 results,
                 io_error: None,
+                settled: 0,
             }),
             progress,
         }
@@ -200,8 +217,9 @@ impl Ledger {
         {
             inner.io_error.get_or_insert(e);
         }
+        inner.settled += 1;
         if let Some(bar) = &self.progress {
-            bar.inc(1);
+            show_settled(bar, inner.settled);
         }
     }
 
@@ -232,6 +250,15 @@ impl Ledger {
             Some(e) => Err(e),
             None => Ok(inner.summary),
         }
+    }
+}
+
+/// A spinner counts rows itself; a byte bar shows them in its message, now and then.
+fn show_settled(bar: &ProgressBar, settled: u64) {
+    if bar.length().is_none() {
+        bar.inc(1);
+    } else if settled % ROWS_PER_PROGRESS_MESSAGE == 0 {
+        bar.set_message(settled.to_string());
     }
 }
 
@@ -579,8 +606,11 @@ impl Job<'_> {
             ledger,
             stop,
         );
+        // Records handed back `retryable` carry no pause (the contract has none there),
+        // and most are a passing fault, so the usual backoff. A throttle that outlasts
+        // it fails the resend's first call whole, and that error brings TikTok's pause.
         let policy = &self.options.retry;
-        let waiting = policy.next_delay(work.attempt, work.first_try, Some(policy.retryable_floor));
+        let waiting = policy.next_delay(work.attempt, work.first_try, None);
         match waiting {
             Some(delay) => {
                 self.options.interrupt.sleep(delay);

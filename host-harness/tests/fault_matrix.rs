@@ -155,7 +155,7 @@ fn expected_events(destination: &Destination, ndjson: &str) -> HashMap<String, V
         options: job_options(),
     };
     let mut events = HashMap::new();
-    job.transform(batches(ndjson), &Ledger::new(None, false), |request| {
+    job.transform(batches(ndjson), &Ledger::new(None, None), |request| {
         let body: Value = serde_json::from_str(&request.body).unwrap();
         for event in body["data"].as_array().unwrap() {
             let id = event["event_id"].as_str().unwrap().to_string();
@@ -231,7 +231,7 @@ fn run(scenario: &Scenario) -> Figures {
 
     let dir = tempfile::tempdir().unwrap();
     let results = dir.path().join("results.ndjson");
-    let ledger = Ledger::new(Some(ResultsFile::create(&results).unwrap()), false);
+    let ledger = Ledger::new(Some(ResultsFile::create(&results).unwrap()), None);
     let job = Job {
         destination: &destination,
         settings: &settings(),

@@ -36,7 +36,7 @@ fn run(mode: &str, lines: &[&str]) -> (Summary, BTreeMap<u64, (String, Option<St
     }];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("results.ndjson");
-    let ledger = Ledger::new(Some(ResultsFile::create(&path).unwrap()), false);
+    let ledger = Ledger::new(Some(ResultsFile::create(&path).unwrap()), None);
     let job = Job {
         destination: &destination,
         settings: &settings,

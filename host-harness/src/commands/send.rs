@@ -71,8 +71,9 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
         check_same_input(previous, input_path)?;
     }
     let mut different_input = None;
+    let progress = job::progress_bar();
     let batches = unsettled(
-        input::open(input_path)?,
+        input::open_with_progress(input_path, progress.as_ref())?,
         previous.as_ref(),
         &mut different_input,
     );
@@ -108,7 +109,7 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
             previous.settled_rows()
         );
     }
-    let ledger = Ledger::new(results, true);
+    let ledger = Ledger::new(results, progress);
     let job = Job {
         destination: &destination,
         settings: &settings.settings,

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use host_harness::input;
-use host_harness::job::{Job, JobError, JobOptions, Ledger};
+use host_harness::job::{self, Job, JobError, JobOptions, Ledger};
 use host_harness::results::ResultsFile;
 use host_harness::settings_file::SettingsFile;
 
@@ -36,13 +36,14 @@ pub fn run(host: &HostArgs, args: TransformArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_USAGE));
     }
     let input_path = &args.input.input;
-    let batches = input::open(input_path)?.batches(BATCH_ROWS);
+    let progress = job::progress_bar();
+    let batches = input::open_with_progress(input_path, progress.as_ref())?.batches(BATCH_ROWS);
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut requests = std::io::BufWriter::new(std::fs::File::create(out.join("requests.ndjson"))?);
     let ledger = Ledger::new(
         Some(ResultsFile::create(&out.join("results.ndjson"))?),
-        true,
+        progress,
     );
     let job = Job {
         destination: &destination,
