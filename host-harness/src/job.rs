@@ -257,7 +257,7 @@ impl Ledger {
 fn show_settled(bar: &ProgressBar, settled: u64) {
     if bar.length().is_none() {
         bar.inc(1);
-    } else if settled % ROWS_PER_PROGRESS_MESSAGE == 0 {
+    } else if settled.is_multiple_of(ROWS_PER_PROGRESS_MESSAGE) {
         bar.set_message(settled.to_string());
     }
 }
@@ -745,7 +745,6 @@ mod tests {
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(350),
             max_elapsed: Duration::from_secs(60),
-            ..RetryPolicy::default()
         };
         let now = Instant::now();
         for (attempt, full) in [(0u32, 100u64), (1, 200), (2, 350), (3, 350)] {
