@@ -135,7 +135,6 @@ fn job_options() -> JobOptions {
             base_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(100),
             max_elapsed: Duration::from_secs(300),
-            ..RetryPolicy::default()
         },
         ..JobOptions::default()
     }
