@@ -265,6 +265,11 @@ fn the_chosen_advertiser_gets_a_new_event_set_by_name() {
     run.assert_keeps_secrets(settings["access_token"].as_str());
 
     // Created in the chosen ad account, with auto-tracking.
+    assert_only_set_is_store_purchases(&workspace, &sandbox, &summary["event_set_id"]);
+}
+
+/// `event-sets list` shows exactly the set `connect` created, with auto-tracking.
+fn assert_only_set_is_store_purchases(workspace: &Workspace, sandbox: &Sandbox, id: &Value) {
     let list = harness(&[
         "event-sets",
         "list",
@@ -277,7 +282,7 @@ fn the_chosen_advertiser_gets_a_new_event_set_by_name() {
     assert_eq!(
         list.json(),
         json!([{
-            "id": summary["event_set_id"],
+            "id": id,
             "name": "Store purchases",
             "description": "Offline conversions sent from the CDP",
             "auto_tracking": true,
@@ -315,24 +320,7 @@ fn a_first_connect_names_the_set_on_the_command_line_and_creates_the_settings_fi
     assert_eq!(mode(&workspace.path("s.json")), 0o600);
     run.assert_keeps_secrets(Some(token));
 
-    let list = harness(&[
-        "event-sets",
-        "list",
-        "--settings",
-        &workspace.path("s.json"),
-        "--endpoint",
-        &sandbox.base_url(),
-    ]);
-    assert_eq!(list.code, 0, "{}", list.stderr);
-    assert_eq!(
-        list.json(),
-        json!([{
-            "id": summary["event_set_id"],
-            "name": "Store purchases",
-            "description": "Offline conversions sent from the CDP",
-            "auto_tracking": true,
-        }])
-    );
+    assert_only_set_is_store_purchases(&workspace, &sandbox, &summary["event_set_id"]);
 }
 
 #[test]
