@@ -52,6 +52,20 @@ impl Workspace {
     fn settings(&self) -> Value {
         serde_json::from_str(&std::fs::read_to_string(self.path("s.json")).unwrap()).unwrap()
     }
+
+    /// The settings file holds exactly the new token, the default advertiser and
+    /// `rest`; returns the token.
+    fn assert_settings(&self, rest: Value) -> String {
+        let settings = self.settings();
+        let token = settings["access_token"].as_str().unwrap().to_string();
+        let mut expected = json!({"access_token": token, "advertiser_id": DEFAULT_ADVERTISER_ID});
+        expected
+            .as_object_mut()
+            .unwrap()
+            .extend(rest.as_object().unwrap().clone());
+        assert_eq!(settings, expected);
+        token
+    }
 }
 
 struct Run {
@@ -63,6 +77,15 @@ struct Run {
 impl Run {
     fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|_| panic!("JSON: {}", self.stdout))
+    }
+
+    /// The summary of a connect that succeeded by creating the event set `name`.
+    fn created_set(&self, name: &str) -> Value {
+        assert_eq!(self.code, 0, "{}", self.stderr);
+        let summary = self.json();
+        assert_eq!(summary["event_set_name"], name);
+        assert_eq!(summary["event_set_created"], true);
+        summary
     }
 
     /// Neither the app secret nor `token` appears in anything the command printed.
@@ -253,12 +276,9 @@ fn the_chosen_advertiser_gets_a_new_event_set_by_name() {
         &["--advertiser-id", SECOND_ADVERTISER],
         consent,
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let summary = run.json();
+    let summary = run.created_set("Store purchases");
     assert_eq!(summary["advertiser_id"], SECOND_ADVERTISER);
     assert_eq!(summary["advertiser_name"], "Acme EU");
-    assert_eq!(summary["event_set_name"], "Store purchases");
-    assert_eq!(summary["event_set_created"], true);
     let settings = workspace.settings();
     assert_eq!(settings["advertiser_id"], SECOND_ADVERTISER);
     assert_eq!(settings["event_set_id"], summary["event_set_id"]);
@@ -300,25 +320,15 @@ fn a_first_connect_names_the_set_on_the_command_line_and_creates_the_settings_fi
         &["--event-set-name", "Store purchases", "--auto-tracking"],
         consent,
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let summary = run.json();
-    assert_eq!(summary["event_set_name"], "Store purchases");
-    assert_eq!(summary["event_set_created"], true);
-    let settings = workspace.settings();
-    let token = settings["access_token"].as_str().unwrap();
-    assert_eq!(
-        settings,
-        json!({
-            "access_token": token,
-            "advertiser_id": DEFAULT_ADVERTISER_ID,
-            "auto_tracking": true,
-            "event_set_id": summary["event_set_id"],
-            "event_set_name": "Store purchases",
-        })
-    );
+    let summary = run.created_set("Store purchases");
+    let token = workspace.assert_settings(json!({
+        "auto_tracking": true,
+        "event_set_id": summary["event_set_id"],
+        "event_set_name": "Store purchases",
+    }));
     #[cfg(unix)]
     assert_eq!(mode(&workspace.path("s.json")), 0o600);
-    run.assert_keeps_secrets(Some(token));
+    run.assert_keeps_secrets(Some(&token));
 
     assert_only_set_is_store_purchases(&workspace, &sandbox, &summary["event_set_id"]);
 }
@@ -342,24 +352,14 @@ fn an_event_set_name_given_replaces_the_files_set_and_keeps_its_other_keys() {
         &["--event-set-name", "Call centre"],
         consent,
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let summary = run.json();
-    assert_eq!(summary["event_set_name"], "Call centre");
-    assert_eq!(summary["event_set_created"], true);
+    let summary = run.created_set("Call centre");
     assert_ne!(summary["event_set_id"], EVENT_SET);
-    let settings = workspace.settings();
-    let token = settings["access_token"].as_str().unwrap();
-    assert_eq!(
-        settings,
-        json!({
-            "access_token": token,
-            "advertiser_id": DEFAULT_ADVERTISER_ID,
-            "default_currency": "EUR",
-            "event_set_id": summary["event_set_id"],
-            "event_set_name": "Call centre",
-        })
-    );
-    run.assert_keeps_secrets(Some(token));
+    let token = workspace.assert_settings(json!({
+        "default_currency": "EUR",
+        "event_set_id": summary["event_set_id"],
+        "event_set_name": "Call centre",
+    }));
+    run.assert_keeps_secrets(Some(&token));
 }
 
 #[test]
@@ -376,15 +376,11 @@ fn an_empty_event_set_name_is_a_usage_error() {
         "--event-set-name",
         "",
     ]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(
-            "error: a value is required for '--event-set-name <NAME>' but none was supplied"
-        ),
-        "{}",
-        run.stderr
+    assert_refused_saying(
+        &run,
+        &workspace,
+        "error: a value is required for '--event-set-name <NAME>' but none was supplied",
     );
-    assert!(!Path::new(&workspace.path("s.json")).exists());
 }
 
 #[test]
@@ -392,16 +388,11 @@ fn several_advertisers_without_a_terminal_need_advertiser_id() {
     let sandbox = start(Seed::default().with_advertiser(SECOND_ADVERTISER, "Acme EU", Role::Admin));
     let workspace = Workspace::new(None, APP_SECRET);
     let run = connect(&workspace, Some(&sandbox), &[], consent);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains(
-            "error: the authorisation covers 2 ad accounts; choose one with --advertiser-id:\n   1. 7000000000000000001  Sandbox Advertiser\n   2. 7000000000000000002  Acme EU\n"
-        ),
-        "{}",
-        run.stderr
+    assert_refused_saying(
+        &run,
+        &workspace,
+        "error: the authorisation covers 2 ad accounts; choose one with --advertiser-id:\n   1. 7000000000000000001  Sandbox Advertiser\n   2. 7000000000000000002  Acme EU\n",
     );
-    assert!(!Path::new(&workspace.path("s.json")).exists());
-    run.assert_keeps_secrets(None);
 }
 
 #[test]
@@ -476,12 +467,19 @@ fn an_unknown_event_set_still_keeps_the_new_token() {
 /// The run failed with exit code 2 and `message` as its last line, wrote nothing, and
 /// printed neither the app secret nor any of `secrets` (tokens, auth codes).
 fn assert_refused(run: &Run, workspace: &Workspace, message: &str, secrets: &[&str]) {
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_refused_saying(run, workspace, message);
     assert_eq!(run.stderr.lines().last(), Some(message), "{}", run.stderr);
     assert_eq!(run.stdout, "");
+    run.assert_never_prints(secrets);
+}
+
+/// The run failed with exit code 2, said `text` on stderr, wrote no settings file and
+/// did not print the app secret.
+fn assert_refused_saying(run: &Run, workspace: &Workspace, text: &str) {
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(text), "{}", run.stderr);
     assert!(!Path::new(&workspace.path("s.json")).exists());
     run.assert_keeps_secrets(None);
-    run.assert_never_prints(secrets);
 }
 
 /// A browser that consents but hands the listener `auth_code` instead of the one the

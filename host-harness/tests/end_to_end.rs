@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 use tiktok_sandbox::{Fault, Sandbox};
 use url::Url;
 
-use common::{EVENT_SET, TOKEN, cache_dir, example_settings, examples, sandbox, stderr};
+use common::{
+    EVENT_SET, TOKEN, assert_exit, cache_dir, example_settings, examples, sandbox, stderr,
+};
 
 fn harness(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_host-harness"))
@@ -38,6 +40,18 @@ fn send_sample(input: &Path, extra: &[&str]) -> Output {
     ];
     args.extend_from_slice(extra);
     harness(&args)
+}
+
+/// `send` of the example CSV to `sandbox`: its output and its results.ndjson lines.
+fn send_csv_to(sandbox: &Sandbox) -> (Output, Vec<Value>) {
+    let out = tempfile::tempdir().unwrap();
+    let input = examples().join("offline-events.csv");
+    let send = send_sample(
+        &input,
+        &["--endpoint", &sandbox.base_url(), "--out", path(out.path())],
+    );
+    let results = lines(&out.path().join("results.ndjson"));
+    (send, results)
 }
 
 fn lines(path: &Path) -> Vec<Value> {
@@ -173,12 +187,7 @@ fn a_business_user_is_refused_without_the_setting_and_nothing_is_sent() {
         &input,
         &["--endpoint", &sandbox.base_url(), "--as", "business"],
     );
-    assert_eq!(send.status.code(), Some(2));
-    assert!(
-        stderr(&send).contains("set \"allow_business_users\": true"),
-        "{}",
-        stderr(&send)
-    );
+    assert_exit(&send, 2, "set \"allow_business_users\": true");
     assert_eq!(sandbox.stats().requests_seen, 0);
 }
 
@@ -186,29 +195,14 @@ fn a_business_user_is_refused_without_the_setting_and_nothing_is_sent() {
 fn an_auth_error_mid_run_stops_it_and_fails_the_rest() {
     let sandbox = sandbox();
     sandbox.inject(Fault::Code(40105));
-    let out = tempfile::tempdir().unwrap();
-    let input = examples().join("offline-events.csv");
-    let send = send_sample(
-        &input,
-        &["--endpoint", &sandbox.base_url(), "--out", path(out.path())],
-    );
-    assert_eq!(send.status.code(), Some(2), "{}", stderr(&send));
-    assert!(
-        stderr(&send).contains("The run stopped early"),
-        "{}",
-        stderr(&send)
-    );
-    let results = lines(&out.path().join("results.ndjson"));
+    let (send, results) = send_csv_to(&sandbox);
+    assert_exit(&send, 2, "The run stopped early");
     assert_eq!(
         statuses(&results),
         BTreeMap::from([("failed".into(), 285), ("rejected".into(), 17)])
     );
     assert!(sandbox.accepted_events().is_empty());
-    assert!(
-        !std::fs::read_to_string(out.path().join("results.ndjson"))
-            .unwrap()
-            .contains(TOKEN)
-    );
+    assert!(results.iter().all(|line| !line.to_string().contains(TOKEN)));
 }
 
 #[test]
@@ -235,22 +229,12 @@ fn a_throttled_or_failing_validation_is_retried_and_the_rows_delivered() {
     );
     sandbox.inject_at("/advertiser/info/", Fault::Code(50002));
     sandbox.inject_at("/offline/get/", Fault::Code(40133));
-    let out = tempfile::tempdir().unwrap();
-    let input = examples().join("offline-events.csv");
-    let send = send_sample(
-        &input,
-        &["--endpoint", &sandbox.base_url(), "--out", path(out.path())],
-    );
-    assert_eq!(send.status.code(), Some(0), "{}", stderr(&send));
-    assert!(
-        stderr(&send).contains("Validating again in 1.0 s: TikTok code 40100: "),
-        "{}",
-        stderr(&send)
-    );
+    let (send, results) = send_csv_to(&sandbox);
+    assert_exit(&send, 0, "Validating again in 1.0 s: TikTok code 40100: ");
     assert_eq!(sandbox.stats().faults_injected, 4);
     assert_eq!(sandbox.accepted_events().len(), 150);
     assert_eq!(
-        statuses(&lines(&out.path().join("results.ndjson"))),
+        statuses(&results),
         BTreeMap::from([("delivered".into(), 285), ("rejected".into(), 17)])
     );
 }
@@ -267,13 +251,10 @@ fn validation_that_keeps_failing_or_is_refused_exits_2_and_sends_nothing() {
         &input,
         &["--endpoint", &sandbox.base_url(), "--max-attempts", "2"],
     );
-    assert_eq!(send.status.code(), Some(2), "{}", stderr(&send));
-    assert!(
-        stderr(&send).contains(
-            "error: nothing was sent: TikTok code 40100: Too many requests. Please retry in some time.; try again later"
-        ),
-        "{}",
-        stderr(&send)
+    assert_exit(
+        &send,
+        2,
+        "error: nothing was sent: TikTok code 40100: Too many requests. Please retry in some time.; try again later",
     );
     assert_eq!(sandbox.stats().faults_injected, 2);
 
@@ -281,12 +262,7 @@ fn validation_that_keeps_failing_or_is_refused_exits_2_and_sends_nothing() {
     sandbox.clear_faults();
     sandbox.inject_at("/user/info/", Fault::Code(40105));
     let send = send_sample(&input, &["--endpoint", &sandbox.base_url()]);
-    assert_eq!(send.status.code(), Some(2), "{}", stderr(&send));
-    assert!(
-        stderr(&send).contains("The access token was refused"),
-        "{}",
-        stderr(&send)
-    );
+    assert_exit(&send, 2, "The access token was refused");
     assert!(!stderr(&send).contains("Validating again"));
     assert_eq!(sandbox.stats().faults_injected, 3);
     assert!(sandbox.accepted_events().is_empty());

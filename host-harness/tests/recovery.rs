@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tiktok_sandbox::{Fault, Sandbox};
 
-use common::{TOKEN, cache_dir, sandbox, stderr};
+use common::{TOKEN, assert_exit, cache_dir, sandbox, stderr};
 
 const ROWS: u64 = 2000;
 /// Events per request (the `batch_size` setting): 20 requests for the whole input.
@@ -162,11 +162,10 @@ fn retry_failed_resends_exactly_the_failed_rows_and_nothing_is_stored_twice() {
         .arg(job.path("first/results.ndjson"))
         .output()
         .unwrap();
-    assert_eq!(refused.status.code(), Some(2));
-    assert!(
-        stderr(&refused).contains("write this run's results to another --out directory"),
-        "{}",
-        stderr(&refused)
+    assert_exit(
+        &refused,
+        2,
+        "write this run's results to another --out directory",
     );
     assert_eq!(job.results("first"), results);
 
@@ -228,12 +227,11 @@ fn retry_failed_refuses_another_input_before_sending_anything() {
         .arg(&old)
         .output()
         .unwrap();
-    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
     let expected = format!(
         "error: nothing was sent: row 1500 of the input has another event_id than {} recorded for it: --retry-failed needs the same input as the run that wrote that file",
         old.display()
     );
-    assert!(stderr(&refused).contains(&expected), "{}", stderr(&refused));
+    assert_exit(&refused, 2, &expected);
     assert_eq!(
         sandbox.stats().requests_seen,
         requests,
@@ -257,13 +255,10 @@ fn retry_failed_refuses_another_input_before_sending_anything() {
         .write_all(other.as_bytes())
         .unwrap();
     let piped = piped.wait_with_output().unwrap();
-    assert_eq!(piped.status.code(), Some(2), "{}", stderr(&piped));
-    assert!(
-        stderr(&piped).contains(
-            "error: stopped reading the input: row 1500 of the input has another event_id"
-        ),
-        "{}",
-        stderr(&piped)
+    assert_exit(
+        &piped,
+        2,
+        "error: stopped reading the input: row 1500 of the input has another event_id",
     );
     assert_eq!(held_rows(&sandbox), (1..=ROWS).collect::<Vec<_>>());
     assert_eq!(sandbox.stats().duplicates_dropped, 0, "nothing was resent");
@@ -318,12 +313,7 @@ fn wait_at_most(mut child: Child, limit: Duration) -> Output {
 /// Delivered rows are the first three requests'; every other row read is failed as
 /// interrupted; the rows after them were never read and have no line.
 fn assert_interrupted(job: &Job, sandbox: &Sandbox, output: &Output) {
-    assert_eq!(output.status.code(), Some(130), "{}", stderr(output));
-    assert!(
-        stderr(output).contains("Interrupted: finishing the requests in flight"),
-        "{}",
-        stderr(output)
-    );
+    assert_exit(output, 130, "Interrupted: finishing the requests in flight");
     assert!(
         stderr(output).contains("The run was interrupted"),
         "{}",

@@ -40,3 +40,10 @@ pub fn cache_dir() -> PathBuf {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// The command exited with `code` and said `text` on stderr.
+pub fn assert_exit(output: &Output, code: i32, text: &str) {
+    let stderr = stderr(output);
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains(text), "{stderr}");
+}
