@@ -4,9 +4,9 @@
 
 use std::fmt;
 
-use sha2::{Digest, Sha256};
-
 use crate::phone::{self, Country, PhoneError};
+
+mod sha256;
 
 /// The most distinct values of one identifier (`email` or `phone`) in one event.
 /// TikTok's own maximum is unconfirmed; a customer rarely has more than a few.
@@ -40,14 +40,7 @@ impl std::hash::Hash for Sha256Hex {
 
 impl Sha256Hex {
     pub fn of(data: &[u8]) -> Sha256Hex {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let digest = Sha256::digest(data);
-        let mut hex = [0u8; 64];
-        for (pair, byte) in hex.chunks_exact_mut(2).zip(digest.iter()) {
-            pair[0] = DIGITS[usize::from(byte >> 4)];
-            pair[1] = DIGITS[usize::from(byte & 0x0f)];
-        }
-        Sha256Hex(hex)
+        Sha256Hex(sha256::hex_digest(data))
     }
 
     /// A value that is already a SHA-256 hex digest (in any case), lowercased. Hashing
