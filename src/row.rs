@@ -164,6 +164,53 @@ pub fn record_fields() -> Vec<RecordField> {
         .collect()
 }
 
+/// The columns in [`COLUMNS`] order.
+const ALL: [Column; COLUMNS.len()] = [
+    Column::Email,
+    Column::Phone,
+    Column::Country,
+    Column::Event,
+    Column::EventId,
+    Column::EventSetId,
+    Column::Timestamp,
+    Column::OrderId,
+    Column::ShopId,
+    Column::Value,
+    Column::Currency,
+    Column::ContentId,
+    Column::ContentName,
+    Column::ContentType,
+    Column::ContentCategory,
+    Column::Brand,
+    Column::Price,
+    Column::Quantity,
+    Column::EventChannel,
+    Column::Description,
+];
+
+/// A name's slot in [`BY_SLOT`], ignoring ASCII case. The multipliers were picked so
+/// that no two columns share a slot, which building the table checks.
+const fn slot(len: usize, first: u8, penultimate: u8) -> usize {
+    len.wrapping_mul(9)
+        .wrapping_add((first | 0x20) as usize * 12)
+        .wrapping_add((penultimate | 0x20) as usize)
+        & 31
+}
+
+/// The column a name may be, by [`slot`].
+const BY_SLOT: [Option<Column>; 32] = {
+    let mut table = [None; 32];
+    let mut i = 0;
+    while i < ALL.len() {
+        let name = COLUMNS[i].name.as_bytes();
+        let at = slot(name.len(), name[0], name[name.len() - 2]);
+        assert!(table[at].is_none(), "two columns share a slot");
+        table[at] = Some(ALL[i]);
+        i += 1;
+    }
+    table
+};
+
 impl Column {
     pub fn name(self) -> &'static str {
         COLUMNS[self as usize].name
@@ -171,40 +218,13 @@ impl Column {
 
     /// Column names are matched ignoring ASCII case: warehouses such as Snowflake
     /// upper-case unquoted column names.
-    /// Picked by length, first and second-to-last letter, then compared once: every key
-    /// of every row comes through here, so no scan, copy or allocation.
+    /// Every key of every row comes through here: one table slot from its length, first
+    /// and second-to-last letter, then one comparison; no scan, copy or allocation.
     fn find(name: &str) -> Option<Column> {
         let bytes = name.as_bytes();
         let (&first, &penultimate) = (bytes.first()?, bytes.get(bytes.len().checked_sub(2)?)?);
-        let key = (
-            bytes.len(),
-            first.to_ascii_lowercase(),
-            penultimate.to_ascii_lowercase(),
-        );
-        let column = match key {
-            (5, b'e', b'i') => Column::Email,
-            (5, b'p', b'n') => Column::Phone,
-            (7, b'c', b'r') => Column::Country,
-            (5, b'e', b'n') => Column::Event,
-            (8, b'e', b'i') => Column::EventId,
-            (12, b'e', b'i') => Column::EventSetId,
-            (9, b't', b'm') => Column::Timestamp,
-            (8, b'o', b'i') => Column::OrderId,
-            (7, b's', b'i') => Column::ShopId,
-            (5, b'v', b'u') => Column::Value,
-            (8, b'c', b'c') => Column::Currency,
-            (10, b'c', b'i') => Column::ContentId,
-            (12, b'c', b'm') => Column::ContentName,
-            (12, b'c', b'p') => Column::ContentType,
-            (16, b'c', b'r') => Column::ContentCategory,
-            (5, b'b', b'n') => Column::Brand,
-            (5, b'p', b'c') => Column::Price,
-            (8, b'q', b't') => Column::Quantity,
-            (13, b'e', b'e') => Column::EventChannel,
-            (11, b'd', b'o') => Column::Description,
-            _ => return None,
-        };
-        matches_lowercase(name.as_bytes(), column.name().as_bytes()).then_some(column)
+        let column = BY_SLOT[slot(bytes.len(), first, penultimate)]?;
+        matches_lowercase(bytes, column.name().as_bytes()).then_some(column)
     }
 
     /// Only identifiers may hold several values.
