@@ -91,7 +91,8 @@ pub struct Batch<'a> {
 struct Pending<'a> {
     key: EventKey<'a>,
     rows: Vec<usize>,
-    lines: Vec<Line<'a>>,
+    /// Its rows merged as they come, not kept as a list; the first problem stops it.
+    merged: Result<Merging<'a>, String>,
     rejected: Option<usize>,
 }
 
@@ -99,7 +100,11 @@ impl<'a> Batch<'a> {
     pub fn add(&mut self, row: usize, key: EventKey<'a>, line: Line<'a>) {
         let pending = self.pending(key);
         pending.rows.push(row);
-        pending.lines.push(line);
+        if let Ok(merging) = &mut pending.merged
+            && let Err(reason) = merging.add(line)
+        {
+            pending.merged = Err(reason);
+        }
     }
 
     /// A row rejected after its event was known: the event is not sent.
@@ -117,7 +122,7 @@ impl<'a> Batch<'a> {
                 self.events.push(Pending {
                     key,
                     rows: Vec::new(),
-                    lines: Vec::new(),
+                    merged: Ok(Merging::default()),
                     rejected: None,
                 });
                 *entry.insert(self.events.len() - 1)
@@ -134,13 +139,16 @@ impl<'a> Batch<'a> {
             .map(|pending| {
                 let outcome = match pending.rejected {
                     Some(row) => Err(Failure::Row(row)),
-                    None => merge(
-                        pending.key.event,
-                        pending.key.event_id,
-                        pending.lines,
-                        default_currency,
-                    )
-                    .map_err(Failure::Event),
+                    None => pending
+                        .merged
+                        .and_then(|merging| {
+                            merging.finish(
+                                pending.key.event,
+                                pending.key.event_id,
+                                default_currency,
+                            )
+                        })
+                        .map_err(Failure::Event),
                 };
                 Merged {
                     event_set: pending.key.event_set,
@@ -152,20 +160,20 @@ impl<'a> Batch<'a> {
     }
 }
 
-/// One event from its rows: identifiers united, items listed, event-level fields from
+/// One event's rows merged: identifiers united, items listed, event-level fields from
 /// the first row that has them.
-fn merge<'a>(
-    event: EventName,
-    event_id: Cow<'a, str>,
-    lines: Vec<Line<'a>>,
-    default_currency: Currency,
-) -> Result<Event<'a>, String> {
-    let mut event_time = None;
-    let mut user = User::default();
-    let mut properties = Properties::default();
-    let mut values = Vec::new();
-    for line in lines {
-        event_time.get_or_insert(line.time);
+#[derive(Debug, Default)]
+struct Merging<'a> {
+    event_time: Option<i64>,
+    user: User,
+    properties: Properties<'a>,
+    values: Values,
+}
+
+impl<'a> Merging<'a> {
+    fn add(&mut self, line: Line<'a>) -> Result<(), String> {
+        let (user, properties) = (&mut self.user, &mut self.properties);
+        self.event_time.get_or_insert(line.time);
         for &hash in line.users.emails.iter() {
             user.email
                 .insert(hash)
@@ -186,27 +194,40 @@ fn merge<'a>(
         first(&mut properties.shop_id, line.shop_id);
         first(&mut properties.description, line.description);
         first(&mut properties.content_type, line.content_type);
-        values.extend(line.value);
+        if let Some(v) = line.value {
+            self.values.add(v);
+        }
         properties.contents.extend(line.item);
+        Ok(())
     }
-    properties.value = value(&values, &properties.contents);
-    if properties.value.is_some_and(|v| !v.is_finite()) {
-        return Err("value: the total of this event is too large".into());
+
+    /// The event, once every row is in.
+    fn finish(
+        self,
+        event: EventName,
+        event_id: Cow<'a, str>,
+        default_currency: Currency,
+    ) -> Result<Event<'a>, String> {
+        let mut properties = self.properties;
+        properties.value = value(self.values, &properties.contents);
+        if properties.value.is_some_and(|v| !v.is_finite()) {
+            return Err("value: the total of this event is too large".into());
+        }
+        if properties.value.is_some() {
+            first(&mut properties.currency, Some(default_currency));
+        }
+        if !properties.contents.is_empty() {
+            first(&mut properties.content_type, Some(ContentType::Product));
+        }
+        Ok(Event {
+            event,
+            // Every event has a row, and every row a time.
+            event_time: self.event_time.unwrap_or_default(),
+            event_id,
+            user: self.user,
+            properties,
+        })
     }
-    if properties.value.is_some() {
-        first(&mut properties.currency, Some(default_currency));
-    }
-    if !properties.contents.is_empty() {
-        first(&mut properties.content_type, Some(ContentType::Product));
-    }
-    Ok(Event {
-        event,
-        // Every line has a time; an event has at least one line.
-        event_time: event_time.unwrap_or_default(),
-        event_id,
-        user,
-        properties,
-    })
 }
 
 fn first<T>(slot: &mut Option<T>, value: Option<T>) {
@@ -220,12 +241,12 @@ fn first<T>(slot: &mut Option<T>, value: Option<T>) {
 /// price × quantity (quantity 1 when absent) add up. Neither: no value. Sums are rounded
 /// to 6 decimals, so that 0.1 + 0.2 is sent as 0.3. (Two line items whose line values
 /// happen to be equal are taken for a repeated total: a row cannot tell them apart.)
-fn value(values: &[f64], items: &[Item<'_>]) -> Option<f64> {
-    if let Some(&first) = values.first() {
-        return Some(if values.iter().all(|&v| v == first) {
+fn value(values: Values, items: &[Item<'_>]) -> Option<f64> {
+    if let Some(first) = values.first {
+        return Some(if values.all_equal {
             first
         } else {
-            round6(values.iter().sum())
+            round6(values.sum)
         });
     }
     let mut priced = items
@@ -234,6 +255,32 @@ fn value(values: &[f64], items: &[Item<'_>]) -> Option<f64> {
         .peekable();
     priced.peek()?;
     Some(round6(priced.sum()))
+}
+
+/// The `value`s of an event's rows, summed as they come: what [`value`] needs of them,
+/// without a list per event.
+#[derive(Debug, Default)]
+struct Values {
+    first: Option<f64>,
+    all_equal: bool,
+    /// In row order, from the first value: the sum `Iterator::sum` gives.
+    sum: f64,
+}
+
+impl Values {
+    fn add(&mut self, v: f64) {
+        match self.first {
+            None => {
+                self.first = Some(v);
+                self.all_equal = true;
+                self.sum = v;
+            }
+            Some(first) => {
+                self.all_equal &= v == first;
+                self.sum += v;
+            }
+        }
+    }
 }
 
 fn round6(x: f64) -> f64 {
@@ -264,7 +311,12 @@ mod tests {
         let mut batch = Batch::default();
         let mut hashed = LastHashed::default();
         for (i, json) in rows.iter().enumerate() {
-            match map_row(Row::parse(json).unwrap(), settings, NOW_MS, &mut hashed) {
+            match map_row(
+                &mut Row::parse(json).unwrap(),
+                settings,
+                NOW_MS,
+                &mut hashed,
+            ) {
                 Ok((key, line)) => batch.add(i, key, line),
                 Err(rejection) => batch.reject(
                     i,

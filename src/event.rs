@@ -108,18 +108,18 @@ const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
 /// row alone, problems found after it reject it as part of its event. `hashed` carries
 /// the last identifiers hashed from one row to the next.
 pub fn map_row<'a>(
-    mut row: Row<'a>,
+    row: &mut Row<'a>,
     settings: &'a Settings,
     now_ms: u64,
     hashed: &mut LastHashed,
 ) -> Result<(EventKey<'a>, Line<'a>), Rejection<'a>> {
     let alone = |reason: String| Rejection { key: None, reason };
-    let event_set = event_set(&mut row, settings).map_err(alone)?;
-    let event = event(&mut row, settings).map_err(alone)?;
-    let given_id = id(&mut row, Column::EventId).map_err(alone)?;
-    let time = event_time(&mut row, now_ms);
-    let users = users(&mut row, settings, hashed);
-    let order_id = id(&mut row, Column::OrderId);
+    let event_set = event_set(row, settings).map_err(alone)?;
+    let event = event(row, settings).map_err(alone)?;
+    let given_id = id(row, Column::EventId).map_err(alone)?;
+    let time = event_time(row, now_ms);
+    let users = users(row, settings, hashed);
+    let order_id = id(row, Column::OrderId);
     let event_id = match given_id {
         Some(event_id) => event_id,
         // A derived id is made of these, so without them the event is unknown.
@@ -147,12 +147,11 @@ pub fn map_row<'a>(
 }
 
 fn line<'a>(
-    mut row: Row<'a>,
+    row: &mut Row<'a>,
     time: Result<i64, String>,
     users: Result<Users, String>,
     order_id: Result<Option<Cow<'a, str>>, String>,
 ) -> Result<Line<'a>, String> {
-    let row = &mut row;
     Ok(Line {
         time: time?,
         users: users?,
@@ -462,7 +461,7 @@ mod tests {
         settings: &'a Settings,
     ) -> Result<(EventKey<'a>, Line<'a>), Rejection<'a>> {
         map_row(
-            Row::parse(json).unwrap(),
+            &mut Row::parse(json).unwrap(),
             settings,
             NOW_MS,
             &mut LastHashed::default(),

@@ -182,7 +182,7 @@ mod tests {
         let mut hashed = LastHashed::default();
         for (i, json) in rows.iter().enumerate() {
             let (key, line) = map_row(
-                Row::parse(json).unwrap(),
+                &mut Row::parse(json).unwrap(),
                 &settings,
                 1_700_000_000_000,
                 &mut hashed,

@@ -45,12 +45,13 @@ fn map_rows<'a>(
     let mut batch = Batch::default();
     let mut hashed = LastHashed::default();
     for (row, record) in records.iter().enumerate() {
-        let mapped = Row::parse(&record.json)
-            .map_err(|e| Rejection {
+        let mapped = match Row::parse(&record.json) {
+            Ok(mut parsed) => event::map_row(&mut parsed, settings, now_ms, &mut hashed),
+            Err(e) => Err(Rejection {
                 key: None,
                 reason: e.to_string(),
-            })
-            .and_then(|parsed| event::map_row(parsed, settings, now_ms, &mut hashed));
+            }),
+        };
         match mapped {
             Ok((key, line)) => batch.add(row, key, line),
             Err(Rejection { key, reason }) => {
