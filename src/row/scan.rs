@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use super::{COLUMNS, Cell, Column, MAX_LIST_VALUES, Row, Scalar, text};
+use super::{COLUMNS, Cell, Column, MAX_LIST_VALUES, Row, Scalar, text, trim};
 use crate::json_text::plain_len;
 use crate::number;
 
@@ -103,8 +103,18 @@ impl<'a> Scanner<'a> {
 
     /// A column's value as a cell: what `CellSeed` makes of it.
     fn cell(&mut self, list: bool) -> Option<Option<Cell<'a>>> {
-        if self.peek()? != b'[' {
-            return self.scalar().map(|scalar| scalar.and_then(cell));
+        match self.peek()? {
+            // Most cells are text: trimmed in place, without passing through `Cow`'s
+            // owned case.
+            b'"' => {
+                self.at += 1;
+                let text = trim(self.string()?);
+                return Some(
+                    (!text.is_empty()).then_some(Cell::One(Scalar::Text(Cow::Borrowed(text)))),
+                );
+            }
+            b'[' => {}
+            _ => return self.scalar().map(|scalar| scalar.and_then(cell)),
         }
         if !list {
             return None;
