@@ -220,6 +220,7 @@ impl Column {
     /// upper-case unquoted column names.
     /// Every key of every row comes through here: one table slot from its length, first
     /// and second-to-last letter, then one comparison; no scan, copy or allocation.
+    #[inline]
     fn find(name: &str) -> Option<Column> {
         let bytes = name.as_bytes();
         let (&first, &penultimate) = (bytes.first()?, bytes.get(bytes.len().checked_sub(2)?)?);
@@ -237,6 +238,7 @@ impl Column {
 /// matches itself with bit 5 set, `_` only itself. Every key of every row is compared,
 /// so a few word compares (two overlapping loads cover 4 to 16 bytes) instead of a
 /// loop over bytes or a `memcmp` call (a library routine in WebAssembly).
+#[inline]
 fn matches_lowercase(name: &[u8], expected: &[u8]) -> bool {
     const LETTER_BITS: u64 = 0x2020_2020_2020_2020;
     let differ = |n: u64, e: u64| (n | (e & LETTER_BITS)) ^ e;

@@ -89,7 +89,7 @@ impl<'a> Scanner<'a> {
 
     /// The rest of a string whose opening quote was read; `None` for one with escapes
     /// or control characters.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Option<&'a str> {
         let start = self.at;
         let end = start + plain_len(&self.bytes[start..])?;
