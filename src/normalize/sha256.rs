@@ -1,14 +1,9 @@
-//! SHA-256 to lowercase hex, for the short texts identifiers are. `Sha256::digest`
+//! SHA-256 to lowercase hex, straight from sha2's compression function. `Sha256::digest`
 //! copies its input into a block buffer, pads it there and copies the result out; in
-//! WebAssembly each of those variable-length copies is a call into the host. A text of
-//! at most [`MAX_SHORT`] bytes (every phone number, nearly every email) is padded in
-//! one stack buffer instead and goes straight to the compression function.
+//! WebAssembly each of those variable-length copies is a call into the host. Here whole
+//! blocks are compressed where they lie and only the tail is padded, on the stack.
 
 use sha2::digest::generic_array::GenericArray;
-use sha2::{Digest, Sha256};
-
-/// Fits two blocks with its padding (a `0x80` byte and the 8-byte length).
-const MAX_SHORT: usize = 2 * 64 - 9;
 
 /// SHA-256's initial state (FIPS 180-4, 5.3.3).
 const INITIAL: [u32; 8] = [
@@ -17,14 +12,21 @@ const INITIAL: [u32; 8] = [
 
 /// The digest of `data` as 64 lowercase hex digits.
 pub fn hex_digest(data: &[u8]) -> [u8; 64] {
-    let state = if data.len() <= MAX_SHORT {
-        short(data)
-    } else {
-        let digest = Sha256::digest(data);
-        std::array::from_fn(|i| {
-            u32::from_be_bytes(digest[4 * i..4 * i + 4].try_into().expect("four bytes"))
-        })
-    };
+    let mut state = INITIAL;
+    let (blocks, tail) = data.split_at(data.len() / 64 * 64);
+    for block in blocks.chunks_exact(64) {
+        compress(&mut state, block);
+    }
+    // FIPS 180-4 padding (5.1.1): the tail, `0x80`, zeros, the length in bits.
+    let mut last = [0u8; 128];
+    last[..tail.len()].copy_from_slice(tail);
+    last[tail.len()] = 0x80;
+    let end = if tail.len() < 64 - 8 { 64 } else { 128 };
+    let bits = (data.len() as u64) * 8;
+    last[end - 8..end].copy_from_slice(&bits.to_be_bytes());
+    for block in last[..end].chunks_exact(64) {
+        compress(&mut state, block);
+    }
     let mut hex = [0u8; 64];
     for (out, word) in hex.chunks_exact_mut(8).zip(state) {
         out.copy_from_slice(&hex_word(word));
@@ -32,19 +34,8 @@ pub fn hex_digest(data: &[u8]) -> [u8; 64] {
     hex
 }
 
-/// FIPS 180-4 padding (5.1.1) in place: `data`, `0x80`, zeros, the length in bits.
-fn short(data: &[u8]) -> [u32; 8] {
-    let mut blocks = [0u8; 128];
-    blocks[..data.len()].copy_from_slice(data);
-    blocks[data.len()] = 0x80;
-    let end = if data.len() < 64 - 8 { 64 } else { 128 };
-    let bits = (data.len() as u64) * 8;
-    blocks[end - 8..end].copy_from_slice(&bits.to_be_bytes());
-    let mut state = INITIAL;
-    for block in blocks[..end].chunks_exact(64) {
-        sha2::compress256(&mut state, &[*GenericArray::from_slice(block)]);
-    }
-    state
+fn compress(state: &mut [u32; 8], block: &[u8]) {
+    sha2::compress256(state, &[*GenericArray::from_slice(block)]);
 }
 
 /// A word's eight hex digits, most significant first, computed eight at a time: a
@@ -63,6 +54,8 @@ fn hex_word(word: u32) -> [u8; 8] {
 
 #[cfg(test)]
 mod tests {
+    use sha2::{Digest, Sha256};
+
     use super::*;
 
     fn reference(data: &[u8]) -> String {
