@@ -1,10 +1,10 @@
 //! An event's JSON, written by hand: it is the hottest output path, and most of what it
-//! holds (hashes, event names, currency codes) is ASCII that needs no escaping and is
-//! copied as it is, as is free text with nothing to escape. Numbers and text that needs
-//! escaping go through `serde_json`, so the bytes are exactly those of the derived
-//! `Serialize` (a test compares the two).
-
-use serde::Serialize;
+//! holds (keys, hashes, event names, currency codes) is ASCII that needs no escaping and
+//! is copied as it is, as is free text with nothing to escape. Each key is written with
+//! its quotes and colon as one constant: in WebAssembly every separate short copy is a
+//! call into the host. Numbers are formatted by the crates `serde_json` itself uses
+//! (`zmij`, `itoa`) and text that needs escaping goes through `serde_json`, so the
+//! bytes are exactly those of the derived `Serialize` (a test compares the two).
 
 use crate::batch::{Event, Properties, User};
 use crate::event::{ContentType, Item};
@@ -13,72 +13,84 @@ use crate::normalize::Hashes;
 use crate::request::EventJson;
 
 impl EventJson for Event<'_> {
-    fn write_json(&self, out: &mut Vec<u8>) {
-        let mut event = Object::start(out);
-        raw_string(event.key("event"), self.event.as_str());
-        json(event.key("event_time"), &self.event_time);
-        json(event.key("event_id"), &self.event_id);
-        user(event.key("user"), &self.user);
+    fn write_json(&self, out: &mut String) {
+        out.push_str(r#"{"event":""#);
+        out.push_str(self.event.as_str());
+        out.push_str(r#"","event_time":"#);
+        integer(out, self.event_time);
+        out.push_str(r#","event_id":"#);
+        text(out, &self.event_id);
+        out.push_str(r#","user":"#);
+        user(out, &self.user);
         if !self.properties.is_empty() {
-            properties(event.key("properties"), &self.properties);
+            out.push_str(r#","properties":"#);
+            properties(out, &self.properties);
         }
-        event.end();
+        out.push('}');
     }
 }
 
-fn user(out: &mut Vec<u8>, user: &User) {
+fn user(out: &mut String, user: &User) {
     let mut object = Object::start(out);
-    for (key, hashes) in [("email", &user.email), ("phone", &user.phone)] {
-        if !hashes.is_empty() {
-            hex_list(object.key(key), hashes);
-        }
+    if !user.email.is_empty() {
+        hex_list(object.key(r#""email":"#), &user.email);
+    }
+    if !user.phone.is_empty() {
+        hex_list(object.key(r#""phone":"#), &user.phone);
     }
     object.end();
 }
 
-fn properties(out: &mut Vec<u8>, p: &Properties<'_>) {
+fn properties(out: &mut String, p: &Properties<'_>) {
     let mut object = Object::start(out);
-    text_field(&mut object, "order_id", p.order_id.as_deref());
-    text_field(&mut object, "shop_id", p.shop_id.as_deref());
+    text_field(&mut object, r#""order_id":"#, p.order_id.as_deref());
+    text_field(&mut object, r#""shop_id":"#, p.shop_id.as_deref());
     if let Some(currency) = p.currency {
-        raw_string(object.key("currency"), currency.as_str());
+        plain(object.key(r#""currency":"#), currency.as_str());
     }
     if let Some(value) = p.value {
-        json(object.key("value"), &value);
+        float(object.key(r#""value":"#), value);
     }
     if let Some(content_type) = p.content_type {
-        raw_string(object.key("content_type"), content_type_name(content_type));
+        plain(
+            object.key(r#""content_type":"#),
+            content_type_name(content_type),
+        );
     }
     if !p.contents.is_empty() {
-        let out = object.key("contents");
-        out.push(b'[');
+        let out = object.key(r#""contents":"#);
+        out.push('[');
         for (i, item) in p.contents.iter().enumerate() {
             if i > 0 {
-                out.push(b',');
+                out.push(',');
             }
             write_item(out, item);
         }
-        out.push(b']');
+        out.push(']');
     }
-    text_field(&mut object, "description", p.description.as_deref());
+    text_field(&mut object, r#""description":"#, p.description.as_deref());
     object.end();
 }
 
-fn write_item(out: &mut Vec<u8>, item: &Item<'_>) {
+fn write_item(out: &mut String, item: &Item<'_>) {
     let mut object = Object::start(out);
-    text_field(&mut object, "content_id", item.content_id.as_deref());
-    text_field(&mut object, "content_name", item.content_name.as_deref());
+    text_field(&mut object, r#""content_id":"#, item.content_id.as_deref());
     text_field(
         &mut object,
-        "content_category",
+        r#""content_name":"#,
+        item.content_name.as_deref(),
+    );
+    text_field(
+        &mut object,
+        r#""content_category":"#,
         item.content_category.as_deref(),
     );
-    text_field(&mut object, "brand", item.brand.as_deref());
+    text_field(&mut object, r#""brand":"#, item.brand.as_deref());
     if let Some(price) = item.price {
-        json(object.key("price"), &price);
+        float(object.key(r#""price":"#), price);
     }
     if let Some(quantity) = item.quantity {
-        json(object.key("quantity"), &quantity);
+        integer(object.key(r#""quantity":"#), quantity);
     }
     object.end();
 }
@@ -92,72 +104,78 @@ fn content_type_name(content_type: ContentType) -> &'static str {
 
 /// `{`, the fields written through [`Object::key`] separated by commas, then `}`.
 struct Object<'o> {
-    out: &'o mut Vec<u8>,
+    out: &'o mut String,
     empty: bool,
 }
 
 impl<'o> Object<'o> {
-    fn start(out: &'o mut Vec<u8>) -> Object<'o> {
-        out.push(b'{');
+    fn start(out: &'o mut String) -> Object<'o> {
+        out.push('{');
         Object { out, empty: true }
     }
 
-    /// Writes `"key":` (keys are plain ASCII) and returns where the value goes.
-    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+    /// Writes `key`, given with its quotes and colon (`"name":`), and returns where
+    /// the value goes.
+    fn key(&mut self, key: &'static str) -> &mut String {
         if !std::mem::take(&mut self.empty) {
-            self.out.push(b',');
+            self.out.push(',');
         }
-        raw_string(self.out, key);
-        self.out.push(b':');
+        self.out.push_str(key);
         self.out
     }
 
     fn end(self) {
-        self.out.push(b'}');
+        self.out.push('}');
     }
 }
 
-fn text_field(object: &mut Object<'_>, key: &str, text: Option<&str>) {
-    if let Some(text) = text {
-        let out = object.key(key);
-        if json_text::is_plain(text) {
-            out.push(b'"');
-            out.extend_from_slice(text.as_bytes());
-            out.push(b'"');
-        } else {
-            json(out, text);
-        }
+fn text_field(object: &mut Object<'_>, key: &'static str, value: Option<&str>) {
+    if let Some(value) = value {
+        text(object.key(key), value);
     }
 }
 
-/// Hashes as a JSON array of strings: hex digits need no escaping.
-fn hex_list(out: &mut Vec<u8>, hashes: &Hashes) {
-    out.push(b'[');
-    for (i, hash) in hashes.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.push(b'"');
-        out.extend_from_slice(hash.as_bytes());
-        out.push(b'"');
+/// Free text as a JSON string: as it is when nothing in it needs escaping, else as
+/// `serde_json` escapes it.
+fn text(out: &mut String, text: &str) {
+    if json_text::is_plain(text) {
+        plain(out, text);
+    } else {
+        out.push_str(&serde_json::to_string(text).expect("a string always serialises"));
     }
-    out.push(b']');
 }
 
 /// `text` in quotes, for text known to need no escaping (names, codes, hex).
-fn raw_string(out: &mut Vec<u8>, text: &str) {
-    debug_assert!(
-        text.bytes()
-            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-    );
-    out.push(b'"');
-    out.extend_from_slice(text.as_bytes());
-    out.push(b'"');
+fn plain(out: &mut String, text: &str) {
+    debug_assert!(json_text::is_plain(text));
+    out.push('"');
+    out.push_str(text);
+    out.push('"');
 }
 
-/// Free text and numbers, as `serde_json` writes them.
-fn json(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) {
-    serde_json::to_writer(out, value).expect("strings and numbers always serialise");
+/// Hashes as a JSON array of strings: hex digits need no escaping.
+fn hex_list(out: &mut String, hashes: &Hashes) {
+    out.push('[');
+    for (i, hash) in hashes.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        plain(out, hash.as_str());
+    }
+    out.push(']');
+}
+
+/// A float as `serde_json` writes it: shortest round-trip digits, `null` if not finite.
+fn float(out: &mut String, x: f64) {
+    if x.is_finite() {
+        out.push_str(zmij::Buffer::new().format_finite(x));
+    } else {
+        out.push_str("null");
+    }
+}
+
+fn integer(out: &mut String, n: impl itoa::Integer) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 #[cfg(test)]
@@ -195,12 +213,9 @@ mod tests {
             .into_iter()
             .map(|merged| {
                 let event = merged.outcome.unwrap();
-                let mut by_hand = Vec::new();
+                let mut by_hand = String::new();
                 event.write_json(&mut by_hand);
-                (
-                    String::from_utf8(by_hand).unwrap(),
-                    serde_json::to_string(&event).unwrap(),
-                )
+                (by_hand, serde_json::to_string(&event).unwrap())
             })
             .collect()
     }

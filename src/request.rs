@@ -13,7 +13,7 @@ const END: &str = "]}";
 /// An event as one JSON value of a body's `data` (see `event_json`).
 pub trait EventJson {
     /// Appends the event's JSON to `out`.
-    fn write_json(&self, out: &mut Vec<u8>);
+    fn write_json(&self, out: &mut String);
 }
 
 /// An event whose JSON alone makes a request larger than [`MAX_REQUEST_BYTES`].
@@ -36,12 +36,13 @@ pub struct RequestBuilder {
     done: Vec<PreparedRequest>,
     open: Option<Open>,
     /// The JSON of the event being added; reused, so that adding allocates nothing.
-    scratch: Vec<u8>,
+    scratch: String,
 }
 
-/// The request being filled: its body so far (without [`END`]).
+/// The request being filled: its body so far (without [`END`]). A `String` all along:
+/// checking a finished body for UTF-8 cost more than writing it.
 struct Open {
-    body: Vec<u8>,
+    body: String,
     events: Vec<PreparedEvent>,
 }
 
@@ -65,7 +66,7 @@ impl RequestBuilder {
             batch_size: batch_size.clamp(1, MAX_EVENTS_PER_REQUEST),
             done: Vec::new(),
             open: None,
-            scratch: Vec::new(),
+            scratch: String::new(),
         }
     }
 
@@ -90,13 +91,13 @@ impl RequestBuilder {
             self.close();
         }
         let open = self.open.get_or_insert_with(|| Open {
-            body: self.start.clone().into_bytes(),
+            body: self.start.clone(),
             events: Vec::new(),
         });
         if !open.events.is_empty() {
-            open.body.push(b',');
+            open.body.push(',');
         }
-        open.body.extend_from_slice(&self.scratch);
+        open.body.push_str(&self.scratch);
         open.events.push(prepared);
         Ok(self.done.len())
     }
@@ -108,8 +109,7 @@ impl RequestBuilder {
 
     fn close(&mut self) {
         if let Some(Open { mut body, events }) = self.open.take() {
-            body.extend_from_slice(END.as_bytes());
-            let body = String::from_utf8(body).expect("events are written as UTF-8");
+            body.push_str(END);
             self.done.push(PreparedRequest { body, events });
         }
     }
@@ -137,8 +137,8 @@ mod tests {
     }
 
     impl EventJson for Fake<'_> {
-        fn write_json(&self, out: &mut Vec<u8>) {
-            serde_json::to_writer(out, self).unwrap();
+        fn write_json(&self, out: &mut String) {
+            out.push_str(&serde_json::to_string(self).unwrap());
         }
     }
 
