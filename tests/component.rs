@@ -534,3 +534,14 @@ fn send_timeout_is_transient() {
         DestinationError::Transient("HTTP call failed: timed out".into())
     );
 }
+
+/// The size budget a host downloads and keeps compiled (docs/performance.md): the
+/// build's inline threshold (.cargo/config.toml) was chosen to stay under it.
+#[test]
+fn the_component_stays_within_its_400_kb_budget() {
+    assert!(
+        TIKTOK_COMPONENT.len() <= 400_000,
+        "{} bytes",
+        TIKTOK_COMPONENT.len()
+    );
+}
