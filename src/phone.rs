@@ -38,7 +38,16 @@ mod table;
 
 use std::fmt;
 
+use arrayvec::ArrayString;
 use table::Plan;
+
+/// Digits as read, and national numbers cut from them: at most [`MAX_CHARS`]. On the
+/// stack, as is every number here: this runs for every row, and in WebAssembly each
+/// allocation and each short copy is a call.
+type Digits = ArrayString<MAX_CHARS>;
+
+/// A number in E.164: `+`, calling code, NSN.
+pub type E164 = ArrayString<{ MAX_CHARS + 4 }>;
 
 /// A country the phone table knows, by ISO 3166 alpha-2 code.
 #[derive(Clone, Copy)]
@@ -110,7 +119,7 @@ const MAX_CHARS: usize = 64;
 
 /// Normalises `raw` to E.164 (`+` and 8 to 15 digits). `country` is used only for
 /// numbers written without `+`.
-pub fn to_e164(raw: &str, country: Option<Country>) -> Result<String, PhoneError> {
+pub fn to_e164(raw: &str, country: Option<Country>) -> Result<E164, PhoneError> {
     let written = Written::scan(raw)?;
     if written.plus {
         return international(&written.digits);
@@ -125,7 +134,7 @@ pub fn to_e164(raw: &str, country: Option<Country>) -> Result<String, PhoneError
 /// A number as written: whether it starts with `+`, and its digits in ASCII.
 struct Written {
     plus: bool,
-    digits: String,
+    digits: Digits,
 }
 
 impl Written {
@@ -135,7 +144,7 @@ impl Written {
         }
         let mut written = Written {
             plus: false,
-            digits: String::new(),
+            digits: Digits::new(),
         };
         for c in raw.chars() {
             if let Some(digit) = digit_value(c) {
@@ -179,21 +188,19 @@ fn is_separator(c: char) -> bool {
 
 /// Digits written after `+`: calling code, then NSN. A calling code the table does
 /// not know (e.g. +800) is taken on trust.
-fn international(digits: &str) -> Result<String, PhoneError> {
+fn international(digits: &str) -> Result<E164, PhoneError> {
     match table::by_calling_code(digits) {
         Some((plan, rest)) => nsn_after_code(plan, rest)
             .map(|nsn| e164(plan, &nsn))
             .ok_or(PhoneError::NotValidFor(plan.calling_code)),
-        None if !digits.starts_with('0') && (8..=15).contains(&digits.len()) => {
-            Ok(format!("+{digits}"))
-        }
+        None if !digits.starts_with('0') && (8..=15).contains(&digits.len()) => Ok(plus(&[digits])),
         None => Err(PhoneError::NotE164),
     }
 }
 
 /// Digits after an international prefix, which is only a reading of the digits, so
 /// the calling code must be one the table knows.
-fn known_international(digits: &str) -> Option<String> {
+fn known_international(digits: &str) -> Option<E164> {
     let (plan, rest) = table::by_calling_code(digits)?;
     nsn_after_code(plan, rest).map(|nsn| e164(plan, &nsn))
 }
@@ -201,7 +208,7 @@ fn known_international(digits: &str) -> Option<String> {
 /// Digits written without `+`, read with `country`'s conventions, in this order: trunk
 /// prefix + NSN; the country's international prefix + number; NSN or calling code +
 /// NSN; `00` + number.
-fn national(digits: &str, country: Country) -> Result<String, PhoneError> {
+fn national(digits: &str, country: Country) -> Result<E164, PhoneError> {
     let plan = country.plan;
     if let Some(nsn) = after_prefix(plan.trunk_prefixes, digits, |rest| significant(plan, rest)) {
         return Ok(e164(plan, &nsn));
@@ -210,7 +217,7 @@ fn national(digits: &str, country: Country) -> Result<String, PhoneError> {
         return Ok(number);
     }
     let whole = significant(plan, digits);
-    let code = plan.calling_code.to_string();
+    let code = decimal(plan.calling_code);
     let with_code = digits
         .strip_prefix(code.as_str())
         .and_then(|rest| nsn_after_code(plan, rest));
@@ -231,7 +238,7 @@ fn national(digits: &str, country: Country) -> Result<String, PhoneError> {
 
 /// The NSN in the digits after a calling code: as written, or without a trunk prefix
 /// that was written after the code (`+44 (0)20…`).
-fn nsn_after_code(plan: &Plan, rest: &str) -> Option<String> {
+fn nsn_after_code(plan: &Plan, rest: &str) -> Option<Digits> {
     significant(plan, rest)
         .or_else(|| after_prefix(plan.trunk_prefixes, rest, |nsn| significant(plan, nsn)))
 }
@@ -247,11 +254,11 @@ fn after_prefix<T>(prefixes: &[&str], digits: &str, read: impl Fn(&str) -> Optio
 }
 
 /// `candidate` as the NSN of `plan`, with the country rules the table cannot express.
-fn significant(plan: &Plan, candidate: &str) -> Option<String> {
+fn significant(plan: &Plan, candidate: &str) -> Option<Digits> {
     match plan.calling_code {
-        1 => (plan.fits(candidate) && nanp_exchange_valid(candidate)).then(|| candidate.to_owned()),
+        1 => (plan.fits(candidate) && nanp_exchange_valid(candidate)).then(|| digits(&[candidate])),
         54 => argentina::significant(candidate, |nsn| plan.fits(nsn)),
-        _ => plan.fits(candidate).then(|| candidate.to_owned()),
+        _ => plan.fits(candidate).then(|| digits(&[candidate])),
     }
 }
 
@@ -261,25 +268,57 @@ fn nanp_exchange_valid(nsn: &str) -> bool {
     nsn.as_bytes().get(3).is_some_and(|&d| d >= b'2')
 }
 
-fn e164(plan: &Plan, nsn: &str) -> String {
-    format!("+{}{nsn}", plan.calling_code)
+fn e164(plan: &Plan, nsn: &str) -> E164 {
+    plus(&[&decimal(plan.calling_code), nsn])
+}
+
+/// `+` and `parts`, which come from digits read from the input (at most
+/// [`MAX_CHARS`]) and a calling code.
+fn plus(parts: &[&str]) -> E164 {
+    let mut number = E164::new();
+    number.push('+');
+    parts.iter().for_each(|part| number.push_str(part));
+    number
+}
+
+/// `parts` joined; together they are at most the digits read from the input.
+fn digits(parts: &[&str]) -> Digits {
+    let mut digits = Digits::new();
+    parts.iter().for_each(|part| digits.push_str(part));
+    digits
+}
+
+/// A calling code's digits (1 to 3), without `format!`.
+fn decimal(code: u16) -> ArrayString<5> {
+    let mut text = ArrayString::new();
+    let mut started = false;
+    for unit in [10_000, 1_000, 100, 10, 1] {
+        let digit = (code / unit % 10) as u8;
+        if started || digit != 0 || unit == 1 {
+            started = true;
+            text.push(char::from(b'0' + digit));
+        }
+    }
+    text
 }
 
 /// Argentina's mobile numbers: `9` + area code + number internationally, area code +
 /// `15` + number nationally. Area codes are 2 (`11`), 3 or 4 digits, start with 1–3,
 /// and with the number make 10 digits.
 mod argentina {
-    pub(super) fn significant(candidate: &str, fits: impl Fn(&str) -> bool) -> Option<String> {
+    use super::{Digits, digits};
+
+    pub(super) fn significant(candidate: &str, fits: impl Fn(&str) -> bool) -> Option<Digits> {
         if let Some(mobile) = from_local_mobile(candidate).filter(|m| fits(m)) {
             return Some(mobile);
         }
         // `15` + number without the area code it belongs to: cannot be placed.
         let without_area = candidate.len() == 10 && candidate.starts_with("15");
-        (!without_area && fits(candidate)).then(|| candidate.to_owned())
+        (!without_area && fits(candidate)).then(|| digits(&[candidate]))
     }
 
     /// `[9] AREA 15 NUMBER` (12 digits after the optional 9) → `9 AREA NUMBER`.
-    fn from_local_mobile(candidate: &str) -> Option<String> {
+    fn from_local_mobile(candidate: &str) -> Option<Digits> {
         let local = match candidate.strip_prefix('9') {
             Some(rest) if rest.len() == 12 => rest,
             _ => candidate,
@@ -298,7 +337,7 @@ mod argentina {
         };
         let after_area = local.get(area_len..)?;
         let number = after_area.strip_prefix("15")?;
-        Some(format!("9{}{number}", &local[..area_len]))
+        Some(digits(&["9", &local[..area_len], number]))
     }
 }
 

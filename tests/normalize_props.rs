@@ -59,8 +59,8 @@ proptest! {
     ) {
         if let Ok(e164) = to_e164(&raw, country) {
             prop_assert!(is_e164(&e164), "{raw:?} in {country:?} gave {e164:?}");
-            prop_assert_eq!(to_e164(&e164, country), Ok(e164.clone()));
-            prop_assert_eq!(to_e164(&e164, None), Ok(e164.clone()));
+            prop_assert_eq!(to_e164(&e164, country), Ok(e164));
+            prop_assert_eq!(to_e164(&e164, None), Ok(e164));
         }
     }
 

@@ -3,7 +3,7 @@ use super::*;
 /// `to_e164` with the country given as an ISO code, `""` for none.
 fn e164(raw: &str, country: &str) -> Result<String, PhoneError> {
     let country = (!country.is_empty()).then(|| Country::parse(country).expect("test country"));
-    to_e164(raw, country)
+    to_e164(raw, country).map(|number| number.to_string())
 }
 
 /// Asserts every `(raw, country, expected)` row, reporting all failures at once.
