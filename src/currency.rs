@@ -12,6 +12,24 @@ pub const CODES: [&str; 62] = [
     "SEK", "SGD", "THB", "TRY", "TWD", "UAH", "USD", "VES", "VND", "ZAR",
 ];
 
+/// A code as one number, ordered as the code: every row's currency is looked up, and
+/// comparing byte slices is a `memcmp` call in WebAssembly.
+const fn key([a, b, c]: [u8; 3]) -> u32 {
+    u32::from_be_bytes([0, a, b, c])
+}
+
+/// [`CODES`] as [`key`]s, in the same (sorted) order; `the_list_is_sorted_and_has_no_duplicates`.
+const KEYS: [u32; CODES.len()] = {
+    let mut keys = [0; CODES.len()];
+    let mut i = 0;
+    while i < CODES.len() {
+        let code = CODES[i].as_bytes();
+        keys[i] = key([code[0], code[1], code[2]]);
+        i += 1;
+    }
+    keys
+};
+
 /// A currency TikTok accepts; only [`Currency::parse`] makes one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Currency(&'static str);
@@ -25,9 +43,7 @@ impl Currency {
             return None;
         };
         let upper = [a, b, c].map(|x| x.to_ascii_uppercase());
-        // CODES is sorted (`the_list_is_sorted_and_has_no_duplicates`).
-        CODES
-            .binary_search_by(|code| code.as_bytes().cmp(&upper))
+        KEYS.binary_search(&key(upper))
             .ok()
             .map(|at| Currency(CODES[at]))
     }
@@ -70,5 +86,7 @@ mod tests {
     #[test]
     fn the_list_is_sorted_and_has_no_duplicates() {
         assert!(CODES.windows(2).all(|w| w[0] < w[1]));
+        assert!(KEYS.windows(2).all(|w| w[0] < w[1]));
+        assert!(CODES.iter().all(|code| code.len() == 3));
     }
 }

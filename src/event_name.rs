@@ -30,18 +30,43 @@ pub const STANDARD: [&str; 22] = [
     "ViewContent",
 ];
 
+/// A name's slot in [`BY_SLOT`], ignoring ASCII case. The multipliers were picked so
+/// that no two standard events share a slot, which building the table checks.
+const fn slot(len: usize, first: u8, last: u8) -> usize {
+    len.wrapping_mul(2)
+        .wrapping_add((first | 0x20) as usize * 36)
+        .wrapping_add((last | 0x20) as usize)
+        & 63
+}
+
+/// The standard event a name may be, by [`slot`].
+const BY_SLOT: [Option<&str>; 64] = {
+    let mut table = [None; 64];
+    let mut i = 0;
+    while i < STANDARD.len() {
+        let name = STANDARD[i].as_bytes();
+        let at = slot(name.len(), name[0], name[name.len() - 1]);
+        assert!(table[at].is_none(), "two standard events share a slot");
+        table[at] = Some(STANDARD[i]);
+        i += 1;
+    }
+    table
+};
+
 /// A standard event, in TikTok's (case-sensitive) spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EventName(&'static str);
 
 impl EventName {
     /// Case-insensitive: `purchase` and `PURCHASE` are sent as `Purchase`.
+    /// One table slot, then one comparison: every row's event is looked up.
     pub fn parse(name: &str) -> Option<EventName> {
         let name = crate::row::trim(name);
-        STANDARD
-            .iter()
-            .find(|s| s.eq_ignore_ascii_case(name))
-            .map(|s| EventName(s))
+        let (&first, &last) = (name.as_bytes().first()?, name.as_bytes().last()?);
+        let standard = BY_SLOT[slot(name.len(), first, last)]?;
+        standard
+            .eq_ignore_ascii_case(name)
+            .then_some(EventName(standard))
     }
 
     pub fn as_str(&self) -> &'static str {
@@ -91,7 +116,9 @@ mod tests {
             Some("AddToCart")
         );
         for name in STANDARD {
-            assert_eq!(EventName::parse(name).map(|e| e.as_str()), Some(name));
+            for written in [name.to_string(), name.to_lowercase(), name.to_uppercase()] {
+                assert_eq!(EventName::parse(&written).map(|e| e.as_str()), Some(name));
+            }
         }
     }
 
