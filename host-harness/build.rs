@@ -21,7 +21,14 @@ fn main() {
         .expect("host-harness lives inside the workspace");
     let target_dir = PathBuf::from(env::var("OUT_DIR").unwrap()).join("component-target");
 
-    for watched in ["src", "wit", "test-components", "Cargo.toml", "Cargo.lock"] {
+    for watched in [
+        "src",
+        "wit",
+        "test-components",
+        "Cargo.toml",
+        "Cargo.lock",
+        ".cargo",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
