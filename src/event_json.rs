@@ -1,10 +1,12 @@
 //! An event's JSON, written by hand: it is the hottest output path, and most of what it
-//! holds (keys, hashes, event names, currency codes) is ASCII that needs no escaping and
-//! is copied as it is, as is free text with nothing to escape. Each key is written with
-//! its quotes and colon as one constant: in WebAssembly every separate short copy is a
-//! call into the host. Numbers are formatted by the crates `serde_json` itself uses
-//! (`zmij`, `itoa`) and text that needs escaping goes through `serde_json`, so the
-//! bytes are exactly those of the derived `Serialize` (a test compares the two).
+//! holds (hashes, event names, currency codes) is ASCII that needs no escaping and is
+//! copied as it is, as is free text with nothing to escape. Numbers and text that needs
+//! escaping are written as `serde_json` writes them, so the bytes are exactly those of
+//! the derived `Serialize` (a test compares the two).
+//!
+//! It writes to a `String`, so that a request body is never validated as UTF-8 again,
+//! and in as few pieces as it can: in WebAssembly each piece costs a capacity check,
+//! and each copy of a length not known at compile time is a call into the host.
 
 use crate::batch::{Event, Properties, User};
 use crate::event::{ContentType, Item};
@@ -12,14 +14,38 @@ use crate::json_text;
 use crate::normalize::Hashes;
 use crate::request::EventJson;
 
+/// Room for a typical event, reserved once rather than grown piece by piece.
+const TYPICAL_EVENT: usize = 1024;
+
+/// A key with its punctuation and the start of its value: `{"name":` as an object's
+/// first field and `,"name":` after another, then `open` (`"` for text, `[` for a
+/// list). One constant is one copy, where quotes, key and colon were four.
+struct Key {
+    first: &'static str,
+    next: &'static str,
+}
+
+macro_rules! key {
+    ($name:literal) => {
+        key!($name, "")
+    };
+    ($name:literal, $open:literal) => {
+        Key {
+            first: concat!("{\"", $name, "\":", $open),
+            next: concat!(",\"", $name, "\":", $open),
+        }
+    };
+}
+
 impl EventJson for Event<'_> {
     fn write_json(&self, out: &mut String) {
+        out.reserve(TYPICAL_EVENT);
         out.push_str(r#"{"event":""#);
         out.push_str(self.event.as_str());
         out.push_str(r#"","event_time":"#);
         integer(out, self.event_time);
-        out.push_str(r#","event_id":"#);
-        text(out, &self.event_id);
+        out.push_str(r#","event_id":""#);
+        text_after_quote(out, &self.event_id);
         out.push_str(r#","user":"#);
         user(out, &self.user);
         if !self.properties.is_empty() {
@@ -32,34 +58,28 @@ impl EventJson for Event<'_> {
 
 fn user(out: &mut String, user: &User) {
     let mut object = Object::start(out);
-    if !user.email.is_empty() {
-        hex_list(object.key(r#""email":"#), &user.email);
-    }
-    if !user.phone.is_empty() {
-        hex_list(object.key(r#""phone":"#), &user.phone);
-    }
+    hex_list(&mut object, key!("email", "[\""), &user.email);
+    hex_list(&mut object, key!("phone", "[\""), &user.phone);
     object.end();
 }
 
 fn properties(out: &mut String, p: &Properties<'_>) {
     let mut object = Object::start(out);
-    text_field(&mut object, r#""order_id":"#, p.order_id.as_deref());
-    text_field(&mut object, r#""shop_id":"#, p.shop_id.as_deref());
+    text_field(&mut object, key!("order_id", "\""), p.order_id.as_deref());
+    text_field(&mut object, key!("shop_id", "\""), p.shop_id.as_deref());
     if let Some(currency) = p.currency {
-        plain(object.key(r#""currency":"#), currency.as_str());
+        let out = object.key(key!("currency", "\""));
+        raw_text_after_quote(out, currency.as_str());
     }
     if let Some(value) = p.value {
-        float(object.key(r#""value":"#), value);
+        float(object.key(key!("value")), value);
     }
     if let Some(content_type) = p.content_type {
-        plain(
-            object.key(r#""content_type":"#),
-            content_type_name(content_type),
-        );
+        let out = object.key(key!("content_type", "\""));
+        raw_text_after_quote(out, content_type_name(content_type));
     }
     if !p.contents.is_empty() {
-        let out = object.key(r#""contents":"#);
-        out.push('[');
+        let out = object.key(key!("contents", "["));
         for (i, item) in p.contents.iter().enumerate() {
             if i > 0 {
                 out.push(',');
@@ -68,29 +88,25 @@ fn properties(out: &mut String, p: &Properties<'_>) {
         }
         out.push(']');
     }
-    text_field(&mut object, r#""description":"#, p.description.as_deref());
+    let description = p.description.as_deref();
+    text_field(&mut object, key!("description", "\""), description);
     object.end();
 }
 
 fn write_item(out: &mut String, item: &Item<'_>) {
     let mut object = Object::start(out);
-    text_field(&mut object, r#""content_id":"#, item.content_id.as_deref());
-    text_field(
-        &mut object,
-        r#""content_name":"#,
-        item.content_name.as_deref(),
-    );
-    text_field(
-        &mut object,
-        r#""content_category":"#,
-        item.content_category.as_deref(),
-    );
-    text_field(&mut object, r#""brand":"#, item.brand.as_deref());
+    let id = item.content_id.as_deref();
+    text_field(&mut object, key!("content_id", "\""), id);
+    let name = item.content_name.as_deref();
+    text_field(&mut object, key!("content_name", "\""), name);
+    let category = item.content_category.as_deref();
+    text_field(&mut object, key!("content_category", "\""), category);
+    text_field(&mut object, key!("brand", "\""), item.brand.as_deref());
     if let Some(price) = item.price {
-        float(object.key(r#""price":"#), price);
+        float(object.key(key!("price")), price);
     }
     if let Some(quantity) = item.quantity {
-        integer(object.key(r#""quantity":"#), quantity);
+        integer(object.key(key!("quantity")), quantity);
     }
     object.end();
 }
@@ -102,7 +118,7 @@ fn content_type_name(content_type: ContentType) -> &'static str {
     }
 }
 
-/// `{`, the fields written through [`Object::key`] separated by commas, then `}`.
+/// An object of optional fields: `{` comes with its first key, so that it is one copy.
 struct Object<'o> {
     out: &'o mut String,
     empty: bool,
@@ -110,62 +126,70 @@ struct Object<'o> {
 
 impl<'o> Object<'o> {
     fn start(out: &'o mut String) -> Object<'o> {
-        out.push('{');
         Object { out, empty: true }
     }
 
-    /// Writes `key`, given with its quotes and colon (`"name":`), and returns where
-    /// the value goes.
-    fn key(&mut self, key: &'static str) -> &mut String {
-        if !std::mem::take(&mut self.empty) {
-            self.out.push(',');
+    /// Writes the key and returns where the rest of the value goes. Inlined, and one
+    /// copy per branch, so that each copy has a length known at compile time.
+    #[inline(always)]
+    fn key(&mut self, key: Key) -> &mut String {
+        if std::mem::take(&mut self.empty) {
+            self.out.push_str(key.first);
+        } else {
+            self.out.push_str(key.next);
         }
-        self.out.push_str(key);
         self.out
     }
 
     fn end(self) {
-        self.out.push('}');
+        self.out.push_str(if self.empty { "{}" } else { "}" });
     }
 }
 
-fn text_field(object: &mut Object<'_>, key: &'static str, value: Option<&str>) {
+/// `key` is a text key (it opens the quote). Inlined, as [`Object::key`] is.
+#[inline(always)]
+fn text_field(object: &mut Object<'_>, key: Key, value: Option<&str>) {
     if let Some(value) = value {
-        text(object.key(key), value);
+        text_after_quote(object.key(key), value);
     }
 }
 
-/// Free text as a JSON string: as it is when nothing in it needs escaping, else as
-/// `serde_json` escapes it.
-fn text(out: &mut String, text: &str) {
+/// Free text as `serde_json` writes it, after its opening quote. Text that needs
+/// escaping is rare, so it alone goes through `serde_json`.
+fn text_after_quote(out: &mut String, text: &str) {
     if json_text::is_plain(text) {
-        plain(out, text);
+        raw_text_after_quote(out, text);
     } else {
-        out.push_str(&serde_json::to_string(text).expect("a string always serialises"));
+        let quoted = serde_json::to_string(text).expect("a string always serialises");
+        out.push_str(&quoted[1..]);
     }
 }
 
-/// `text` in quotes, for text known to need no escaping (names, codes, hex).
-fn plain(out: &mut String, text: &str) {
+/// Text known to need no escaping (names, codes), after its opening quote.
+fn raw_text_after_quote(out: &mut String, text: &str) {
     debug_assert!(json_text::is_plain(text));
-    out.push('"');
     out.push_str(text);
     out.push('"');
 }
 
-/// Hashes as a JSON array of strings: hex digits need no escaping.
-fn hex_list(out: &mut String, hashes: &Hashes) {
-    out.push('[');
-    for (i, hash) in hashes.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        plain(out, hash.as_str());
+/// Hashes as a JSON array of strings, if any; `key` opens the array and its first
+/// string. Hex digits need no escaping. Inlined, as [`Object::key`] is.
+#[inline(always)]
+fn hex_list(object: &mut Object<'_>, key: Key, hashes: &Hashes) {
+    let mut hashes = hashes.iter();
+    let Some(first) = hashes.next() else {
+        return;
+    };
+    let out = object.key(key);
+    out.push_str(first.as_str());
+    for hash in hashes {
+        out.push_str("\",\"");
+        out.push_str(hash.as_str());
     }
-    out.push(']');
+    out.push_str("\"]");
 }
 
-/// A float as `serde_json` writes it: shortest round-trip digits, `null` if not finite.
+/// As `serde_json` writes an `f64`: `zmij`'s shortest form, `null` if not finite.
 fn float(out: &mut String, x: f64) {
     if x.is_finite() {
         out.push_str(zmij::Buffer::new().format_finite(x));
@@ -174,6 +198,7 @@ fn float(out: &mut String, x: f64) {
     }
 }
 
+/// As `serde_json` writes an integer: `itoa`'s digits.
 fn integer(out: &mut String, n: impl itoa::Integer) {
     out.push_str(itoa::Buffer::new().format(n));
 }

@@ -35,15 +35,22 @@ pub struct RequestBuilder {
     batch_size: usize,
     done: Vec<PreparedRequest>,
     open: Option<Open>,
-    /// The JSON of the event being added; reused, so that adding allocates nothing.
-    scratch: String,
 }
 
-/// The request being filled: its body so far (without [`END`]). A `String` all along:
-/// checking a finished body for UTF-8 cost more than writing it.
+/// The request being filled: its body so far (without [`END`]). It may hold no event
+/// yet (one that was too large was taken back out of it).
 struct Open {
     body: String,
     events: Vec<PreparedEvent>,
+}
+
+impl Open {
+    fn new(start: &str) -> Open {
+        Open {
+            body: start.to_owned(),
+            events: Vec::new(),
+        }
+    }
 }
 
 impl RequestBuilder {
@@ -66,38 +73,46 @@ impl RequestBuilder {
             batch_size: batch_size.clamp(1, MAX_EVENTS_PER_REQUEST),
             done: Vec::new(),
             open: None,
-            scratch: String::new(),
         }
     }
 
     /// Adds one event to the open request, or to a new one when it is full; returns the
-    /// index of its request.
+    /// index of its request. The event is written straight into the open body, and taken
+    /// back out in the rare case that it does not fit: most events then cost no copy.
     pub fn push(
         &mut self,
         event: &impl EventJson,
         prepared: PreparedEvent,
     ) -> Result<usize, TooLarge> {
-        self.scratch.clear();
-        event.write_json(&mut self.scratch);
-        let len = self.scratch.len();
-        if self.start.len() + len + END.len() > MAX_REQUEST_BYTES {
-            return Err(TooLarge);
-        }
-        let fits = self.open.as_ref().is_some_and(|open| {
-            open.events.len() < self.batch_size
-                && open.body.len() + 1 + len + END.len() <= MAX_REQUEST_BYTES
-        });
-        if !fits {
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|open| open.events.len() >= self.batch_size)
+        {
             self.close();
         }
-        let open = self.open.get_or_insert_with(|| Open {
-            body: self.start.clone(),
-            events: Vec::new(),
-        });
+        let open = self.open.get_or_insert_with(|| Open::new(&self.start));
+        let before = open.body.len();
         if !open.events.is_empty() {
             open.body.push(',');
         }
-        open.body.push_str(&self.scratch);
+        let at = open.body.len();
+        event.write_json(&mut open.body);
+        let len = open.body.len() - at;
+        if self.start.len() + len + END.len() > MAX_REQUEST_BYTES {
+            open.body.truncate(before);
+            return Err(TooLarge);
+        }
+        let open = if open.body.len() + END.len() <= MAX_REQUEST_BYTES {
+            open
+        } else {
+            // Over the limit only with the events before it: it starts the next request.
+            let mut next = Open::new(&self.start);
+            next.body.push_str(&open.body[at..]);
+            open.body.truncate(before);
+            self.close();
+            self.open.insert(next)
+        };
         open.events.push(prepared);
         Ok(self.done.len())
     }
@@ -108,7 +123,9 @@ impl RequestBuilder {
     }
 
     fn close(&mut self) {
-        if let Some(Open { mut body, events }) = self.open.take() {
+        if let Some(Open { mut body, events }) = self.open.take()
+            && !events.is_empty()
+        {
             body.push_str(END);
             self.done.push(PreparedRequest { body, events });
         }
@@ -185,6 +202,16 @@ mod tests {
         assert_eq!(placed, [0, 0, 1, 1, 2]);
         let counts: Vec<usize> = builder.finish().iter().map(|r| r.events.len()).collect();
         assert_eq!(counts, [2, 2, 1]);
+    }
+
+    #[test]
+    fn an_event_too_large_after_a_full_request_leaves_no_empty_one() {
+        let mut builder = RequestBuilder::new("123", None, 1);
+        assert_eq!(builder.push(&fake("a", 0), prepared("a")), Ok(0));
+        let too_large = fake("b", MAX_REQUEST_BYTES);
+        assert_eq!(builder.push(&too_large, prepared("b")), Err(TooLarge));
+        let counts: Vec<usize> = builder.finish().iter().map(|r| r.events.len()).collect();
+        assert_eq!(counts, [1]);
     }
 
     #[test]
