@@ -1,6 +1,7 @@
 //! Request bodies for `POST /event/track/`: events of one event set, in requests TikTok
 //! takes (at most [`MAX_EVENTS_PER_REQUEST`] events and [`MAX_REQUEST_BYTES`] of JSON).
 
+use crate::append::append;
 use crate::contract::{PreparedEvent, PreparedRequest};
 
 /// TikTok rejects a whole request of more events than this.
@@ -94,7 +95,7 @@ impl RequestBuilder {
         let open = self.open.get_or_insert_with(|| Open::new(&self.start));
         let before = open.body.len();
         if !open.events.is_empty() {
-            open.body.push(',');
+            append(&mut open.body, ",");
         }
         let at = open.body.len();
         event.write_json(&mut open.body);
