@@ -5,6 +5,8 @@
 
 use sha2::digest::generic_array::GenericArray;
 
+use crate::append;
+
 /// SHA-256's initial state (FIPS 180-4, 5.3.3).
 const INITIAL: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
@@ -18,20 +20,25 @@ pub fn hex_digest(data: &[u8]) -> [u8; 64] {
         compress(&mut state, block);
     }
     // FIPS 180-4 padding (5.1.1): the tail, `0x80`, zeros, the length in bits.
+    // Copies are word moves, not `copy_from_slice`: see `append`.
     let mut last = [0u8; 128];
-    last[..tail.len()].copy_from_slice(tail);
+    append::copy_from_slice(&mut last[..tail.len()], tail);
     last[tail.len()] = 0x80;
     let end = if tail.len() < 64 - 8 { 64 } else { 128 };
     let bits = (data.len() as u64) * 8;
-    last[end - 8..end].copy_from_slice(&bits.to_be_bytes());
+    *eight(&mut last[end - 8..end]) = bits.to_be_bytes();
     for block in last[..end].chunks_exact(64) {
         compress(&mut state, block);
     }
     let mut hex = [0u8; 64];
     for (out, word) in hex.chunks_exact_mut(8).zip(state) {
-        out.copy_from_slice(&hex_word(word));
+        *eight(out) = hex_word(word);
     }
     hex
+}
+
+fn eight(bytes: &mut [u8]) -> &mut [u8; 8] {
+    bytes.try_into().expect("eight bytes")
 }
 
 fn compress(state: &mut [u32; 8], block: &[u8]) {
