@@ -34,7 +34,7 @@ pub fn transform(data: &[u8]) {
     for record in &records {
         row(&record.json);
     }
-    let output = transform_batch(&settings, &records, NOW_MS);
+    let output = transform_batch(&settings, records.clone(), NOW_MS);
 
     assert_eq!(
         output.outcomes.len(),

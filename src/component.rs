@@ -48,7 +48,7 @@ impl api::Guest for Component {
                 json: r.json,
             })
             .collect();
-        let output = crate::transform::transform_batch(&settings, &records, clock::now_ms());
+        let output = crate::transform::transform_batch(&settings, records, clock::now_ms());
         Ok(api::TransformOutput {
             requests: output.requests.into_iter().map(to_request).collect(),
             outcomes: output

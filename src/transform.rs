@@ -16,20 +16,21 @@ use crate::row::Row;
 use crate::settings::Settings;
 
 /// Maps, merges and packs `records`. Every record gets exactly one outcome, in input
-/// order, whatever it holds.
+/// order, whatever it holds. The records are taken, so that each id moves into its
+/// outcome instead of being copied.
 pub fn transform_batch(
     settings: &Settings,
-    records: &[InputRecord],
+    records: Vec<InputRecord>,
     now_ms: u64,
 ) -> TransformOutput {
     let mut statuses = Statuses(vec![None; records.len()]);
-    let batch = map_rows(settings, records, now_ms, &mut statuses);
+    let batch = map_rows(settings, &records, now_ms, &mut statuses);
     let sets = by_event_set(
         batch.finish(settings.default_currency),
-        records,
+        &records,
         &mut statuses,
     );
-    let requests = pack(settings, records, sets, &mut statuses);
+    let requests = pack(settings, &records, sets, &mut statuses);
     TransformOutput {
         requests,
         outcomes: statuses.finish(records),
@@ -160,12 +161,12 @@ impl Statuses {
         self.0[row].get_or_insert(TransformStatus::Accepted(request as u32));
     }
 
-    fn finish(self, records: &[InputRecord]) -> Vec<TransformOutcome> {
+    fn finish(self, records: Vec<InputRecord>) -> Vec<TransformOutcome> {
         records
-            .iter()
+            .into_iter()
             .zip(self.0)
             .map(|(record, status)| TransformOutcome {
-                id: record.id.clone(),
+                id: record.id,
                 // Every row is rejected or placed; this only guards the contract.
                 status: status.unwrap_or_else(|| {
                     TransformStatus::Rejected("internal error: the record was not placed".into())
@@ -207,7 +208,7 @@ mod tests {
     }
 
     fn run(settings: &Settings, jsons: &[&str]) -> TransformOutput {
-        transform_batch(settings, &records(jsons), NOW_MS)
+        transform_batch(settings, records(jsons), NOW_MS)
     }
 
     fn statuses(output: &TransformOutput) -> Vec<TransformStatus> {
@@ -455,7 +456,7 @@ mod tests {
         .unwrap();
         let output = transform_batch(
             &no_set,
-            &records(&[
+            records(&[
                 r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395}"#,
                 r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395, "event_set_id": "42"}"#,
             ]),

@@ -193,7 +193,9 @@ pub fn native_run(settings: &[Setting], batches: &[Vec<InputRecord>]) -> Result<
         // As the component does: settings parsed and the clock read once per batch.
         let parsed = native::Settings::parse(&settings)
             .map_err(|e| BenchError::Settings(format!("{e:?}")))?;
-        let output = native::transform_batch(&parsed, batch, now_ms());
+        // The component gets its own copy of each batch (the host lowers it into the
+        // guest's memory), and so does the native code.
+        let output = native::transform_batch(&parsed, batch.clone(), now_ms());
         run.rows += batch.len() as u64;
         run.events += output
             .requests
@@ -824,7 +826,7 @@ mod tests {
         let run = native_run(&settings(), &batches).unwrap();
         assert_eq!((run.rows, run.events), (10_000, 5_000));
         let parsed = native::Settings::parse(&native::settings(&settings())).unwrap();
-        let output = native::transform_batch(&parsed, &native::records(&batches[0]), now_ms());
+        let output = native::transform_batch(&parsed, native::records(&batches[0]), now_ms());
         let rejected = output
             .outcomes
             .iter()
