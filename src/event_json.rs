@@ -14,10 +14,7 @@ use crate::batch::{Event, Properties, User};
 use crate::event::{ContentType, Item};
 use crate::json_text;
 use crate::normalize::Hashes;
-use crate::request::EventJson;
-
-/// Room for a typical event, reserved once rather than grown piece by piece.
-const TYPICAL_EVENT: usize = 1024;
+use crate::request::{EventJson, TYPICAL_EVENT};
 
 /// A key with its punctuation and the start of its value: `{"name":` as an object's
 /// first field and `,"name":` after another, then `open` (`"` for text, `[` for a

@@ -127,7 +127,8 @@ fn pack(
             &event_set,
             settings.test_event_code.as_deref(),
             settings.batch_size,
-        );
+        )
+        .expecting(events.len());
         for (event, rows) in events {
             let prepared = PreparedEvent {
                 event_id: event.event_id.to_string(),
