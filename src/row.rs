@@ -319,10 +319,27 @@ impl<'a> Row<'a> {
     /// nested values, errors) is read by [`Row::parse_with_serde`], with the same
     /// result.
     pub fn parse(json: &'a str) -> Result<Row<'a>, RowError> {
-        match scan::row(json) {
-            Some(row) => Ok(row),
-            None => Row::parse_with_serde(json),
+        let mut row = Row::default();
+        row.read(json)?;
+        Ok(row)
+    }
+
+    /// [`Row::parse`] into this row, replacing what it held; empty after an error.
+    /// A batch reads its rows one after another into one `Row`: a row returned by value
+    /// is 20 cells moved, a `memory.copy` in WebAssembly.
+    pub fn read(&mut self, json: &'a str) -> Result<(), RowError> {
+        *self = Row::default();
+        if scan::row(json, self).is_some() {
+            return Ok(());
         }
+        match Row::parse_with_serde(json) {
+            Ok(row) => *self = row,
+            Err(e) => {
+                *self = Row::default();
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// The reference reader: every JSON, with `serde_json`'s error messages.

@@ -45,9 +45,10 @@ fn map_rows<'a>(
 ) -> Batch<'a> {
     let mut batch = Batch::default();
     let mut hashed = LastHashed::default();
+    let mut parsed = Row::default();
     for (row, record) in records.iter().enumerate() {
-        let mapped = match Row::parse(&record.json) {
-            Ok(mut parsed) => event::map_row(&mut parsed, settings, now_ms, &mut hashed),
+        let mapped = match parsed.read(&record.json) {
+            Ok(()) => event::map_row(&mut parsed, settings, now_ms, &mut hashed),
             Err(e) => Err(Rejection {
                 key: None,
                 reason: e.to_string(),
