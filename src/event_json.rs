@@ -14,6 +14,7 @@ use crate::batch::{Event, Properties, User};
 use crate::event::{ContentType, Item};
 use crate::json_text;
 use crate::normalize::Hashes;
+use crate::number;
 use crate::request::{EventJson, TYPICAL_EVENT};
 
 /// A key with its punctuation and the start of its value: `{"name":` as an object's
@@ -190,7 +191,9 @@ fn hex_list(object: &mut Object<'_>, key: Key, hashes: &Hashes) {
 
 /// As `serde_json` writes an `f64`: `zmij`'s shortest form, `null` if not finite.
 fn float(out: &mut String, x: f64) {
-    if x.is_finite() {
+    if let Some(text) = number::short_decimal(x) {
+        append(out, text.as_str());
+    } else if x.is_finite() {
         out.push_str(zmij::Buffer::new().format_finite(x));
     } else {
         append(out, "null");

@@ -90,6 +90,70 @@ pub fn float_text(x: f64) -> String {
     serde_json::to_string(&x).expect("a float always serialises")
 }
 
+/// A float's text, on the stack, written from its end.
+pub struct ShortText {
+    bytes: [u8; 24],
+    start: usize,
+}
+
+impl ShortText {
+    pub fn as_str(&self) -> &str {
+        // SAFETY: only ASCII digits, `.` and `-` are ever written (`push_front`).
+        unsafe { std::str::from_utf8_unchecked(&self.bytes[self.start..]) }
+    }
+
+    fn push_front(&mut self, ascii: u8) {
+        debug_assert!(ascii.is_ascii());
+        self.start -= 1;
+        self.bytes[self.start] = ascii;
+    }
+}
+
+/// `x` exactly as `zmij` (serde_json's float writer) writes it, for the floats that
+/// orders hold: a decimal of at most 15 significant digits from 10^-5 to 10^15.
+/// Any two decimals of 15 digits or fewer read as different `f64`s, so the one that
+/// reads as `x` is its shortest form, and in that range `zmij` writes it without an
+/// exponent. `None` for other floats, which go to `zmij`: its 128-bit products are
+/// library calls in WebAssembly, 900 instructions a price.
+pub fn short_decimal(x: f64) -> Option<ShortText> {
+    let magnitude = x.abs();
+    if !(1e-5..1e15).contains(&magnitude) {
+        return None;
+    }
+    // The fewest decimals that give `x` back: `significand / 10^decimals` is one
+    // correctly rounded division of two exact values, as reading the text would be.
+    let (significand, decimals) = (0..=20).find_map(|decimals| {
+        let scaled = (magnitude * POW10[decimals]).round_ties_even();
+        (scaled < 1e15 && scaled / POW10[decimals] == magnitude).then_some((scaled, decimals))
+    })?;
+    let mut text = ShortText {
+        bytes: [0; 24],
+        start: 24,
+    };
+    if decimals == 0 {
+        text.push_front(b'0');
+        text.push_front(b'.');
+    }
+    // Digits from the last, the point after `decimals` of them, and at least one
+    // before it (`0.5`).
+    let (mut rest, mut written) = (significand as u64, 0);
+    loop {
+        text.push_front(b'0' + (rest % 10) as u8);
+        rest /= 10;
+        written += 1;
+        if written == decimals {
+            text.push_front(b'.');
+        }
+        if rest == 0 && written > decimals {
+            break;
+        }
+    }
+    if x < 0.0 {
+        text.push_front(b'-');
+    }
+    Some(text)
+}
+
 /// The leading ASCII digits of `bytes`, and the rest.
 fn digits(bytes: &[u8]) -> (&[u8], &[u8]) {
     bytes.split_at(bytes.iter().take_while(|b| b.is_ascii_digit()).count())
@@ -151,6 +215,70 @@ mod tests {
             "infinity", "0x10", "1e999", "--1", "1_000",
         ] {
             assert_eq!(decimal(text), None, "{text}");
+        }
+    }
+
+    /// Exactly `zmij`'s text, or nothing.
+    fn check_short(x: f64) -> bool {
+        let Some(text) = short_decimal(x) else {
+            return false;
+        };
+        assert_eq!(text.as_str(), zmij::Buffer::new().format_finite(x), "{x:e}");
+        true
+    }
+
+    #[test]
+    fn prices_are_written_as_zmij_writes_them() {
+        for x in [
+            19.99,
+            -19.99,
+            0.1,
+            0.5,
+            1.0,
+            46.0,
+            100.0,
+            1e14,
+            123456789012345.0,
+            0.00001,
+            0.000123,
+            0.012,
+            99999.999,
+            1234.5678,
+            -0.25,
+            8.5,
+            1077218.25,
+        ] {
+            assert!(check_short(x), "{x} not written");
+        }
+        for x in [
+            0.0,
+            -0.0,
+            1e15,
+            1e-6,
+            0.1 + 0.2,
+            1e300,
+            5e-324,
+            f64::MAX,
+            1.0 / 3.0,
+        ] {
+            assert!(!check_short(x), "{x} written");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decimals_are_written_as_zmij_writes_them(significand in 0u64..1_000_000_000_000_000, decimals in 0usize..21, negative: bool) {
+            let x = significand as f64 / POW10[decimals];
+            let x = if negative { -x } else { x };
+            check_short(x);
+        }
+
+        #[test]
+        fn any_float_is_written_as_zmij_writes_it_or_left_to_zmij(bits: u64) {
+            let x = f64::from_bits(bits);
+            if x.is_finite() {
+                check_short(x);
+            }
         }
     }
 
