@@ -39,23 +39,25 @@ const fn slot(len: usize, first: u8, last: u8) -> usize {
         & 63
 }
 
-/// The standard event a name may be, by [`slot`].
-const BY_SLOT: [Option<&str>; 64] = {
+/// The standard event a name may be, by [`slot`]: its index in [`STANDARD`].
+const BY_SLOT: [Option<u8>; 64] = {
     let mut table = [None; 64];
     let mut i = 0;
     while i < STANDARD.len() {
         let name = STANDARD[i].as_bytes();
         let at = slot(name.len(), name[0], name[name.len() - 1]);
         assert!(table[at].is_none(), "two standard events share a slot");
-        table[at] = Some(STANDARD[i]);
+        table[at] = Some(i as u8);
         i += 1;
     }
     table
 };
 
-/// A standard event, in TikTok's (case-sensitive) spelling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EventName(&'static str);
+/// A standard event, in TikTok's (case-sensitive) spelling. Kept as its index in
+/// [`STANDARD`]: every row's event key compares and hashes it, and a string would be a
+/// `memcmp` call (a byte loop in WebAssembly) where this is one byte.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EventName(u8);
 
 impl EventName {
     /// Case-insensitive: `purchase` and `PURCHASE` are sent as `Purchase`.
@@ -63,14 +65,20 @@ impl EventName {
     pub fn parse(name: &str) -> Option<EventName> {
         let name = crate::row::trim(name);
         let (&first, &last) = (name.as_bytes().first()?, name.as_bytes().last()?);
-        let standard = BY_SLOT[slot(name.len(), first, last)]?;
-        standard
+        let index = BY_SLOT[slot(name.len(), first, last)]?;
+        STANDARD[usize::from(index)]
             .eq_ignore_ascii_case(name)
-            .then_some(EventName(standard))
+            .then_some(EventName(index))
     }
 
     pub fn as_str(&self) -> &'static str {
-        self.0
+        STANDARD[usize::from(self.0)]
+    }
+}
+
+impl fmt::Debug for EventName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("EventName").field(&self.as_str()).finish()
     }
 }
 
@@ -87,13 +95,13 @@ pub fn not_standard(name: &str) -> String {
 
 impl fmt::Display for EventName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl serde::Serialize for EventName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.0)
+        serializer.serialize_str(self.as_str())
     }
 }
 
