@@ -82,6 +82,9 @@ fn by_event_set<'a>(
 ) -> Vec<SetEvents<'a>> {
     let mut sets: Vec<SetEvents> = Vec::new();
     let mut index: FxHashMap<Cow<str>, usize> = FxHashMap::default();
+    // Events mostly share one set: the last one is tried before hashing (a string
+    // compare is a `memcmp` call in WebAssembly, `bytes::equal` is not).
+    let mut last = None;
     for Merged {
         event_set,
         rows,
@@ -90,13 +93,19 @@ fn by_event_set<'a>(
     {
         match outcome {
             Ok(event) => {
-                let at = *index.entry(event_set.clone()).or_insert_with(|| {
-                    sets.push(SetEvents {
-                        event_set,
-                        events: Vec::new(),
-                    });
-                    sets.len() - 1
-                });
+                let at = match last.filter(|&at: &usize| {
+                    crate::bytes::equal(sets[at].event_set.as_bytes(), event_set.as_bytes())
+                }) {
+                    Some(at) => at,
+                    None => *index.entry(event_set.clone()).or_insert_with(|| {
+                        sets.push(SetEvents {
+                            event_set,
+                            events: Vec::new(),
+                        });
+                        sets.len() - 1
+                    }),
+                };
+                last = Some(at);
                 sets[at].events.push((event, rows));
             }
             Err(Failure::Row(culprit)) => {
