@@ -97,6 +97,15 @@ struct Pending<'a> {
 }
 
 impl<'a> Batch<'a> {
+    /// Room for `rows` events (at most one per row): the list never grows, which in a
+    /// batch of 1,000 rows was ten copies of it.
+    pub fn with_capacity(rows: usize) -> Batch<'a> {
+        Batch {
+            index: FxHashMap::with_capacity_and_hasher(rows, Default::default()),
+            events: Vec::with_capacity(rows),
+        }
+    }
+
     pub fn add(&mut self, row: usize, key: EventKey<'a>, line: Line<'a>) {
         let pending = self.pending(key);
         pending.rows.push(row);
