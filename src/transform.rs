@@ -1,8 +1,6 @@
 //! `transform-batch`: records in, request bodies and one outcome per record out.
 //! Pure: no HTTP, the time is given.
 
-use std::borrow::Cow;
-
 use rustc_hash::FxHashMap;
 
 use crate::batch::{Batch, Event, Failure, Merged};
@@ -25,11 +23,8 @@ pub fn transform_batch(
 ) -> TransformOutput {
     let mut statuses = Statuses(vec![None; records.len()]);
     let batch = map_rows(settings, &records, now_ms, &mut statuses);
-    let sets = by_event_set(
-        batch.finish(settings.default_currency),
-        &records,
-        &mut statuses,
-    );
+    let merged = batch.finish(settings.default_currency);
+    let sets = by_event_set(&merged, &records, &mut statuses);
     let requests = pack(settings, &records, sets, &mut statuses);
     TransformOutput {
         requests,
@@ -43,7 +38,7 @@ fn map_rows<'a>(
     now_ms: u64,
     statuses: &mut Statuses,
 ) -> Batch<'a> {
-    let mut batch = Batch::default();
+    let mut batch = Batch::with_capacity(records.len());
     let mut hashed = LastHashed::default();
     let mut parsed = Row::default();
     for (row, record) in records.iter().enumerate() {
@@ -67,37 +62,35 @@ fn map_rows<'a>(
     batch
 }
 
-/// The events of one event set, each with its rows.
-struct SetEvents<'a> {
-    event_set: Cow<'a, str>,
-    events: Vec<(Event<'a>, Vec<usize>)>,
+/// The events of one event set, each with its rows, borrowed where the merged events
+/// lie: an event is a few hundred bytes, and every move a `memory.copy` in
+/// WebAssembly.
+struct SetEvents<'m, 'a> {
+    event_set: &'m str,
+    events: Vec<(&'m Event<'a>, &'m [usize])>,
 }
 
 /// Events to send, grouped by event set in order of each set's first event; the rows
 /// of events that are not sent are rejected.
-fn by_event_set<'a>(
-    merged: Vec<Merged<'a>>,
+fn by_event_set<'m, 'a>(
+    merged: &'m [Merged<'a>],
     records: &[InputRecord],
     statuses: &mut Statuses,
-) -> Vec<SetEvents<'a>> {
+) -> Vec<SetEvents<'m, 'a>> {
     let mut sets: Vec<SetEvents> = Vec::new();
-    let mut index: FxHashMap<Cow<str>, usize> = FxHashMap::default();
+    let mut index: FxHashMap<&str, usize> = FxHashMap::default();
     // Events mostly share one set: the last one is tried before hashing (a string
     // compare is a `memcmp` call in WebAssembly, `bytes::equal` is not).
     let mut last = None;
-    for Merged {
-        event_set,
-        rows,
-        outcome,
-    } in merged
-    {
-        match outcome {
+    for merged in merged {
+        let event_set: &str = &merged.event_set;
+        match &merged.outcome {
             Ok(event) => {
                 let at = match last.filter(|&at: &usize| {
                     crate::bytes::equal(sets[at].event_set.as_bytes(), event_set.as_bytes())
                 }) {
                     Some(at) => at,
-                    None => *index.entry(event_set.clone()).or_insert_with(|| {
+                    None => *index.entry(event_set).or_insert_with(|| {
                         sets.push(SetEvents {
                             event_set,
                             events: Vec::new(),
@@ -106,17 +99,20 @@ fn by_event_set<'a>(
                     }),
                 };
                 last = Some(at);
-                sets[at].events.push((event, rows));
+                sets[at].events.push((event, &merged.rows));
             }
             Err(Failure::Row(culprit)) => {
                 let reason = format!(
                     "another row of this event was rejected (record {:?})",
-                    records[culprit].id
+                    records[*culprit].id
                 );
-                rows.iter()
+                merged
+                    .rows
+                    .iter()
                     .for_each(|&row| statuses.reject(row, reason.clone()));
             }
-            Err(Failure::Event(reason)) => rows
+            Err(Failure::Event(reason)) => merged
+                .rows
                 .iter()
                 .for_each(|&row| statuses.reject(row, reason.clone())),
         }
@@ -134,7 +130,7 @@ fn pack(
     let mut requests = Vec::new();
     for SetEvents { event_set, events } in sets {
         let mut builder = RequestBuilder::new(
-            &event_set,
+            event_set,
             settings.test_event_code.as_deref(),
             settings.batch_size,
         )
@@ -144,7 +140,7 @@ fn pack(
                 event_id: event.event_id.to_string(),
                 record_ids: rows.iter().map(|&row| records[row].id.clone()).collect(),
             };
-            match builder.push(&event, prepared) {
+            match builder.push(event, prepared) {
                 Ok(request) => rows
                     .iter()
                     .for_each(|&row| statuses.accept(row, requests.len() + request)),
