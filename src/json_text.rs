@@ -7,21 +7,14 @@
 /// row, and a byte-by-byte loop was the largest cost of reading one.
 #[inline]
 pub fn plain_len(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    /// The high bit of each byte of `x` that is zero; exact up to the first one.
-    fn zero_bytes(x: u64) -> u64 {
-        x.wrapping_sub(ONES) & !x & HIGHS
-    }
     let mut chunks = bytes.chunks_exact(8);
     let mut offset = 0;
     for chunk in chunks.by_ref() {
-        let word = u64::from_le_bytes(chunk.try_into().expect("chunks of eight"));
-        let stops = zero_bytes(word ^ (ONES * u64::from(b'"')))
-            | zero_bytes(word ^ (ONES * u64::from(b'\\')))
-            | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
-        if stops != 0 {
-            return Some(offset + stops.trailing_zeros() as usize / 8);
+        let found = stops(u64::from_le_bytes(
+            chunk.try_into().expect("chunks of eight"),
+        ));
+        if found != 0 {
+            return Some(offset + found.trailing_zeros() as usize / 8);
         }
         offset += 8;
     }
@@ -33,9 +26,35 @@ pub fn plain_len(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Whether `text` can be put between quotes as it is: what `serde_json` would escape
-/// (`"`, `\` and control characters) it does not hold.
+/// (`"`, `\` and control characters) it does not hold. Every word at once, the last
+/// one padded with spaces: event texts are short, and a loop over their last bytes
+/// was most of the check.
 pub fn is_plain(text: &str) -> bool {
-    plain_len(text.as_bytes()).is_none()
+    let mut chunks = text.as_bytes().chunks_exact(8);
+    let mut found = 0;
+    for chunk in chunks.by_ref() {
+        found |= stops(u64::from_le_bytes(
+            chunk.try_into().expect("chunks of eight"),
+        ));
+    }
+    let rest = chunks.remainder();
+    let mut last = [b' '; 8];
+    crate::append::copy_from_slice(&mut last[..rest.len()], rest);
+    found |= stops(u64::from_le_bytes(last));
+    found == 0
+}
+
+/// The high bit of each byte of `word` (little-endian) that is a quote, a backslash
+/// or a control character; exact up to the first one, which is all either caller
+/// needs.
+#[inline(always)]
+fn stops(word: u64) -> u64 {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    zero_bytes(word ^ (ONES * u64::from(b'"')))
+        | zero_bytes(word ^ (ONES * u64::from(b'\\')))
+        | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS)
 }
 
 fn is_stop(byte: u8) -> bool {
@@ -63,6 +82,9 @@ mod tests {
         #[test]
         fn plain_len_finds_the_first_stop(bytes in prop::collection::vec(prop::sample::select(vec![b'a', b' ', b'"', b'\\', 0x1f, 0x20, 0x7f, 0x80, 0xc3, 0xff, 0x00]), 0..40)) {
             prop_assert_eq!(plain_len(&bytes), bytes.iter().position(|&b| is_stop(b)));
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                prop_assert_eq!(is_plain(text), !bytes.iter().any(|&b| is_stop(b)));
+            }
         }
     }
 }
