@@ -408,8 +408,12 @@ fn check_transform(records: &[InputRecord], output: &TransformOutput) -> Result<
             .flat_map(|e| &e.record_ids)
             .map(String::as_str)
             .collect();
-        got.sort_unstable();
-        want.sort_unstable();
+        // Usually already in the same order (an event's rows are adjacent): sorting
+        // is only for the rest, and was 2 % of a batch's time here.
+        if got != want {
+            got.sort_unstable();
+            want.sort_unstable();
+        }
         if got != want {
             return Err(format!(
                 "request {index} holds other records than those accepted into it"
@@ -438,4 +442,73 @@ fn check_send(request: &PreparedRequest, outcomes: &[DeliveryOutcome]) -> Result
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::guest::{PreparedEvent, TransformOutcome};
+
+    fn record(id: &str) -> InputRecord {
+        InputRecord {
+            id: id.into(),
+            json: "{}".into(),
+        }
+    }
+
+    fn accepted(id: &str, request: u32) -> TransformOutcome {
+        TransformOutcome {
+            id: id.into(),
+            status: TransformStatus::Accepted(request),
+        }
+    }
+
+    /// One request whose events hold these records, in this order.
+    fn output(outcomes: Vec<TransformOutcome>, events: &[&[&str]]) -> TransformOutput {
+        TransformOutput {
+            requests: vec![PreparedRequest {
+                body: "{}".into(),
+                events: events
+                    .iter()
+                    .enumerate()
+                    .map(|(i, ids)| PreparedEvent {
+                        event_id: format!("e{i}"),
+                        record_ids: ids.iter().map(|id| id.to_string()).collect(),
+                    })
+                    .collect(),
+            }],
+            outcomes,
+        }
+    }
+
+    #[test]
+    fn a_request_may_list_its_records_in_another_order_than_the_input() {
+        let records = [record("a"), record("b"), record("c")];
+        let outcomes = vec![accepted("a", 0), accepted("b", 0), accepted("c", 0)];
+        for events in [&[&["a", "c"][..], &["b"]][..], &[&["a", "b"], &["c"]]] {
+            assert_eq!(
+                check_transform(&records, &output(outcomes.clone(), events)),
+                Ok(())
+            );
+        }
+    }
+
+    #[test]
+    fn a_request_must_hold_exactly_the_records_accepted_into_it() {
+        let records = [record("a"), record("b")];
+        let outcomes = vec![accepted("a", 0), accepted("b", 0)];
+        for events in [&[&["a"][..]][..], &[&["a", "a"]], &[&["b", "a", "x"]]] {
+            assert_eq!(
+                check_transform(&records, &output(outcomes.clone(), events)),
+                Err("request 0 holds other records than those accepted into it".into())
+            );
+        }
+        assert_eq!(
+            check_transform(
+                &records,
+                &output(vec![accepted("b", 0), accepted("a", 0)], &[&["a", "b"]])
+            ),
+            Err("outcome for record 'b' where 'a' was expected".into())
+        );
+    }
 }
