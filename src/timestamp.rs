@@ -60,13 +60,16 @@ impl UnixMillis {
     pub fn parse(text: &str) -> Result<UnixMillis, TimestampError> {
         let text = crate::row::trim(text);
         let bytes = text.as_bytes();
-        if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) {
+        // One look at the leading digits tells the three forms apart (ISO 8601 has
+        // four, then `-`), instead of a scan of the whole text per form.
+        let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits > 0 && digits == bytes.len() {
             return text
                 .parse::<i64>()
                 .map(UnixMillis::from_integer)
                 .map_err(|_| TimestampError::InFuture);
         }
-        if is_decimal(bytes) {
+        if bytes.get(digits) == Some(&b'.') && is_decimal(bytes) {
             return crate::number::decimal(text)
                 .ok_or(TimestampError::Unreadable)
                 .and_then(UnixMillis::from_float);
