@@ -20,6 +20,46 @@ pub fn equal(a: &[u8], b: &[u8]) -> bool {
     differ == 0
 }
 
+/// Whether `name` is `expected` (lowercase letters and `_`) in any ASCII case: a letter
+/// matches itself with bit 5 set, `_` only itself. Every key of every row and
+/// every event name is compared, so a few word compares (two overlapping loads cover 4 to 16 bytes) instead of a
+/// loop over bytes or a `memcmp` call (a library routine in WebAssembly).
+#[inline]
+pub fn equal_to_lowercase(name: &[u8], expected: &[u8]) -> bool {
+    const LETTER_BITS: u64 = 0x2020_2020_2020_2020;
+    let differ = |n: u64, e: u64| (n | (e & LETTER_BITS)) ^ e;
+    let word8 = |bytes: &[u8], at: usize| {
+        u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+    };
+    let word4 = |bytes: &[u8], at: usize| {
+        u64::from(u32::from_le_bytes(
+            bytes[at..at + 4].try_into().expect("four bytes"),
+        ))
+    };
+    let len = name.len();
+    if len != expected.len() {
+        return false;
+    }
+    match len {
+        8..=16 => {
+            let last = len - 8;
+            differ(word8(name, 0), word8(expected, 0))
+                | differ(word8(name, last), word8(expected, last))
+                == 0
+        }
+        4..=7 => {
+            let last = len - 4;
+            differ(word4(name, 0), word4(expected, 0))
+                | differ(word4(name, last), word4(expected, last))
+                == 0
+        }
+        _ => name
+            .iter()
+            .zip(expected)
+            .all(|(&n, &e)| (n | (e & 0x20)) == e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

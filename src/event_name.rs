@@ -53,6 +53,25 @@ const BY_SLOT: [Option<u8>; 64] = {
     table
 };
 
+/// [`STANDARD`] in lowercase, for comparing a name a word at a time.
+const LOWERCASE: [[u8; LONGEST]; STANDARD.len()] = {
+    let mut table = [[0; LONGEST]; STANDARD.len()];
+    let mut i = 0;
+    while i < STANDARD.len() {
+        let name = STANDARD[i].as_bytes();
+        let mut j = 0;
+        while j < name.len() {
+            table[i][j] = name[j].to_ascii_lowercase();
+            j += 1;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// The length of the longest standard name, `CompleteRegistration`.
+const LONGEST: usize = 20;
+
 /// A standard event, in TikTok's (case-sensitive) spelling. Kept as its index in
 /// [`STANDARD`]: every row's event key compares and hashes it, and a string would be a
 /// `memcmp` call (a byte loop in WebAssembly) where this is one byte.
@@ -66,9 +85,9 @@ impl EventName {
         let name = crate::row::trim(name);
         let (&first, &last) = (name.as_bytes().first()?, name.as_bytes().last()?);
         let index = BY_SLOT[slot(name.len(), first, last)]?;
-        STANDARD[usize::from(index)]
-            .eq_ignore_ascii_case(name)
-            .then_some(EventName(index))
+        let index = usize::from(index);
+        let lower = &LOWERCASE[index][..STANDARD[index].len()];
+        crate::bytes::equal_to_lowercase(name.as_bytes(), lower).then_some(EventName(index as u8))
     }
 
     pub fn as_str(&self) -> &'static str {
@@ -136,6 +155,11 @@ mod tests {
         assert_eq!(EventName::parse("Refund"), None);
         assert_eq!(EventName::parse("CompletePayments"), None);
         assert_eq!(EventName::parse(""), None);
+        // Longer than any standard name, in the slot of one.
+        assert_eq!(EventName::parse(&format!("P{}e", "x".repeat(40))), None);
+        for name in STANDARD {
+            assert_eq!(EventName::parse(&format!("{name}{}", "s".repeat(30))), None);
+        }
     }
 
     #[test]

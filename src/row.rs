@@ -225,52 +225,12 @@ impl Column {
         let bytes = name.as_bytes();
         let (&first, &penultimate) = (bytes.first()?, bytes.get(bytes.len().checked_sub(2)?)?);
         let column = BY_SLOT[slot(bytes.len(), first, penultimate)]?;
-        matches_lowercase(bytes, column.name().as_bytes()).then_some(column)
+        crate::bytes::equal_to_lowercase(bytes, column.name().as_bytes()).then_some(column)
     }
 
     /// Only identifiers may hold several values.
     fn takes_lists(self) -> bool {
         matches!(self, Column::Email | Column::Phone)
-    }
-}
-
-/// Whether `name` is `expected` (lowercase letters and `_`) in any ASCII case: a letter
-/// matches itself with bit 5 set, `_` only itself. Every key of every row is compared,
-/// so a few word compares (two overlapping loads cover 4 to 16 bytes) instead of a
-/// loop over bytes or a `memcmp` call (a library routine in WebAssembly).
-#[inline]
-fn matches_lowercase(name: &[u8], expected: &[u8]) -> bool {
-    const LETTER_BITS: u64 = 0x2020_2020_2020_2020;
-    let differ = |n: u64, e: u64| (n | (e & LETTER_BITS)) ^ e;
-    let word8 = |bytes: &[u8], at: usize| {
-        u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
-    };
-    let word4 = |bytes: &[u8], at: usize| {
-        u64::from(u32::from_le_bytes(
-            bytes[at..at + 4].try_into().expect("four bytes"),
-        ))
-    };
-    let len = name.len();
-    if len != expected.len() {
-        return false;
-    }
-    match len {
-        8..=16 => {
-            let last = len - 8;
-            differ(word8(name, 0), word8(expected, 0))
-                | differ(word8(name, last), word8(expected, last))
-                == 0
-        }
-        4..=7 => {
-            let last = len - 4;
-            differ(word4(name, 0), word4(expected, 0))
-                | differ(word4(name, last), word4(expected, last))
-                == 0
-        }
-        _ => name
-            .iter()
-            .zip(expected)
-            .all(|(&n, &e)| (n | (e & 0x20)) == e),
     }
 }
 
@@ -743,7 +703,7 @@ mod tests {
                 name[at] = if byte % 2 == 0 { name[at].to_ascii_uppercase() } else { byte };
             }
             proptest::prop_assert_eq!(
-                matches_lowercase(&name, expected.as_bytes()),
+                crate::bytes::equal_to_lowercase(&name, expected.as_bytes()),
                 name.eq_ignore_ascii_case(expected.as_bytes())
             );
         }
