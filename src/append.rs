@@ -43,13 +43,15 @@ fn grow(out: &mut String, len: usize) {
     out.reserve(len);
 }
 
-/// Copies `len` bytes from `src` to `dst` as words: two overlapping ones for up to 16
-/// bytes, four or eight for up to 32 or 64, `ptr::copy_nonoverlapping` beyond.
+/// Copies `len` bytes from `src` to `dst` as two overlapping loads and stores (of 1, 4,
+/// 8, 16 or 32 bytes, by length) up to 64 bytes, `ptr::copy_nonoverlapping` beyond.
 ///
 /// # Safety
 /// `src` is readable and `dst` writable for `len` bytes, and the two do not overlap.
 #[inline(always)]
 pub(crate) unsafe fn copy_short(src: *const u8, dst: *mut u8, len: usize) {
+    // SAFETY: in each arm every word ends at or before `len`, the bytes the caller
+    // guarantees.
     unsafe {
         match len {
             0 => {}
