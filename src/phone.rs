@@ -132,6 +132,7 @@ pub fn to_e164(raw: &str, country: Option<Country>) -> Result<E164, PhoneError> 
 }
 
 /// A number as written: whether it starts with `+`, and its digits in ASCII.
+#[derive(Debug, PartialEq)]
 struct Written {
     plus: bool,
     digits: Digits,
@@ -139,6 +140,44 @@ struct Written {
 
 impl Written {
     fn scan(raw: &str) -> Result<Written, PhoneError> {
+        if raw.is_ascii() {
+            Written::scan_ascii(raw.as_bytes())
+        } else {
+            Written::scan_chars(raw)
+        }
+    }
+
+    /// [`Written::scan_chars`] for ASCII, which nearly every export is: bytes, not
+    /// characters pushed one by one and separators looked up in a Unicode list.
+    fn scan_ascii(bytes: &[u8]) -> Result<Written, PhoneError> {
+        if bytes.len() > MAX_CHARS {
+            return Err(PhoneError::TooLong);
+        }
+        let mut digits = [0u8; MAX_CHARS];
+        let (mut len, mut plus) = (0, false);
+        for &byte in bytes {
+            match byte {
+                b'0'..=b'9' => {
+                    digits[len] = byte;
+                    len += 1;
+                }
+                b'+' if !plus && len == 0 => plus = true,
+                // `is_separator` for ASCII: `char::is_whitespace` and the punctuation.
+                b'\t'..=b'\r' | b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'[' | b']' | b'~' => {}
+                _ => return Err(PhoneError::Invalid),
+            }
+        }
+        if len == 0 {
+            return Err(PhoneError::NoDigits);
+        }
+        let digits = std::str::from_utf8(&digits[..len]).expect("ASCII digits");
+        Ok(Written {
+            plus,
+            digits: Digits::from(digits).expect("at most MAX_CHARS digits"),
+        })
+    }
+
+    fn scan_chars(raw: &str) -> Result<Written, PhoneError> {
         if raw.chars().nth(MAX_CHARS).is_some() {
             return Err(PhoneError::TooLong);
         }

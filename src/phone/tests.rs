@@ -553,3 +553,11 @@ fn the_table_is_consistent() {
         }
     }
 }
+
+proptest::proptest! {
+    /// The ASCII fast path reads every ASCII text exactly as the general one does.
+    #[test]
+    fn ascii_numbers_are_scanned_as_characters_are(text in "[0-9+ \\-./()\\[\\]~\t\n\x0B\x0C\ra#*_,:]{0,70}") {
+        proptest::prop_assert_eq!(Written::scan_ascii(text.as_bytes()), Written::scan_chars(&text));
+    }
+}
