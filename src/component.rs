@@ -13,6 +13,10 @@ use cdp::destination::{clock, http, log};
 use exports::cdp::destination::destination as api;
 use exports::cdp::destination::{event_sets, oauth};
 
+/// Small blocks from size-class free lists, the rest from dlmalloc (`allocator`).
+#[global_allocator]
+static ALLOCATOR: crate::allocator::Global = crate::allocator::Global;
+
 struct Component;
 
 export!(Component);

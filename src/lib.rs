@@ -5,6 +5,7 @@
 //! whose logic is tested at native speed. Only [`component`] knows about WebAssembly.
 
 pub mod advertisers;
+pub mod allocator;
 pub mod append;
 pub mod batch;
 pub mod bytes;
