@@ -94,12 +94,20 @@ impl Pools {
             return unsafe { System.alloc(layout) };
         };
         let head = self.free[class];
-        if head.is_null() {
-            return self.cut(SMALLEST << class);
+        if !head.is_null() {
+            // SAFETY: `head` is a free block of this class, which holds the next pointer.
+            self.free[class] = unsafe { head.cast::<*mut u8>().read() };
+            return head;
         }
-        // SAFETY: `head` is a free block of this class, which holds the next pointer.
-        self.free[class] = unsafe { head.cast::<*mut u8>().read() };
-        head
+        // A new block from the current chunk. (Each batch runs in a fresh instance,
+        // so most blocks are new ones.)
+        let size = SMALLEST << class;
+        if (self.end as usize) - (self.next as usize) >= size {
+            let block = self.next;
+            self.next = block.wrapping_add(size);
+            return block;
+        }
+        self.cut(size)
     }
 
     /// Frees a block.
@@ -147,24 +155,12 @@ impl Pools {
         }
     }
 
-    /// A new block of `size` (a power of two up to `LARGEST`) aligned to `size`, cut
-    /// from the current chunk or from a new one (the old one's rest is left unused: at
-    /// most `LARGEST` bytes of every 64 KiB).
+    /// A new block of `size` (a multiple of `SMALLEST` up to `LARGEST`) from a new
+    /// chunk; the old chunk's rest, less than `LARGEST` bytes of 64 KiB, is left unused.
     #[cold]
     fn cut(&mut self, size: usize) -> *mut u8 {
-        // Addresses as numbers: `align_offset` is a long function in WebAssembly.
-        let at = (self.next as usize).next_multiple_of(size);
-        if !self.next.is_null()
-            && at
-                .checked_add(size)
-                .is_some_and(|end| end <= self.end as usize)
-        {
-            let block = self.next.wrapping_add(at - self.next as usize);
-            self.next = block.wrapping_add(size);
-            return block;
-        }
         // SAFETY: the layout's size is not zero.
-        let chunk = unsafe { System.alloc(Layout::from_size_align(CHUNK, LARGEST).unwrap()) };
+        let chunk = unsafe { System.alloc(Layout::from_size_align(CHUNK, SMALLEST).unwrap()) };
         if chunk.is_null() {
             return chunk;
         }
@@ -181,11 +177,12 @@ impl Default for Pools {
 }
 
 /// The class of blocks `layout` needs, if it is small: `SMALLEST << class` is its size
-/// (and alignment) rounded up to a power of two.
+/// rounded up to a power of two. Blocks are aligned to `SMALLEST` (chunks are, and
+/// every size is a multiple), so a stricter alignment goes to `System`.
 #[inline]
 fn class(layout: Layout) -> Option<usize> {
-    let size = layout.size().max(layout.align());
-    if size > LARGEST {
+    let size = layout.size();
+    if size > LARGEST || layout.align() > SMALLEST {
         return None;
     }
     // The bits of `size - 1` are those of the power of two at or above `size`.
@@ -223,8 +220,8 @@ mod tests {
                 None
             ]
         );
-        assert_eq!(class(layout(24, 64)), Some(3));
-        assert_eq!(class(layout(8, 4096)), None);
+        assert_eq!(class(layout(24, 8)), Some(2));
+        assert_eq!(class(layout(24, 16)), None);
     }
 
     #[test]
