@@ -63,11 +63,49 @@ fn main() {
         (PACKAGE, "TIKTOK_COMPONENT_PATH"),
         (HOSTILE, "HOSTILE_COMPONENT_PATH"),
     ];
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
     for (package, variable) in components {
-        let wasm = artifact(&target_dir, package);
-        assert!(wasm.exists(), "component not found at {}", wasm.display());
-        println!("cargo:rustc-env={variable}={}", wasm.display());
+        let built = artifact(&target_dir, package);
+        let bytes = std::fs::read(&built)
+            .unwrap_or_else(|e| panic!("component not found at {}: {e}", built.display()));
+        let shipped = out_dir.join(built.file_name().unwrap());
+        std::fs::write(&shipped, without_custom_sections(&bytes)).unwrap();
+        println!("cargo:rustc-env={variable}={}", shipped.display());
     }
+}
+
+/// The component as shipped: without the custom sections `wasm-component-ld` puts at
+/// its top level. They are names for debuggers (`component-name`, 5.6 KB of the
+/// 400 KB budget) and the tools' versions (`producers`); no host reads them. (`strip`
+/// in the profile strips the core module only.) A component is an 8-byte preamble and
+/// sections, each an id byte, a LEB128 length and that many bytes; custom sections
+/// have id 0.
+fn without_custom_sections(component: &[u8]) -> Vec<u8> {
+    const CUSTOM: u8 = 0;
+    let (preamble, mut rest) = component.split_at(8);
+    let mut shipped = preamble.to_vec();
+    while let Some((&id, after_id)) = rest.split_first() {
+        let (length, after_length) = leb128_u32(after_id);
+        let next = &after_length[length..];
+        if id != CUSTOM {
+            let section = &rest[..rest.len() - next.len()];
+            shipped.extend_from_slice(section);
+        }
+        rest = next;
+    }
+    shipped
+}
+
+/// An unsigned LEB128 number (at most five bytes) and what follows it.
+fn leb128_u32(bytes: &[u8]) -> (usize, &[u8]) {
+    let mut value = 0usize;
+    for (i, &byte) in bytes.iter().enumerate().take(5) {
+        value |= usize::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return (value, &bytes[i + 1..]);
+        }
+    }
+    panic!("malformed section length in the built component");
 }
 
 /// `rust-toolchain.toml` lists the target, but rustup installs listed targets only

@@ -19,8 +19,15 @@ version="$(cargo pkgid -p "$package" | sed 's/.*@//')"
 name="$package-$version.wasm"
 
 echo "== building $name" >&2
-cargo build --locked --quiet -p "$package" --target wasm32-wasip2 --profile component
-built="${CARGO_TARGET_DIR:-target}/wasm32-wasip2/component/${package//-/_}.wasm"
+# host-harness's build script builds the component and writes it as shipped (without
+# the debug names wasm-component-ld adds) into its OUT_DIR, which cargo reports.
+out_dir="$(cargo build --locked --quiet -p host-harness --message-format=json |
+  python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "build-script-executed" and "/host-harness#" in m["package_id"]:
+        print(m["out_dir"])')"
+built="$out_dir/${package//-/_}.wasm"
 
 echo "== conformance (wasmtime)" >&2
 cargo run --locked --quiet -p host-harness -- --component "$built" conformance \

@@ -536,7 +536,8 @@ fn send_timeout_is_transient() {
 }
 
 /// The size budget a host downloads and keeps compiled (docs/performance.md): the
-/// build's inline threshold (.cargo/config.toml) was chosen to stay under it.
+/// build's inline threshold (.cargo/config.toml) was chosen to stay under it. The
+/// shipped component is the build without its top-level custom sections (below).
 #[test]
 fn the_component_stays_within_its_400_kb_budget() {
     assert!(
@@ -544,4 +545,23 @@ fn the_component_stays_within_its_400_kb_budget() {
         "{} bytes",
         TIKTOK_COMPONENT.len()
     );
+}
+
+/// `host-harness/build.rs` ships the component without the custom sections
+/// `wasm-component-ld` adds at its top level (names for debuggers, tool versions);
+/// what remains is a whole component (every test here instantiates it).
+#[test]
+fn the_shipped_component_has_no_top_level_custom_sections() {
+    use wasmparser::{Parser, Payload};
+    let mut depth = 0;
+    for payload in Parser::new(0).parse_all(TIKTOK_COMPONENT) {
+        match payload.unwrap() {
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+            Payload::End(_) => depth -= 1,
+            Payload::CustomSection(section) if depth == 0 => {
+                panic!("custom section {:?} is shipped", section.name())
+            }
+            _ => {}
+        }
+    }
 }
