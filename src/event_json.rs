@@ -166,6 +166,7 @@ fn text_after_quote(out: &mut String, text: &str) {
 }
 
 /// Text known to need no escaping (names, codes), after its opening quote.
+#[inline(always)]
 fn raw_text_after_quote(out: &mut String, text: &str) {
     debug_assert!(json_text::is_plain(text));
     append(out, text);

@@ -29,6 +29,7 @@ pub fn plain_len(bytes: &[u8]) -> Option<usize> {
 /// (`"`, `\` and control characters) it does not hold. Every word at once, the last
 /// one padded with spaces: event texts are short, and a loop over their last bytes
 /// was most of the check.
+#[inline(always)]
 pub fn is_plain(text: &str) -> bool {
     let mut chunks = text.as_bytes().chunks_exact(8);
     let mut found = 0;
