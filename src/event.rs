@@ -304,9 +304,20 @@ fn whole(x: f64) -> Option<i64> {
     (x.fract() == 0.0 && x.abs() < MAX_EXACT_FLOAT).then_some(x as i64)
 }
 
-/// Free text; numbers become text.
+/// Free text; numbers become text. Most cells are text: that case is inlined, as a
+/// call (with wasmtime's epoch check on entry) cost more than it does.
+#[inline(always)]
 fn text<'a>(row: &mut Row<'a>, column: Column) -> Result<Option<Cow<'a, str>>, String> {
     match row.take(column) {
+        None => Ok(None),
+        Some(Cell::One(Scalar::Text(text))) => Ok(Some(text)),
+        other => other_text(other, column),
+    }
+}
+
+/// [`text`] of a cell that is not text.
+fn other_text(cell: Option<Cell<'_>>, column: Column) -> Result<Option<Cow<'_, str>>, String> {
+    match cell {
         None => Ok(None),
         Some(Cell::One(value)) => into_text(value).map(Some).ok_or_else(|| not_text(column)),
         Some(_) => Err(not_text(column)),
@@ -317,15 +328,26 @@ fn not_text(column: Column) -> String {
     format!("{}: must be text or a number", column.name())
 }
 
-/// An id: TikTok wants strings, and a number sent as `12.0` would be another id.
+/// An id: TikTok wants strings, and a number sent as `12.0` would be another id. Text
+/// inlined, as in [`text`].
+#[inline(always)]
 fn id<'a>(row: &mut Row<'a>, column: Column) -> Result<Option<Cow<'a, str>>, String> {
+    match row.take(column) {
+        None => Ok(None),
+        Some(Cell::One(Scalar::Text(text))) => Ok(Some(text)),
+        other => other_id(other, column),
+    }
+}
+
+/// [`id`] of a cell that is not text.
+fn other_id(cell: Option<Cell<'_>>, column: Column) -> Result<Option<Cow<'_, str>>, String> {
     let rule = || {
         format!(
             "{}: must be text or a whole number (quote ids above 2^53)",
             column.name()
         )
     };
-    match row.take(column) {
+    match cell {
         None => Ok(None),
         Some(Cell::One(Scalar::Text(text))) => Ok(Some(text)),
         Some(Cell::One(Scalar::Integer(n))) => Ok(Some(Cow::Owned(n.to_string()))),
