@@ -109,11 +109,11 @@ fn is_decimal(bytes: &[u8]) -> bool {
 fn iso8601(bytes: &[u8]) -> Result<i64, TimestampError> {
     let mut c = Cursor { bytes, at: 0 };
     let date = (|| {
-        let year = c.number::<4>()?;
+        let year = c.four_digits()?;
         c.expect(b"-")?;
-        let month = c.number::<2>()?;
+        let month = c.two_digits()?;
         c.expect(b"-")?;
-        Some((year, month, c.number::<2>()?))
+        Some((year, month, c.two_digits()?))
     })()
     .ok_or(TimestampError::Unreadable)?;
     let (time, offset_minutes) = if c.done() {
@@ -151,12 +151,12 @@ impl Time {
 fn time_and_offset(c: &mut Cursor) -> Result<(Time, i32), TimestampError> {
     let unreadable = TimestampError::Unreadable;
     c.expect(b"Tt ").ok_or(unreadable)?;
-    let hour = c.number::<2>().ok_or(unreadable)?;
+    let hour = c.two_digits().ok_or(unreadable)?;
     c.expect(b":").ok_or(unreadable)?;
-    let minute = c.number::<2>().ok_or(unreadable)?;
+    let minute = c.two_digits().ok_or(unreadable)?;
     let (mut second, mut millis) = (0, 0);
     if c.expect(b":").is_some() {
-        second = c.number::<2>().ok_or(unreadable)?;
+        second = c.two_digits().ok_or(unreadable)?;
         if c.expect(b".,").is_some() {
             millis = c.fraction_millis().ok_or(unreadable)?;
         }
@@ -165,9 +165,9 @@ fn time_and_offset(c: &mut Cursor) -> Result<(Time, i32), TimestampError> {
         None => 0,
         Some(b'Z' | b'z') => 0,
         Some(sign) => {
-            let hours = c.number::<2>().ok_or(unreadable)?;
+            let hours = c.two_digits().ok_or(unreadable)?;
             let minutes = if c.expect(b":").is_some() || !c.done() {
-                c.number::<2>().ok_or(unreadable)?
+                c.two_digits().ok_or(unreadable)?
             } else {
                 0
             };
@@ -212,16 +212,21 @@ impl Cursor<'_> {
         Some(byte)
     }
 
-    /// Exactly `WIDTH` decimal digits. The width is a constant so that the loops
-    /// unroll: in wasmtime every loop iteration pays an epoch check.
-    #[inline(always)]
-    fn number<const WIDTH: usize>(&mut self) -> Option<u32> {
-        let digits: &[u8; WIDTH] = self.bytes.get(self.at..)?.first_chunk()?;
-        if !digits.iter().all(u8::is_ascii_digit) {
+    /// Exactly two decimal digits, written out: at `opt-level = "s"` LLVM keeps a
+    /// loop, and in wasmtime every loop iteration pays an epoch check.
+    fn two_digits(&mut self) -> Option<u32> {
+        let &[tens, ones] = self.bytes.get(self.at..)?.first_chunk()?;
+        let (tens, ones) = (tens.wrapping_sub(b'0'), ones.wrapping_sub(b'0'));
+        if tens > 9 || ones > 9 {
             return None;
         }
-        self.at += WIDTH;
-        Some(digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+        self.at += 2;
+        Some(u32::from(tens) * 10 + u32::from(ones))
+    }
+
+    /// Exactly four decimal digits (a year).
+    fn four_digits(&mut self) -> Option<u32> {
+        Some(self.two_digits()? * 100 + self.two_digits()?)
     }
 
     /// One or more digits of a fraction of a second, as milliseconds (cut, not rounded:
