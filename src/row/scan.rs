@@ -36,7 +36,19 @@ pub(super) fn row<'a>(json: &'a str, row: &mut Row<'a>) -> Option<()> {
                     if std::mem::replace(&mut seen[column as usize], true) {
                         return None;
                     }
-                    row.cells[column as usize] = scanner.cell(column.takes_lists())?;
+                    let slot = &mut row.cells[column as usize];
+                    // Most cells are text: trimmed in place and written straight into
+                    // the row, not returned through `cell` (three copies of the cell
+                    // in WebAssembly).
+                    if scanner.peek()? == b'"' {
+                        scanner.at += 1;
+                        let text = trim(scanner.string()?);
+                        if !text.is_empty() {
+                            *slot = Some(Cell::One(Scalar::Text(Cow::Borrowed(text))));
+                        }
+                    } else {
+                        *slot = scanner.cell(column.takes_lists())?;
+                    }
                 }
                 None => {
                     scanner.scalar()?;
@@ -110,20 +122,11 @@ impl<'a> Scanner<'a> {
         Some(unsafe { self.text.get_unchecked(start..end) })
     }
 
-    /// A column's value as a cell: what `CellSeed` makes of it.
+    /// A column's value as a cell: what `CellSeed` makes of it. (`row` handles text
+    /// itself.)
     fn cell(&mut self, list: bool) -> Option<Option<Cell<'a>>> {
-        match self.peek()? {
-            // Most cells are text: trimmed in place, without passing through `Cow`'s
-            // owned case.
-            b'"' => {
-                self.at += 1;
-                let text = trim(self.string()?);
-                return Some(
-                    (!text.is_empty()).then_some(Cell::One(Scalar::Text(Cow::Borrowed(text)))),
-                );
-            }
-            b'[' => {}
-            _ => return self.scalar().map(|scalar| scalar.and_then(cell)),
+        if self.peek()? != b'[' {
+            return self.scalar().map(|scalar| scalar.and_then(cell));
         }
         if !list {
             return None;
