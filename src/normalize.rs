@@ -320,7 +320,10 @@ mod tests {
     #[test]
     fn digests_differing_in_any_one_digit_are_unequal() {
         let alice = Sha256Hex::already_hashed(ALICE).unwrap();
-        assert_eq!(alice, Sha256Hex::already_hashed(&ALICE.to_uppercase()).unwrap());
+        assert_eq!(
+            alice,
+            Sha256Hex::already_hashed(&ALICE.to_uppercase()).unwrap()
+        );
         for at in 0..64 {
             let mut other = alice;
             other.0[at] ^= 1;

@@ -32,6 +32,24 @@ pub fn from_parts(negative: bool, significand: u64, exponent: i32) -> Option<f64
     Some(if negative { -magnitude } else { magnitude })
 }
 
+/// 10^0 to 10^18, as integers.
+const POW10_INT: [u64; MAX_DIGITS + 1] = {
+    let mut pow = [1; MAX_DIGITS + 1];
+    let mut i = 1;
+    while i <= MAX_DIGITS {
+        pow[i] = pow[i - 1] * 10;
+        i += 1;
+    }
+    pow
+};
+
+/// [`significand`] of digits whose values were taken as they were read: `int` then
+/// `frac`, each as (number of digits, their value). `None` for more than
+/// [`MAX_DIGITS`] digits.
+pub fn joined_significand(int: (usize, u64), frac: (usize, u64)) -> Option<u64> {
+    (int.0 + frac.0 <= MAX_DIGITS).then(|| int.1 * POW10_INT[frac.0] + frac.1)
+}
+
 /// The value of the digits of `int` followed by those of `frac`; `None` for more
 /// than [`MAX_DIGITS`] of them.
 pub fn significand(int: &[u8], frac: &[u8]) -> Option<u64> {

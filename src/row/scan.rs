@@ -183,7 +183,7 @@ impl<'a> Scanner<'a> {
     fn number(&mut self) -> Option<Scalar<'a>> {
         let negative = self.bytes[self.at] == b'-';
         self.at += usize::from(negative);
-        let int = self.digits()?;
+        let (int, int_value) = self.digits()?;
         if int.len() > 1 && int[0] == b'0' {
             return None;
         }
@@ -201,8 +201,9 @@ impl<'a> Scanner<'a> {
             }
             _ => None,
         };
-        let frac_digits = frac.unwrap_or_default();
-        let significand = number::significand(int, frac_digits)?;
+        let (frac_digits, frac_value) = frac.unwrap_or_default();
+        let significand =
+            number::joined_significand((int.len(), int_value), (frac_digits.len(), frac_value))?;
         // serde reads `-0` as the float -0.0.
         if frac.is_none() && exponent.is_none() && !(negative && significand == 0) {
             // At most 18 digits: within i64.
@@ -213,14 +214,23 @@ impl<'a> Scanner<'a> {
         number::from_parts(negative, significand, exponent).map(Scalar::Float)
     }
 
-    /// One or more digits.
+    /// One or more digits, and their value (wrapped beyond 19 digits, which the
+    /// caller refuses): read and added up in one loop.
     #[inline]
-    fn digits(&mut self) -> Option<&'a [u8]> {
+    fn digits(&mut self) -> Option<(&'a [u8], u64)> {
         let start = self.at;
-        while self.bytes.get(self.at).is_some_and(u8::is_ascii_digit) {
-            self.at += 1;
+        let mut at = start;
+        let mut value = 0u64;
+        while let Some(&byte) = self.bytes.get(at) {
+            let digit = byte.wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            value = value.wrapping_mul(10).wrapping_add(u64::from(digit));
+            at += 1;
         }
-        (self.at > start).then(|| &self.bytes[start..self.at])
+        self.at = at;
+        (at > start).then(|| (&self.bytes[start..at], value))
     }
 
     /// An exponent's optional sign and digits, at most three of them.
@@ -229,7 +239,7 @@ impl<'a> Scanner<'a> {
         if matches!(self.bytes.get(self.at), Some(b'-' | b'+')) {
             self.at += 1;
         }
-        let digits = self.digits()?;
+        let (digits, _) = self.digits()?;
         if digits.len() > 3 {
             return None;
         }
