@@ -36,7 +36,6 @@ pub(super) fn row<'a>(json: &'a str, row: &mut Row<'a>) -> Option<()> {
                     if std::mem::replace(&mut seen[column as usize], true) {
                         return None;
                     }
-                    let slot = &mut row.cells[column as usize];
                     // Most cells are text: trimmed in place and written straight into
                     // the row, not returned through `cell` (three copies of the cell
                     // in WebAssembly).
@@ -44,10 +43,10 @@ pub(super) fn row<'a>(json: &'a str, row: &mut Row<'a>) -> Option<()> {
                         scanner.at += 1;
                         let text = trim(scanner.string()?);
                         if !text.is_empty() {
-                            *slot = Some(Cell::One(Scalar::Text(Cow::Borrowed(text))));
+                            row.put(column, Some(Cell::One(Scalar::Text(Cow::Borrowed(text)))));
                         }
                     } else {
-                        *slot = scanner.cell(column.takes_lists())?;
+                        row.put(column, scanner.cell(column.takes_lists())?);
                     }
                 }
                 None => {
