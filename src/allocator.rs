@@ -27,7 +27,9 @@ const CHUNK: usize = 64 * 1024;
 
 /// The component's global allocator: [`Pools`] kept in one static. Zero-sized, so
 /// that the calls to it pass no address (`static`s cost a few instructions each to
-/// address in the component's position-independent code).
+/// address in the component's position-independent code). Each method is one
+/// function with the pools' code inside: an allocation is one call, not a chain of
+/// them (in wasmtime each call also pays an epoch check), and call sites stay small.
 #[cfg(target_arch = "wasm32")]
 pub struct Global;
 
@@ -46,19 +48,19 @@ static POOLS: Shared = Shared(std::cell::UnsafeCell::new(Pools::new()));
 // `Shared` gives one thread at a time exclusive use of it.
 #[cfg(target_arch = "wasm32")]
 unsafe impl GlobalAlloc for Global {
-    #[inline]
+    #[inline(never)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: see the `impl`.
         unsafe { (*POOLS.0.get()).alloc(layout) }
     }
 
-    #[inline]
+    #[inline(never)]
     unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
         // SAFETY: see the `impl`; the caller's guarantees are `Pools::dealloc`'s.
         unsafe { (*POOLS.0.get()).dealloc(block, layout) }
     }
 
-    #[inline]
+    #[inline(never)]
     unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: see the `impl`; the caller's guarantees are `Pools::realloc`'s.
         unsafe { (*POOLS.0.get()).realloc(block, layout, new_size) }
@@ -86,7 +88,7 @@ impl Pools {
 
     /// A block of at least `layout.size()` bytes aligned to `layout.align()`, or null
     /// when out of memory. A small one is only ever handed out again after `dealloc`.
-    #[inline(never)]
+    #[inline]
     pub fn alloc(&mut self, layout: Layout) -> *mut u8 {
         let Some(class) = class(layout) else {
             // SAFETY: the layout's size is not zero: `GlobalAlloc` callers never ask
@@ -115,7 +117,7 @@ impl Pools {
     /// # Safety
     /// `block` came from this `Pools` with `layout` (or was last resized to it), and is
     /// not used after this.
-    #[inline(never)]
+    #[inline]
     pub unsafe fn dealloc(&mut self, block: *mut u8, layout: Layout) {
         match class(layout) {
             Some(class) => {
