@@ -46,7 +46,9 @@ impl std::hash::Hash for EventKey<'_> {
 pub struct Line<'a> {
     /// Unix seconds.
     pub time: i64,
-    pub users: Users,
+    /// Boxed: a row's line is moved several times on its way into its event, and the
+    /// hashes (160 bytes) were each time a `memory.copy`, a call into the host.
+    pub users: Box<Users>,
     pub order_id: Option<Cow<'a, str>>,
     pub shop_id: Option<Cow<'a, str>>,
     pub description: Option<Cow<'a, str>>,
@@ -149,7 +151,7 @@ pub fn map_row<'a>(
 fn line<'a>(
     row: &mut Row<'a>,
     time: Result<i64, String>,
-    users: Result<Users, String>,
+    users: Result<Box<Users>, String>,
     order_id: Result<Option<Cow<'a, str>>, String>,
 ) -> Result<Line<'a>, String> {
     Ok(Line {
@@ -201,9 +203,13 @@ fn event_time(row: &mut Row<'_>, now_ms: u64) -> Result<i64, String> {
 
 /// The row's emails and phones, hashed and de-duplicated. Values that cannot be used are
 /// dropped; only a row left with none is rejected, with the reason for each field.
-fn users(row: &mut Row<'_>, settings: &Settings, hashed: &mut LastHashed) -> Result<Users, String> {
+fn users(
+    row: &mut Row<'_>,
+    settings: &Settings,
+    hashed: &mut LastHashed,
+) -> Result<Box<Users>, String> {
     let country = phone_country(row, settings);
-    let mut users = Users::default();
+    let mut users = Box::<Users>::default();
     let email = collect(row.take(Column::Email), "email", &mut users.emails, |v| {
         hashed.email(v).map_err(|e| e.to_string())
     })?;
