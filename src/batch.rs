@@ -21,9 +21,12 @@ pub struct Event<'a> {
     pub event: EventName,
     pub event_time: i64,
     pub event_id: Cow<'a, str>,
-    pub user: User,
+    /// Identifiers and properties are boxed: an event moves several times on its way
+    /// to its request, and each move of a value over 64 bytes is a `memory.copy`,
+    /// which wasmtime runs as a call into the host.
+    pub user: Box<User>,
     #[serde(skip_serializing_if = "Properties::is_empty")]
-    pub properties: Properties<'a>,
+    pub properties: Box<Properties<'a>>,
 }
 
 /// Hashed identifiers; at least one of the two is not empty.
@@ -174,8 +177,8 @@ impl<'a> Batch<'a> {
 #[derive(Debug, Default)]
 struct Merging<'a> {
     event_time: Option<i64>,
-    user: User,
-    properties: Properties<'a>,
+    user: Box<User>,
+    properties: Box<Properties<'a>>,
     values: Values,
 }
 
