@@ -19,22 +19,26 @@ pub fn hex_digest(data: &[u8]) -> [u8; 64] {
     for block in blocks.chunks_exact(64) {
         compress(&mut state, block);
     }
-    // FIPS 180-4 padding (5.1.1): the tail, `0x80`, zeros, the length in bits.
-    // Copies are word moves, not `copy_from_slice`: see `append`.
-    let mut last = [0u8; 128];
+    // FIPS 180-4 padding (5.1.1): the tail, `0x80`, zeros, the length in bits; in one
+    // block, or two when the length does not fit after the tail. Copies are word moves,
+    // not `copy_from_slice` (see `append`), and a block is zeroed with stores (a
+    // 128-byte buffer was a `memory.fill`, a call into the host).
+    let mut last = [0u8; 64];
     append::copy_from_slice(&mut last[..tail.len()], tail);
     last[tail.len()] = 0x80;
-    let end = if tail.len() < 64 - 8 { 64 } else { 128 };
-    let bits = (data.len() as u64) * 8;
-    *eight(&mut last[end - 8..end]) = bits.to_be_bytes();
-    for block in last[..end].chunks_exact(64) {
-        compress(&mut state, block);
+    if tail.len() >= 64 - 8 {
+        compress(&mut state, &last);
+        last = [0u8; 64];
     }
-    let mut hex = [0u8; 64];
-    for (out, word) in hex.chunks_exact_mut(8).zip(state) {
-        *eight(out) = hex_word(word);
-    }
-    hex
+    *eight(&mut last[64 - 8..]) = ((data.len() as u64) * 8).to_be_bytes();
+    compress(&mut state, &last);
+    // Built from its eight words, not zeroed first: zeroing 64 bytes is a
+    // `memory.fill`, a call into the host.
+    *state
+        .map(hex_word)
+        .as_flattened()
+        .first_chunk()
+        .expect("eight words of eight digits")
 }
 
 fn eight(bytes: &mut [u8]) -> &mut [u8; 8] {
