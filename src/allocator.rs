@@ -93,7 +93,7 @@ impl Pools {
         let Some(class) = class(layout) else {
             // SAFETY: the layout's size is not zero: `GlobalAlloc` callers never ask
             // for zero bytes, and `class` takes every size below `LARGEST`.
-            return unsafe { System.alloc(layout) };
+            return unsafe { large::alloc(layout) };
         };
         let head = self.free[class];
         if !head.is_null() {
@@ -127,7 +127,7 @@ impl Pools {
                 self.free[class] = block;
             }
             // SAFETY: a block of a large layout came from `System`.
-            None => unsafe { System.dealloc(block, layout) },
+            None => unsafe { large::dealloc(block, layout) },
         }
     }
 
@@ -175,6 +175,28 @@ impl Pools {
 impl Default for Pools {
     fn default() -> Pools {
         Pools::new()
+    }
+}
+
+/// Blocks too large for a class, from `System`, out of line: inlined, its aligned
+/// path's stack slot gave every small allocation a stack frame.
+mod large {
+    use std::alloc::{GlobalAlloc, Layout, System};
+
+    /// # Safety
+    /// As `System.alloc`.
+    #[inline(never)]
+    pub(super) unsafe fn alloc(layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's guarantees.
+        unsafe { System.alloc(layout) }
+    }
+
+    /// # Safety
+    /// As `System.dealloc`.
+    #[inline(never)]
+    pub(super) unsafe fn dealloc(block: *mut u8, layout: Layout) {
+        // SAFETY: the caller's guarantees.
+        unsafe { System.dealloc(block, layout) }
     }
 }
 
