@@ -21,6 +21,10 @@ use host_harness::engine::default_cache_dir;
 use host_harness::transport::HttpTransport;
 use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
 
+/// The allocator of `host-harness` itself (its `main.rs`), so the figures match.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mode = args.first().map_or("component", String::as_str);

@@ -8,6 +8,12 @@ use clap::{Parser, Subcommand};
 
 use commands::{EXIT_USAGE, HostArgs};
 
+/// mimalloc rather than glibc's malloc: lifting a batch's output from the component
+/// allocates a `String` per id and event (three per row), and the transform runs 2-4 %
+/// faster with it (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "host-harness",
