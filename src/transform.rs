@@ -10,7 +10,7 @@ use crate::contract::{
 use crate::event::{self, Rejection};
 use crate::normalize::LastHashed;
 use crate::request::{RequestBuilder, TooLarge};
-use crate::row::Row;
+use crate::row::{KeyOrder, Row};
 use crate::settings::Settings;
 
 /// Maps, merges and packs `records`. Every record gets exactly one outcome, in input
@@ -41,8 +41,9 @@ fn map_rows<'a>(
     let mut batch = Batch::with_capacity(records.len());
     let mut hashed = LastHashed::default();
     let mut parsed = Row::default();
+    let mut order = KeyOrder::default();
     for (row, record) in records.iter().enumerate() {
-        let mapped = match parsed.read(&record.json) {
+        let mapped = match parsed.read(&record.json, &mut order) {
             Ok(()) => event::map_row(&mut parsed, settings, now_ms, &mut hashed),
             Err(e) => Err(Rejection {
                 key: None,
