@@ -332,6 +332,28 @@ fn golden_batch() -> Vec<InputRecord> {
     ]
 }
 
+/// Nesting in a row costs the component no stack (serde_json skips a nested value in a
+/// loop), so its 128 KiB shadow stack holds any row: each gets its reason, no trap.
+#[test]
+fn deeply_nested_values_are_rejected_without_a_trap() {
+    let nested = |id: &str, depth: usize| InputRecord {
+        id: id.into(),
+        json: format!(
+            r#"{{"email": "a@b.c", "event": "Purchase", "timestamp": 1684574395, "brand": {}1{}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        ),
+    };
+    let records = [nested("1", 127), nested("2", 100_000)];
+    let output = destination(&Arc::new(Scripted::new()))
+        .transform(&base_settings(), &records)
+        .unwrap()
+        .unwrap();
+    let reasons: Vec<_> = output.outcomes.iter().map(|o| &o.status).collect();
+    let nested = TransformStatus::Rejected("brand: must be text or a number".into());
+    assert_eq!(reasons, [&nested, &nested]);
+}
+
 #[test]
 fn transform_produces_the_exact_golden_body() {
     let script = Arc::new(Scripted::new());
@@ -423,6 +445,25 @@ fn tiktok(body: serde_json::Value) -> Result<Response, HttpError> {
         headers: vec![],
         body: body.to_string(),
     })
+}
+
+/// A response nested however deep costs the component no stack (its `data` is kept
+/// as raw JSON, skipped in a loop): delivered, no trap.
+#[test]
+fn send_reads_deeply_nested_responses_without_a_trap() {
+    let nested = |depth: usize| Response {
+        status: 200,
+        headers: vec![],
+        body: format!(
+            r#"{{"code": 0, "message": "OK", "request_id": "req-1", "data": {}1{}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        ),
+    };
+    let (result, _) = send_with(Ok(nested(127)));
+    assert_eq!(result, Ok(vec![DeliveryStatus::Delivered; 2]));
+    let (result, _) = send_with(Ok(nested(100_000)));
+    assert_eq!(result, Ok(vec![DeliveryStatus::Delivered; 2]));
 }
 
 #[test]
