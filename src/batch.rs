@@ -177,24 +177,31 @@ impl<'a> Batch<'a> {
 #[derive(Debug, Default)]
 struct Merging<'a> {
     event_time: Option<i64>,
-    user: Box<User>,
+    /// The first row's identifiers, moved in (no allocation or copy per event), then
+    /// those of the other rows added; `None` until the first row.
+    user: Option<Box<User>>,
     properties: Box<Properties<'a>>,
     values: Values,
 }
 
 impl<'a> Merging<'a> {
     fn add(&mut self, line: Line<'a>) -> Result<(), String> {
-        let (user, properties) = (&mut self.user, &mut self.properties);
+        let properties = &mut self.properties;
         self.event_time.get_or_insert(line.time);
-        for &hash in line.users.emails.iter() {
-            user.email
-                .insert(hash)
-                .map_err(|_| event::too_many("email"))?;
-        }
-        for &hash in line.users.phones.iter() {
-            user.phone
-                .insert(hash)
-                .map_err(|_| event::too_many("phone"))?;
+        match &mut self.user {
+            None => self.user = Some(line.users),
+            Some(user) => {
+                for &hash in line.users.email.iter() {
+                    user.email
+                        .insert(hash)
+                        .map_err(|_| event::too_many("email"))?;
+                }
+                for &hash in line.users.phone.iter() {
+                    user.phone
+                        .insert(hash)
+                        .map_err(|_| event::too_many("phone"))?;
+                }
+            }
         }
         if let (Some(first), Some(this)) = (properties.currency, line.currency)
             && first != this
@@ -236,7 +243,8 @@ impl<'a> Merging<'a> {
             // Every event has a row, and every row a time.
             event_time: self.event_time.unwrap_or_default(),
             event_id,
-            user: self.user,
+            // Every event has a row, and every row an identifier.
+            user: self.user.unwrap_or_default(),
             properties,
         })
     }

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use crate::batch::User;
 use crate::currency::Currency;
 use crate::event_name::{self, EventName};
 use crate::normalize::{
@@ -47,8 +48,9 @@ pub struct Line<'a> {
     /// Unix seconds.
     pub time: i64,
     /// Boxed: a row's line is moved several times on its way into its event, and the
-    /// hashes (160 bytes) were each time a `memory.copy`, a call into the host.
-    pub users: Box<Users>,
+    /// hashes (160 bytes) were each time a `memory.copy`, a call into the host. The
+    /// first row of an event hands its box to the event.
+    pub users: Box<User>,
     pub order_id: Option<Cow<'a, str>>,
     pub shop_id: Option<Cow<'a, str>>,
     pub description: Option<Cow<'a, str>>,
@@ -57,13 +59,6 @@ pub struct Line<'a> {
     pub value: Option<f64>,
     pub content_type: Option<ContentType>,
     pub item: Option<Item<'a>>,
-}
-
-/// The hashed customer identifiers of a row or an event.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Users {
-    pub emails: Hashes,
-    pub phones: Hashes,
 }
 
 /// One entry of `properties.contents`.
@@ -151,7 +146,7 @@ pub fn map_row<'a>(
 fn line<'a>(
     row: &mut Row<'a>,
     time: Result<i64, String>,
-    users: Result<Box<Users>, String>,
+    users: Result<Box<User>, String>,
     order_id: Result<Option<Cow<'a, str>>, String>,
 ) -> Result<Line<'a>, String> {
     Ok(Line {
@@ -207,16 +202,16 @@ fn users(
     row: &mut Row<'_>,
     settings: &Settings,
     hashed: &mut LastHashed,
-) -> Result<Box<Users>, String> {
+) -> Result<Box<User>, String> {
     let country = phone_country(row, settings);
-    let mut users = Box::<Users>::default();
-    let email = collect(row.take(Column::Email), "email", &mut users.emails, |v| {
+    let mut users = Box::<User>::default();
+    let email = collect(row.take(Column::Email), "email", &mut users.email, |v| {
         hashed.email(v).map_err(|e| e.to_string())
     })?;
-    let phone = collect(row.take(Column::Phone), "phone", &mut users.phones, |v| {
+    let phone = collect(row.take(Column::Phone), "phone", &mut users.phone, |v| {
         hashed.phone(v, country).map_err(|e| e.to_string())
     })?;
-    if users.emails.is_empty() && users.phones.is_empty() {
+    if users.email.is_empty() && users.phone.is_empty() {
         let problem = |p: Option<String>| p.unwrap_or_else(|| "missing".into());
         return Err(format!(
             "no usable email or phone (email: {}; phone: {})",
@@ -439,7 +434,7 @@ fn item<'a>(row: &mut Row<'a>) -> Result<Option<Item<'a>>, String> {
 /// and order id) get the same id and merge. SHA-256 over length-prefixed parts, so no
 /// two different inputs concatenate alike; "v1" names this recipe, which must never
 /// change for ids already sent.
-fn derived_event_id(event: EventName, time: i64, users: &Users, order_id: Option<&str>) -> String {
+fn derived_event_id(event: EventName, time: i64, users: &User, order_id: Option<&str>) -> String {
     let mut input = Vec::with_capacity(256);
     let mut part = |bytes: &[u8]| {
         input.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
@@ -448,7 +443,7 @@ fn derived_event_id(event: EventName, time: i64, users: &Users, order_id: Option
     part(b"tiktok-offline-events event_id v1");
     part(event.as_str().as_bytes());
     part(time.to_string().as_bytes());
-    for (field, hashes) in [("email", &users.emails), ("phone", &users.phones)] {
+    for (field, hashes) in [("email", &users.email), ("phone", &users.phone)] {
         let sorted = sorted(hashes);
         part(field.as_bytes());
         part(&(sorted.len() as u64).to_be_bytes());
@@ -554,8 +549,8 @@ mod tests {
             (SET, "Purchase", "ord-1")
         );
         assert_eq!(line.time, 1_684_574_395);
-        assert_eq!(hex(&line.users.emails), [ALICE]);
-        assert_eq!(hex(&line.users.phones), [PHONE]);
+        assert_eq!(hex(&line.users.email), [ALICE]);
+        assert_eq!(hex(&line.users.phone), [PHONE]);
         assert_eq!(line.order_id.as_deref(), Some("10023"));
         assert_eq!(line.shop_id.as_deref(), Some("store-17"));
         assert_eq!(line.description.as_deref(), Some("POS"));
@@ -687,8 +682,8 @@ mod tests {
             "phone": ["+12133734253", "9F7EC22D72092CD3C0B58726ED9C2D91B92E51A3F29837508FB2948BB22DD2FD", "2133734253"],
             "timestamp": 1684574395, "event": "Lead"}"#,
         );
-        assert_eq!(hex(&line.users.emails), [ALICE]);
-        assert_eq!(hex(&line.users.phones), [PHONE]);
+        assert_eq!(hex(&line.users.email), [ALICE]);
+        assert_eq!(hex(&line.users.phone), [PHONE]);
     }
 
     #[test]
@@ -727,7 +722,7 @@ mod tests {
             "no usable email or phone (email: missing; phone: no country code, and the row's country is not an ISO 3166-1 alpha-2 code this destination knows)"
         );
         let with_plus = r#"{"phone": "+12133734253", "country": "Atlantis", "timestamp": 1684574395, "event": "Lead"}"#;
-        assert_eq!(hex(&map(with_plus, &s).unwrap().1.users.phones), [PHONE]);
+        assert_eq!(hex(&map(with_plus, &s).unwrap().1.users.phone), [PHONE]);
     }
 
     #[test]
@@ -745,7 +740,7 @@ mod tests {
             r#"{{"email": [{}, "U0@X.Y"], "timestamp": 1684574395, "event": "Lead"}}"#,
             emails[..20].join(",")
         );
-        assert_eq!(line(&twenty).users.emails.len(), 20);
+        assert_eq!(line(&twenty).users.email.len(), 20);
         let many: Vec<&str> = vec!["\"a@b.c\""; 100_000];
         let json = format!(
             r#"{{"phone": [{}], "timestamp": 1684574395, "event": "Lead"}}"#,
