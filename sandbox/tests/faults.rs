@@ -172,3 +172,53 @@ fn random_faults_repeat_from_their_seed_and_never_lose_a_processed_event() {
     first.clear_faults();
     assert!(!random_run(&first).contains(&true));
 }
+
+/// One keep-alive connection: a request, its whole answer read, then the next request on
+/// the same socket. A faulted answer leaves the connection usable, as a gateway's does:
+/// a client that pools it must not meet a closed socket on its next request.
+#[test]
+fn a_faulted_answer_leaves_the_connection_open_for_the_next_request() {
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    let sandbox = start(seed());
+    sandbox.inject(Fault::Code(40016));
+    sandbox.inject(Fault::Status(StatusCode::SERVICE_UNAVAILABLE));
+    let mut socket = std::net::TcpStream::connect(sandbox.addr()).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(socket.try_clone().unwrap());
+    // A body larger than one read, so that an answer sent before reading it would
+    // leave most of it unread.
+    let events: Vec<_> = (0..400).map(|i| purchase(&format!("k-{i}"))).collect();
+    let body = common::track_body(&events);
+    for expected in ["HTTP/1.1 200", "HTTP/1.1 503", "HTTP/1.1 200"] {
+        write!(
+            socket,
+            "POST /open_api/v1.3/event/track/ HTTP/1.1\r\nHost: sandbox\r\nAccess-Token: {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        assert!(
+            status.starts_with(expected),
+            "{status:?}, expected {expected}"
+        );
+        let mut length = 0;
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header).unwrap();
+            if header == "\r\n" {
+                break;
+            }
+            let lower = header.to_ascii_lowercase();
+            assert_ne!(lower.trim(), "connection: close", "{status}");
+            if let Some(value) = lower.strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap();
+            }
+        }
+        reader.read_exact(&mut vec![0; length]).unwrap();
+    }
+    assert_eq!(sandbox.accepted_events().len(), 400);
+}

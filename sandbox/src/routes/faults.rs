@@ -29,6 +29,16 @@ pub(super) async fn inject(
     };
     state.counters.fault();
     tracing::debug!(?fault, path = request.uri().path(), "injecting");
+    if let Fault::ProcessThenStall(delay) = fault {
+        let response = next.run(request).await;
+        tokio::time::sleep(delay).await;
+        return response;
+    }
+    // A gateway reads the request before it answers. Answering with the body unread
+    // makes hyper close the connection after the answer, and a client that pooled the
+    // connection then meets a closed socket on its next request. A body too large to
+    // read is dropped: the fault's answer follows all the same.
+    let _ = axum::body::to_bytes(request.into_body(), MAX_DRAINED_BYTES).await;
     match fault {
         Fault::Code(code) => state.envelope(code, message_for(code), json!({})),
         Fault::Status(status) => gateway_page(status),
@@ -36,11 +46,7 @@ pub(super) async fn inject(
             tokio::time::sleep(delay).await;
             gateway_page(StatusCode::GATEWAY_TIMEOUT)
         }
-        Fault::ProcessThenStall(delay) => {
-            let response = next.run(request).await;
-            tokio::time::sleep(delay).await;
-            response
-        }
+        Fault::ProcessThenStall(_) => unreachable!("answered above"),
         Fault::Reset => cut_off_response(),
         Fault::NotJson => (
             StatusCode::OK,
@@ -50,6 +56,10 @@ pub(super) async fn inject(
             .into_response(),
     }
 }
+
+/// The most of a faulted request's body read before answering: TikTok's requests are
+/// at most 1 MB, and axum's own limit for the endpoints is 2 MB.
+const MAX_DRAINED_BYTES: usize = 4 << 20;
 
 /// An nginx-style error page, as the gateways in front of APIs send.
 fn gateway_page(status: StatusCode) -> Response {
