@@ -15,6 +15,19 @@ use crate::event::{self, ContentType, EventKey, Item, Line};
 use crate::event_name::EventName;
 use crate::normalize::Hashes;
 
+/// The most rows one event (an order) may merge. TikTok documents no limit on an
+/// event's items, only 1 MB per request; an order of more rows is an export mistake
+/// (a constant `event_id`), and rejecting it says so where a memory limit would not.
+/// Hosts that batch by order bound their batches by the same number.
+pub const MAX_EVENT_ROWS: usize = 1_000;
+
+/// The reason of every row of an event over [`MAX_EVENT_ROWS`].
+pub fn too_many_rows() -> String {
+    format!(
+        "event_id: more than {MAX_EVENT_ROWS} rows share it; one event holds at most {MAX_EVENT_ROWS}"
+    )
+}
+
 /// The body of one TikTok event, in the key order TikTok documents.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Event<'a> {
@@ -112,6 +125,9 @@ impl<'a> Batch<'a> {
     pub fn add(&mut self, row: usize, key: EventKey<'a>, line: Line<'a>) {
         let pending = self.pending(key);
         pending.rows.push(row);
+        if pending.rows.len() > MAX_EVENT_ROWS {
+            pending.merged = Err(too_many_rows());
+        }
         if let Ok(merging) = &mut pending.merged
             && let Err(reason) = merging.add(line)
         {

@@ -261,7 +261,7 @@ impl Settings {
     /// Reads every setting; all problems are reported at once, one per field.
     pub fn parse(settings: &[Setting]) -> Result<Settings, Vec<FieldError>> {
         let mut input = Input::collect(settings);
-        let access_token = input.take(Key::AccessToken, |v| text(v).map(|t| t.map(AccessToken)));
+        let access_token = input.take(Key::AccessToken, |v| token(v).map(|t| t.map(AccessToken)));
         let parsed = Settings {
             access_token: AccessToken(String::new()),
             advertiser_id: input.take(Key::AdvertiserId, id),
@@ -382,6 +382,26 @@ fn text(value: &SettingValue) -> Result<Option<String>, String> {
         SettingValue::Text(t) => Ok(Some(t.trim().to_string())),
         _ => Err("must be text".into()),
     }
+}
+
+/// The longest access token accepted: TikTok's are 40 characters; this leaves room for
+/// other formats and catches a whole file pasted by mistake.
+const MAX_TOKEN_CHARS: usize = 512;
+
+/// A token goes into an HTTP header as is: printable ASCII, nothing between its
+/// characters (a line break pasted inside it would fail every request as if TikTok
+/// were down). Surrounding whitespace is trimmed, as for every text.
+fn token(value: &SettingValue) -> Result<Option<String>, String> {
+    let Some(token) = text(value)? else {
+        return Ok(None);
+    };
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("must be printable ASCII without spaces or line breaks: check for a character pasted with the token".into());
+    }
+    if token.len() > MAX_TOKEN_CHARS {
+        return Err(format!("must be at most {MAX_TOKEN_CHARS} characters"));
+    }
+    Ok(Some(token))
 }
 
 fn id(value: &SettingValue) -> Result<Option<String>, String> {
@@ -650,6 +670,25 @@ mod tests {
                 pair("batch_size", "must be a whole number from 1 to 1000"),
             ]
         );
+    }
+
+    #[test]
+    fn an_access_token_with_a_space_a_line_break_or_no_end_is_a_settings_error() {
+        let rule = "must be printable ASCII without spaces or line breaks: check for a character pasted with the token";
+        for pasted in ["tok-secret\n123", "tok secret", "tok\tsecret", "tok-sécret"] {
+            assert_eq!(
+                errors(&[text_setting("access_token", pasted)]),
+                vec![pair("access_token", rule)],
+                "{pasted:?}"
+            );
+        }
+        assert_eq!(
+            errors(&[text_setting("access_token", &"a".repeat(513))]),
+            vec![pair("access_token", "must be at most 512 characters")]
+        );
+        let trimmed =
+            Settings::parse(&[text_setting("access_token", " tok-secret-123\n")]).unwrap();
+        assert_eq!(trimmed.access_token.expose(), "tok-secret-123");
     }
 
     #[test]

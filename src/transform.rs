@@ -13,6 +13,9 @@ use crate::request::{RequestBuilder, TooLarge};
 use crate::row::{KeyOrder, Row};
 use crate::settings::Settings;
 
+/// The reason of an order's other rows when one of its rows is rejected.
+const ANOTHER_ROW_REJECTED: &str = "another row of this event was rejected";
+
 /// Maps, merges and packs `records`. Every record gets exactly one outcome, in input
 /// order, whatever it holds. The records are taken, so that each id moves into its
 /// outcome instead of being copied.
@@ -24,7 +27,7 @@ pub fn transform_batch(
     let mut statuses = Statuses(vec![None; records.len()]);
     let batch = map_rows(settings, &records, now_ms, &mut statuses);
     let merged = batch.finish(settings.default_currency);
-    let sets = by_event_set(&merged, &records, &mut statuses);
+    let sets = by_event_set(&merged, &mut statuses);
     let requests = pack(settings, &records, sets, &mut statuses);
     TransformOutput {
         requests,
@@ -75,7 +78,6 @@ struct SetEvents<'m, 'a> {
 /// of events that are not sent are rejected.
 fn by_event_set<'m, 'a>(
     merged: &'m [Merged<'a>],
-    records: &[InputRecord],
     statuses: &mut Statuses,
 ) -> Vec<SetEvents<'m, 'a>> {
     let mut sets: Vec<SetEvents> = Vec::new();
@@ -102,16 +104,12 @@ fn by_event_set<'m, 'a>(
                 last = Some(at);
                 sets[at].events.push((event, &merged.rows));
             }
-            Err(Failure::Row(culprit)) => {
-                let reason = format!(
-                    "another row of this event was rejected (record {:?})",
-                    records[*culprit].id
-                );
-                merged
-                    .rows
-                    .iter()
-                    .for_each(|&row| statuses.reject(row, reason.clone()));
-            }
+            // The culprit has its own reason and shares the event's event_id: no id here,
+            // so that a host's summary counts these rows under one reason.
+            Err(Failure::Row(_)) => merged
+                .rows
+                .iter()
+                .for_each(|&row| statuses.reject(row, ANOTHER_ROW_REJECTED.to_string())),
             Err(Failure::Event(reason)) => merged
                 .rows
                 .iter()
@@ -394,15 +392,27 @@ mod tests {
         assert_eq!(
             statuses(&output),
             [
-                rejected(r#"another row of this event was rejected (record "r3")"#),
+                rejected("another row of this event was rejected"),
                 accepted(0),
                 rejected("price: must be a number"),
                 rejected("quantity: must be a whole number from 1 to 2147483647"),
-                rejected(r#"another row of this event was rejected (record "r3")"#),
+                rejected("another row of this event was rejected"),
             ]
         );
         assert_eq!(output.requests.len(), 1);
         assert_eq!(output.requests[0].events.len(), 1);
+    }
+
+    #[test]
+    fn an_order_of_more_rows_than_an_event_holds_is_rejected_whole() {
+        let row = r#"{"email": "a@b.c", "event": "Purchase", "event_id": "same", "timestamp": 1684574395, "price": 5}"#;
+        let at_limit = run(&settings(&[]), &vec![row; 1_000]);
+        assert_eq!(at_limit.requests.len(), 1);
+        let over = run(&settings(&[]), &vec![row; 1_001]);
+        let reason =
+            rejected("event_id: more than 1000 rows share it; one event holds at most 1000");
+        assert_eq!(statuses(&over), vec![reason; 1_001]);
+        assert!(over.requests.is_empty());
     }
 
     #[test]

@@ -667,3 +667,16 @@ fn the_component_and_the_native_build_agree_on_the_bench_sample() {
     }
     assert_eq!(rejected, 30, "one row in 100 of the sample is invalid");
 }
+
+/// The host bounds an order's rows as it reads them by the number of rows the component
+/// merges into one event, with the same reason: a host-rejected row and a
+/// component-rejected one read alike.
+#[test]
+fn the_host_bounds_orders_as_the_component_bounds_events() {
+    use tiktok_offline_events::batch::{MAX_EVENT_ROWS, too_many_rows};
+    assert_eq!(host_harness::input::MAX_ORDER_ROWS, MAX_EVENT_ROWS);
+    assert_eq!(
+        host_harness::input::RowError::OrderTooLarge.to_string(),
+        too_many_rows()
+    );
+}
