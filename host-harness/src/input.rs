@@ -7,6 +7,7 @@
 //! the file itself ([`InputError`]) stops it.
 
 mod batches;
+mod columns;
 mod csv_rows;
 mod ndjson_rows;
 
@@ -14,11 +15,14 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::num::NonZeroUsize;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::ProgressBar;
 
-pub use batches::Batches;
-use csv_rows::CsvRows;
+pub use batches::{Batches, MAX_ORDER_ROWS};
+pub use columns::{Columns, ORDER_KEY};
+use csv_rows::{CsvRow, CsvRows};
 use ndjson_rows::NdjsonRows;
 
 /// The largest row accepted, in bytes as written in the file.
@@ -69,6 +73,13 @@ pub enum RowError {
     InvalidJson { reason: String, column: usize },
     #[error("not a JSON object")]
     NotObject,
+    /// The order has more rows than one event holds ([`batches::MAX_ORDER_ROWS`]); the
+    /// same reason as the component's for an event of too many rows.
+    #[error(
+        "event_id: more than {max} rows share it; one event holds at most {max}",
+        max = batches::MAX_ORDER_ROWS
+    )]
+    OrderTooLarge,
 }
 
 /// Why the input as a whole cannot be read: the run stops.
@@ -91,8 +102,13 @@ pub enum InputError {
 pub enum HeaderError {
     #[error("the file is empty; expected a header row")]
     Missing,
-    #[error("column `{0}` appears twice")]
-    DuplicateColumn(String),
+    #[error("{}", duplicate_column(first, second))]
+    DuplicateColumn { first: String, second: String },
+    #[error("cannot tell the separator: the header uses {first} and {second} equally often")]
+    AmbiguousSeparator {
+        first: &'static str,
+        second: &'static str,
+    },
     /// Counted from 1.
     #[error("column {0} has no name")]
     UnnamedColumn(usize),
@@ -103,6 +119,14 @@ pub enum HeaderError {
     TooLarge,
     #[error("quoted name not closed before the end of the file")]
     UnclosedQuote,
+}
+
+fn duplicate_column(first: &str, second: &str) -> String {
+    if first == second {
+        format!("column `{first}` appears twice")
+    } else {
+        format!("columns `{first}` and `{second}` name the same column (names match ignoring case)")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,9 +157,10 @@ impl Format {
 /// The input source of [`open`]: a file or stdin. `Send` so a reader thread can own it.
 pub type Source = Box<dyn BufRead + Send>;
 
-/// Opens `path` (or stdin for `-`) in the format its extension names.
-pub fn open(path: &Path) -> Result<Rows<Source>, InputError> {
-    open_with_progress(path, None)
+/// Opens `path` (or stdin for `-`) in the format its extension names, reading the
+/// columns of a destination that reads `columns`.
+pub fn open(path: &Path, columns: &Columns) -> Result<Rows<Source>, InputError> {
+    open_with_progress(path, columns, None)
 }
 
 /// [`open`], and for a file, `progress` becomes a bar of its bytes, advanced as they
@@ -143,6 +168,7 @@ pub fn open(path: &Path) -> Result<Rows<Source>, InputError> {
 /// is unknown, so its progress stays a count of rows.
 pub fn open_with_progress(
     path: &Path,
+    columns: &Columns,
     progress: Option<&ProgressBar>,
 ) -> Result<Rows<Source>, InputError> {
     let format = Format::of_path(path)?;
@@ -163,14 +189,31 @@ pub fn open_with_progress(
             None => Box::new(BufReader::with_capacity(FILE_BUFFER_BYTES, file)),
         }
     };
-    Rows::new(source, format)
+    Rows::new(source, format, columns)
 }
 
 /// The rows of an input, in order. Yields `Err` once, on a read error, then ends.
 pub struct Rows<R> {
     reader: Reader<R>,
     rows_read: u64,
+    blank_rows: BlankRows,
     failed: bool,
+}
+
+/// How many blank CSV rows (every cell empty, as spreadsheets export an empty row) were
+/// skipped: they are not numbered and get no outcome. Shared, so it can be read after
+/// the rows have been handed to a job.
+#[derive(Debug, Clone, Default)]
+pub struct BlankRows(Arc<AtomicU64>);
+
+impl BlankRows {
+    pub fn count(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn add_one(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 enum Reader<R> {
@@ -180,20 +223,26 @@ enum Reader<R> {
 
 impl<R: BufRead> Rows<R> {
     /// Reads `source` as `format`; for CSV this reads and checks the header row.
-    pub fn new(mut source: R, format: Format) -> Result<Self, InputError> {
+    pub fn new(mut source: R, format: Format, columns: &Columns) -> Result<Self, InputError> {
         skip_byte_order_mark(&mut source).map_err(|source| InputError::Read {
             rows_read: 0,
             source,
         })?;
         let reader = match format {
-            Format::Csv => Reader::Csv(CsvRows::new(source)?),
-            Format::Ndjson => Reader::Ndjson(NdjsonRows::new(source)),
+            Format::Csv => Reader::Csv(CsvRows::new(source, columns)?),
+            Format::Ndjson => Reader::Ndjson(NdjsonRows::new(source, columns.clone())),
         };
         Ok(Rows {
             reader,
             rows_read: 0,
+            blank_rows: BlankRows::default(),
             failed: false,
         })
+    }
+
+    /// The count of blank rows skipped, as it grows.
+    pub fn blank_rows(&self) -> BlankRows {
+        self.blank_rows.clone()
     }
 
     /// Groups the rows into batches of at most `max_rows` (see [`Batches`]).
@@ -210,7 +259,14 @@ impl<R: BufRead> Iterator for Rows<R> {
             return None;
         }
         let next = match &mut self.reader {
-            Reader::Csv(csv) => csv.next_record(),
+            Reader::Csv(csv) => loop {
+                match csv.next_record() {
+                    Ok(Some(CsvRow::Blank)) => self.blank_rows.add_one(),
+                    Ok(Some(CsvRow::Record(record))) => break Ok(Some(record)),
+                    Ok(None) => break Ok(None),
+                    Err(e) => break Err(e),
+                }
+            },
             Reader::Ndjson(ndjson) => ndjson.next_record(),
         };
         match next {
@@ -246,8 +302,12 @@ fn skip_byte_order_mark(source: &mut impl BufRead) -> io::Result<()> {
 mod tests {
     use super::*;
 
+    fn columns() -> Columns {
+        Columns::new(["email", "event_id"])
+    }
+
     fn rows(format: Format, input: &str) -> Vec<Row> {
-        Rows::new(input.as_bytes(), format)
+        Rows::new(input.as_bytes(), format, &columns())
             .unwrap()
             .map(Result::unwrap)
             .collect()
@@ -278,7 +338,9 @@ mod tests {
 
     #[test]
     fn open_reports_a_missing_file_with_its_path() {
-        let error = open(Path::new("/nonexistent/events.csv")).err().unwrap();
+        let error = open(Path::new("/nonexistent/events.csv"), &columns())
+            .err()
+            .unwrap();
         assert!(
             error
                 .to_string()
@@ -292,7 +354,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.jsonl");
         std::fs::write(&path, "{\"event_id\":\"a\"}\n").unwrap();
-        let rows: Vec<Row> = open(&path).unwrap().map(Result::unwrap).collect();
+        let rows: Vec<Row> = open(&path, &columns())
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         let record = Record {
             json: r#"{"event_id":"a"}"#.into(),
             event_id: Some("a".into()),
@@ -313,7 +378,7 @@ mod tests {
         let csv = "email,event_id\na@b.c,1\nd@e.f,2\n";
         std::fs::write(&path, csv).unwrap();
         let bar = ProgressBar::hidden();
-        let rows = open_with_progress(&path, Some(&bar)).unwrap();
+        let rows = open_with_progress(&path, &columns(), Some(&bar)).unwrap();
         assert_eq!(bar.length(), Some(csv.len() as u64));
         assert_eq!(rows.count(), 2);
         assert_eq!(bar.position(), csv.len() as u64);
@@ -349,7 +414,7 @@ mod tests {
     #[test]
     fn a_csv_file_batches_by_order() {
         let input = "event_id,sku\nA,1\nA,2\nB,3\nB,4\nB,5\nC,6\nD,7\n";
-        let rows = Rows::new(input.as_bytes(), Format::Csv).unwrap();
+        let rows = Rows::new(input.as_bytes(), Format::Csv, &columns()).unwrap();
         let batches: Vec<Vec<(u64, String)>> = rows
             .batches(NonZeroUsize::new(3).unwrap())
             .map(|batch| {
@@ -406,10 +471,29 @@ mod tests {
 
     #[test]
     fn a_read_error_is_reported_once_with_the_rows_read_so_far_then_the_rows_end() {
-        let mut rows = Rows::new(FailingAfterFirstLine(Some(b"{}\n")), Format::Ndjson).unwrap();
+        let mut rows = Rows::new(
+            FailingAfterFirstLine(Some(b"{}\n")),
+            Format::Ndjson,
+            &columns(),
+        )
+        .unwrap();
         assert_eq!(rows.next().unwrap().unwrap().number, 1);
         let error = rows.next().unwrap().unwrap_err();
         assert_eq!(error.to_string(), "read error after 1 rows: disk on fire");
         assert!(rows.next().is_none());
+    }
+
+    #[test]
+    fn blank_csv_rows_are_counted_not_numbered() {
+        let rows = Rows::new(
+            "email,event_id\n,\na@b.c,1\n,,\n\nd@e.f,2\n".as_bytes(),
+            Format::Csv,
+            &columns(),
+        )
+        .unwrap();
+        let blank = rows.blank_rows();
+        let numbers: Vec<u64> = rows.map(|row| row.unwrap().number).collect();
+        assert_eq!(numbers, [1, 2]);
+        assert_eq!(blank.count(), 2);
     }
 }

@@ -7,7 +7,13 @@
 
 use std::num::NonZeroUsize;
 
-use super::{InputError, Row};
+use super::{InputError, Row, RowError};
+
+/// The most rows one order may have: the component merges an order into one event and
+/// rejects one of more rows (the TikTok component's `MAX_EVENT_ROWS`; a test checks
+/// they agree). Past it the order's rows are rejected here, as they are read, so a
+/// constant `event_id` over a whole file cannot make one batch of the whole file.
+pub const MAX_ORDER_ROWS: usize = 1_000;
 
 /// Batches of at most `max_rows` rows, in input order, except that an order is never
 /// split: an order longer than `max_rows` goes whole into one larger batch.
@@ -24,6 +30,16 @@ pub struct Batches<I> {
     /// A read error, reported after the rows read before it (each of which needs an outcome).
     error: Option<InputError>,
     failed: bool,
+    limit: OrderLimit,
+}
+
+/// Counts the rows of the current order against [`MAX_ORDER_ROWS`].
+#[derive(Default)]
+struct OrderLimit {
+    /// The order of the last readable row and how many consecutive rows it has had.
+    order: Option<(String, usize)>,
+    /// The order over [`MAX_ORDER_ROWS`] whose rows are being rejected.
+    oversized: Option<String>,
 }
 
 impl<I: Iterator<Item = Result<Row, InputError>>> Batches<I> {
@@ -34,7 +50,48 @@ impl<I: Iterator<Item = Result<Row, InputError>>> Batches<I> {
             carried: Vec::new(),
             error: None,
             failed: false,
+            limit: OrderLimit::default(),
         }
+    }
+}
+
+impl OrderLimit {
+    /// Counts `row` towards its order; a row of an order over [`MAX_ORDER_ROWS`] becomes
+    /// a rejected row, and so do the rows of that order already in `held`.
+    fn bound(&mut self, mut row: Row, held: &mut [&mut Vec<Row>]) -> Row {
+        let Some(id) = row.event_id().map(str::to_owned) else {
+            if row.record.is_ok() {
+                self.order = None;
+            }
+            return row;
+        };
+        if self.oversized.as_deref() == Some(id.as_str()) {
+            row.record = Err(RowError::OrderTooLarge);
+            return row;
+        }
+        self.oversized = None;
+        match &mut self.order {
+            Some((order, rows)) if *order == id => *rows += 1,
+            _ => self.order = Some((id.clone(), 1)),
+        }
+        if self
+            .order
+            .as_ref()
+            .is_some_and(|(_, rows)| *rows > MAX_ORDER_ROWS)
+        {
+            for rows in held.iter_mut() {
+                for earlier in rows
+                    .iter_mut()
+                    .filter(|r| r.event_id() == Some(id.as_str()))
+                {
+                    earlier.record = Err(RowError::OrderTooLarge);
+                }
+            }
+            row.record = Err(RowError::OrderTooLarge);
+            self.order = None;
+            self.oversized = Some(id);
+        }
+        row
     }
 }
 
@@ -55,7 +112,7 @@ impl<I: Iterator<Item = Result<Row, InputError>>> Iterator for Batches<I> {
         let mut waiting = Vec::new();
         for row in self.rows.by_ref() {
             let row = match row {
-                Ok(row) => row,
+                Ok(row) => self.limit.bound(row, &mut [&mut batch, &mut waiting]),
                 Err(error) => {
                     batch.append(&mut waiting);
                     if batch.is_empty() {
@@ -252,5 +309,63 @@ mod tests {
             "read error after 2 rows: gone"
         );
         assert!(batches.next().is_none());
+    }
+
+    /// Each batch as (row number, readable) pairs.
+    fn batch_kinds(spec: &[&str], max_rows: usize) -> Vec<Vec<(u64, bool)>> {
+        let batches = Batches::new(rows(spec).into_iter(), NonZeroUsize::new(max_rows).unwrap());
+        batches
+            .map(|batch| {
+                let batch = batch.unwrap();
+                batch
+                    .iter()
+                    .map(|row| (row.number, row.record.is_ok()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_order_over_the_limit_is_rejected_whole_and_batches_stay_bounded() {
+        let mut spec = vec!["a"];
+        spec.extend(std::iter::repeat_n("big", 3 * MAX_ORDER_ROWS));
+        spec.push("b");
+        let batches = batch_kinds(&spec, 10);
+        assert!(
+            batches
+                .iter()
+                .all(|batch| batch.len() <= 10 + MAX_ORDER_ROWS),
+            "no batch holds the whole order"
+        );
+        let all: Vec<(u64, bool)> = batches.concat();
+        assert_eq!(all.len(), spec.len(), "every row once, in order");
+        assert!(all.windows(2).all(|w| w[0].0 + 1 == w[1].0));
+        let readable: Vec<u64> = all.iter().filter(|r| r.1).map(|r| r.0).collect();
+        assert_eq!(
+            readable,
+            [1, spec.len() as u64],
+            "every row of the big order is rejected"
+        );
+        let Err(error) = &Batches::new(rows(&spec).into_iter(), NonZeroUsize::new(10).unwrap())
+            .flat_map(|b| b.unwrap())
+            .nth(1)
+            .unwrap()
+            .record
+        else {
+            panic!("rejected")
+        };
+        assert_eq!(
+            error.to_string(),
+            "event_id: more than 1000 rows share it; one event holds at most 1000"
+        );
+    }
+
+    #[test]
+    fn an_order_at_the_limit_and_a_new_order_of_the_same_id_later_are_kept() {
+        let mut spec = vec!["big"; MAX_ORDER_ROWS];
+        spec.push("other");
+        spec.extend(std::iter::repeat_n("big", 2));
+        let rows: Vec<(u64, bool)> = batch_kinds(&spec, 10).concat();
+        assert!(rows.iter().all(|&(_, readable)| readable));
     }
 }

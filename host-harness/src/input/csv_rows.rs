@@ -1,18 +1,21 @@
 //! CSV rows as JSON objects keyed by the header's column names.
 //!
-//! A small RFC 4180 reader (`,` separates, `"` quotes, `""` escapes a quote, CR, LF or CRLF
-//! ends a row, blank lines are skipped) rather than the `csv` crate: `csv` holds a whole
-//! record in memory before returning it, so one unclosed quote would load the rest of the
-//! file. This reader stops keeping a row past [`MAX_ROW_BYTES`] and skips to its end.
+//! A small RFC 4180 reader (the header's separator, `"` quotes, `""` escapes a quote, CR,
+//! LF or CRLF ends a row, blank lines are skipped) rather than the `csv` crate: `csv` holds
+//! a whole record in memory before returning it, so one unclosed quote would load the rest
+//! of the file. This reader stops keeping a row past [`MAX_ROW_BYTES`] and skips to its end.
+//!
+//! The separator is read off the header row: `,`, `;` (Excel in locales whose decimal
+//! mark is a comma) or tab, whichever the header uses. Header names are matched to the
+//! destination's columns ignoring case ([`Columns`]) and written in its spelling.
 
-use std::collections::HashSet;
 use std::io::{self, BufRead};
 use std::ops::Range;
 
-use super::{HeaderError, InputError, MAX_ROW_BYTES, Record, RowError};
+use super::{Columns, HeaderError, InputError, MAX_ROW_BYTES, Record, RowError};
 
-/// The column whose cells group rows into orders.
-const EVENT_ID: &str = "event_id";
+/// The separators a header may use, in the order a tie is named.
+const SEPARATORS: [u8; 3] = [b',', b';', b'\t'];
 
 pub(super) struct CsvRows<R> {
     rows: RowReader<R>,
@@ -20,20 +23,33 @@ pub(super) struct CsvRows<R> {
     event_id_column: Option<usize>,
 }
 
+/// What reading one CSV row gave.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum CsvRow {
+    Record(Result<Record, RowError>),
+    /// Every cell empty, as spreadsheets export an empty row (`,,,,`): skipped, counted.
+    Blank,
+}
+
 struct Column {
+    /// The destination's spelling of the name, or the header's for a column it does not read.
     name: String,
+    /// As the header writes it.
+    written: String,
     /// `"name":`, escaped once here rather than for every row.
     json_key: String,
 }
 
 impl<R: BufRead> CsvRows<R> {
     /// Reads the header row, which names the JSON keys of every row after it.
-    pub(super) fn new(source: R) -> Result<Self, InputError> {
-        let mut rows = RowReader::new(source);
-        let read = rows.read().map_err(|source| InputError::Read {
+    pub(super) fn new(mut source: R, columns: &Columns) -> Result<Self, InputError> {
+        let read_error = |source| InputError::Read {
             rows_read: 0,
             source,
-        })?;
+        };
+        let separator = separator(source.fill_buf().map_err(read_error)?)?;
+        let mut rows = RowReader::new(source, separator);
+        let read = rows.read().map_err(read_error)?;
         let problem = match read {
             Some(Scanned::Cells) => None,
             None => Some(HeaderError::Missing),
@@ -43,21 +59,26 @@ impl<R: BufRead> CsvRows<R> {
         if let Some(problem) = problem {
             return Err(problem.into());
         }
-        let columns = header_columns(&rows.cells)?;
-        let event_id_column = columns.iter().position(|column| column.name == EVENT_ID);
+        let header = header_columns(&rows.cells, columns)?;
+        let event_id_column = header
+            .iter()
+            .position(|column| columns.is_order_key(&column.name));
         Ok(CsvRows {
             rows,
-            columns,
+            columns: header,
             event_id_column,
         })
     }
 
     /// The next row, `None` at the end of the file.
-    pub(super) fn next_record(&mut self) -> io::Result<Option<Result<Record, RowError>>> {
+    pub(super) fn next_record(&mut self) -> io::Result<Option<CsvRow>> {
         Ok(self.rows.read()?.map(|scanned| match scanned {
-            Scanned::Cells => self.record(),
-            Scanned::TooLarge => Err(RowError::TooLarge),
-            Scanned::UnclosedQuote => Err(RowError::UnclosedQuote),
+            Scanned::Cells if self.rows.cells.bytes.iter().all(u8::is_ascii_whitespace) => {
+                CsvRow::Blank
+            }
+            Scanned::Cells => CsvRow::Record(self.record()),
+            Scanned::TooLarge => CsvRow::Record(Err(RowError::TooLarge)),
+            Scanned::UnclosedQuote => CsvRow::Record(Err(RowError::UnclosedQuote)),
         }))
     }
 
@@ -107,22 +128,71 @@ impl<R: BufRead> CsvRows<R> {
     }
 }
 
-fn header_columns(cells: &Cells) -> Result<Vec<Column>, HeaderError> {
-    let mut seen = HashSet::new();
-    let mut columns = Vec::with_capacity(cells.len());
+/// The separator of the header row at the start of `input`: the one of [`SEPARATORS`]
+/// it uses outside quotes most often; `,` when it uses none (one column).
+fn separator(input: &[u8]) -> Result<u8, HeaderError> {
+    let mut counts = [0usize; SEPARATORS.len()];
+    let mut quoted = false;
+    for &byte in input {
+        match byte {
+            b'"' => quoted = !quoted,
+            b'\r' | b'\n' if !quoted => break,
+            _ if !quoted => {
+                if let Some(index) = SEPARATORS.iter().position(|&s| s == byte) {
+                    counts[index] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let most = counts.iter().copied().max().unwrap_or(0);
+    let mut used = SEPARATORS
+        .iter()
+        .zip(counts)
+        .filter(|&(_, n)| n == most && n > 0);
+    match (used.next(), used.next()) {
+        (None, _) => Ok(b','),
+        (Some((&separator, _)), None) => Ok(separator),
+        (Some((&a, _)), Some((&b, _))) => Err(HeaderError::AmbiguousSeparator {
+            first: separator_name(a),
+            second: separator_name(b),
+        }),
+    }
+}
+
+fn separator_name(separator: u8) -> &'static str {
+    match separator {
+        b',' => "`,`",
+        b';' => "`;`",
+        _ => "tab",
+    }
+}
+
+/// The header's names in the destination's spelling; refuses a column named twice, in
+/// any case (the destination would read both as one).
+fn header_columns(cells: &Cells, known: &Columns) -> Result<Vec<Column>, HeaderError> {
+    let mut columns: Vec<Column> = Vec::with_capacity(cells.len());
     for index in 0..cells.len() {
-        let name = std::str::from_utf8(&cells.bytes[cells.range(index)])
+        let written = std::str::from_utf8(&cells.bytes[cells.range(index)])
             .map_err(|_| HeaderError::InvalidUtf8(index + 1))?
             .trim();
-        if name.is_empty() {
+        if written.is_empty() {
             return Err(HeaderError::UnnamedColumn(index + 1));
         }
-        if !seen.insert(name) {
-            return Err(HeaderError::DuplicateColumn(name.to_owned()));
+        if let Some(earlier) = columns
+            .iter()
+            .find(|c| c.written.eq_ignore_ascii_case(written))
+        {
+            return Err(HeaderError::DuplicateColumn {
+                first: earlier.written.clone(),
+                second: written.to_owned(),
+            });
         }
+        let name = known.canonical(written).unwrap_or(written);
         let json_key = serde_json::to_string(name).expect("a str serialises") + ":";
         columns.push(Column {
             name: name.to_owned(),
+            written: written.to_owned(),
             json_key,
         });
     }
@@ -150,13 +220,15 @@ enum State {
 /// Reads rows into reused buffers, holding at most [`MAX_ROW_BYTES`] of a row.
 struct RowReader<R> {
     source: R,
+    separator: u8,
     cells: Cells,
 }
 
 impl<R: BufRead> RowReader<R> {
-    fn new(source: R) -> Self {
+    fn new(source: R, separator: u8) -> Self {
         RowReader {
             source,
+            separator,
             cells: Cells::default(),
         }
     }
@@ -181,7 +253,7 @@ impl<R: BufRead> RowReader<R> {
                 MAX_ROW_BYTES + 1 - size
             };
             let input = &input[..input.len().min(budget)];
-            let (used, row_ended) = scan(&mut state, input, &mut self.cells);
+            let (used, row_ended) = scan(&mut state, input, self.separator, &mut self.cells);
             self.source.consume(used);
             size += used;
             if size > MAX_ROW_BYTES {
@@ -231,7 +303,7 @@ impl<R: BufRead> RowReader<R> {
 
 /// Advances `state` through `input` until the row ends (true) or the input does (false),
 /// appending cell contents to `cells`; returns the bytes used.
-fn scan(state: &mut State, input: &[u8], cells: &mut Cells) -> (usize, bool) {
+fn scan(state: &mut State, input: &[u8], separator: u8, cells: &mut Cells) -> (usize, bool) {
     let mut i = 0;
     while i < input.len() {
         match (*state, input[i]) {
@@ -255,7 +327,7 @@ fn scan(state: &mut State, input: &[u8], cells: &mut Cells) -> (usize, bool) {
                 i += 1;
                 *state = State::Quoted;
             }
-            (_, b',') => {
+            (_, byte) if byte == separator => {
                 cells.end_cell();
                 i += 1;
                 *state = State::CellStart;
@@ -268,7 +340,7 @@ fn scan(state: &mut State, input: &[u8], cells: &mut Cells) -> (usize, bool) {
             _ => {
                 let length = input[i..]
                     .iter()
-                    .position(|&b| matches!(b, b',' | b'\r' | b'\n'))
+                    .position(|&b| b == separator || b == b'\r' || b == b'\n')
                     .unwrap_or(input.len() - i);
                 cells.extend(&input[i..i + length]);
                 i += length;
@@ -327,23 +399,38 @@ impl Cells {
 mod tests {
     use super::*;
 
-    /// Each row of `input` as its JSON text or its error message.
+    fn columns() -> Columns {
+        Columns::new(["email", "phone", "event_id", "value"])
+    }
+
+    fn rows(input: &[u8]) -> CsvRows<&[u8]> {
+        CsvRows::new(input, &columns()).unwrap()
+    }
+
+    /// Each record of `input` as its JSON text or its error message, blank rows skipped.
     fn read(input: &[u8]) -> Vec<Result<String, String>> {
-        let mut rows = CsvRows::new(input).unwrap();
+        let mut rows = rows(input);
         std::iter::from_fn(|| rows.next_record().unwrap())
+            .filter_map(|row| match row {
+                CsvRow::Record(record) => Some(record),
+                CsvRow::Blank => None,
+            })
             .map(|record| record.map(|r| r.json).map_err(|e| e.to_string()))
             .collect()
     }
 
     fn event_ids(input: &str) -> Vec<Option<String>> {
-        let mut rows = CsvRows::new(input.as_bytes()).unwrap();
+        let mut rows = rows(input.as_bytes());
         std::iter::from_fn(|| rows.next_record().unwrap())
-            .map(|r| r.unwrap().event_id)
+            .map(|row| match row {
+                CsvRow::Record(record) => record.unwrap().event_id,
+                CsvRow::Blank => panic!("no blank rows here"),
+            })
             .collect()
     }
 
     fn header_error(input: &[u8]) -> String {
-        CsvRows::new(input).err().unwrap().to_string()
+        CsvRows::new(input, &columns()).err().unwrap().to_string()
     }
 
     #[test]
@@ -450,13 +537,18 @@ mod tests {
         let mut input = b"a,b\n1,".to_vec();
         input.extend(std::iter::repeat_n(b'x', 10 * MAX_ROW_BYTES));
         input.extend(b"\n2,3\n");
-        let mut rows = CsvRows::new(&input[..]).unwrap();
-        assert_eq!(rows.next_record().unwrap(), Some(Err(RowError::TooLarge)));
+        let mut rows = rows(&input[..]);
+        assert_eq!(
+            rows.next_record().unwrap(),
+            Some(CsvRow::Record(Err(RowError::TooLarge)))
+        );
         assert!(
             rows.rows.cells.bytes.capacity() <= 2 * (MAX_ROW_BYTES + 1),
             "memory stays bounded"
         );
-        let next = rows.next_record().unwrap().unwrap().unwrap();
+        let Some(CsvRow::Record(Ok(next))) = rows.next_record().unwrap() else {
+            panic!("the next row is read")
+        };
         assert_eq!(next.json, r#"{"a":"2","b":"3"}"#);
         assert_eq!(rows.next_record().unwrap(), None);
     }
@@ -502,6 +594,10 @@ mod tests {
             "CSV header: column `email` appears twice"
         );
         assert_eq!(
+            header_error(b"email,phone,EMAIL\n"),
+            "CSV header: columns `email` and `EMAIL` name the same column (names match ignoring case)"
+        );
+        assert_eq!(
             header_error(b"email,,phone\n"),
             "CSV header: column 2 has no name"
         );
@@ -526,5 +622,77 @@ mod tests {
     #[test]
     fn a_header_without_rows_has_no_rows() {
         assert_eq!(read(b"email,phone\n"), vec![]);
+    }
+
+    #[test]
+    fn header_names_take_the_destination_spelling_in_any_case() {
+        let input = b"EMAIL,Event_ID,SKU\nann@example.com, ord-1 ,a\n";
+        assert_eq!(
+            read(input),
+            vec![Ok(
+                r#"{"email":"ann@example.com","event_id":" ord-1 ","SKU":"a"}"#.into()
+            )]
+        );
+        assert_eq!(
+            event_ids("EVENT_ID,sku\nord-1,a\n"),
+            vec![Some("ord-1".into())]
+        );
+    }
+
+    #[test]
+    fn the_separator_is_the_one_the_header_uses() {
+        // European Excel: `;` between cells, `,` as the decimal mark.
+        let semicolons = "email;value;event_id\nann@example.com;12,50;\"a;b\"\n";
+        assert_eq!(
+            read(semicolons.as_bytes()),
+            vec![Ok(
+                r#"{"email":"ann@example.com","value":"12,50","event_id":"a;b"}"#.into()
+            )]
+        );
+        let tabs = "email\tvalue\nann@example.com\t1,000.50\n";
+        assert_eq!(
+            read(tabs.as_bytes()),
+            vec![Ok(
+                r#"{"email":"ann@example.com","value":"1,000.50"}"#.into()
+            )]
+        );
+        // Separators inside a quoted name do not count.
+        let quoted = "\"value; in EUR\",email\n1,ann@example.com\n";
+        assert_eq!(
+            read(quoted.as_bytes()),
+            vec![Ok(
+                r#"{"value; in EUR":"1","email":"ann@example.com"}"#.into()
+            )]
+        );
+        assert_eq!(
+            read(b"email\nann@example.com\n"),
+            vec![Ok(r#"{"email":"ann@example.com"}"#.into())]
+        );
+    }
+
+    #[test]
+    fn a_header_using_two_separators_equally_is_refused_naming_them() {
+        assert_eq!(
+            header_error(b"email;phone,value\n"),
+            "CSV header: cannot tell the separator: the header uses `,` and `;` equally often"
+        );
+    }
+
+    #[test]
+    fn a_row_of_empty_cells_is_blank_not_a_record() {
+        let mut rows = rows(b"email,phone,value\n,,\n, ,\n,\nann@example.com,,\n");
+        let read: Vec<CsvRow> = std::iter::from_fn(|| rows.next_record().unwrap()).collect();
+        assert_eq!(
+            read,
+            vec![
+                CsvRow::Blank,
+                CsvRow::Blank,
+                CsvRow::Blank,
+                CsvRow::Record(Ok(Record {
+                    json: r#"{"email":"ann@example.com"}"#.into(),
+                    event_id: None
+                }))
+            ]
+        );
     }
 }

@@ -8,22 +8,20 @@ use std::fmt;
 use std::io::{self, BufRead, Read};
 
 use serde::Deserialize;
-use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{MAX_ROW_BYTES, Record, RowError};
+use super::{Columns, MAX_ROW_BYTES, ORDER_KEY, Record, RowError};
 
 pub(super) struct NdjsonRows<R> {
     source: R,
+    columns: Columns,
     /// The current line, reused from line to line.
     line: Vec<u8>,
 }
 
-/// The one field batching needs; `serde_json` skips (and still validates) the others.
-#[derive(Deserialize)]
-struct EventIdField {
-    #[serde(default)]
-    event_id: EventId,
-}
+/// The one field batching needs, the order key in any case; `serde_json` skips (and
+/// still validates) the others.
+struct OrderKeyField<'c>(&'c Columns);
 
 /// An `event_id` as text: TikTok needs a string, but platforms often export ids as numbers.
 /// Anything else (`null`, `true`, an object) is no id here; the component rejects it.
@@ -31,9 +29,10 @@ struct EventIdField {
 struct EventId(Option<String>);
 
 impl<R: BufRead> NdjsonRows<R> {
-    pub(super) fn new(source: R) -> Self {
+    pub(super) fn new(source: R, columns: Columns) -> Self {
         NdjsonRows {
             source,
+            columns,
             line: Vec::new(),
         }
     }
@@ -45,7 +44,7 @@ impl<R: BufRead> NdjsonRows<R> {
                 None => return Ok(None),
                 Some(false) => return Ok(Some(Err(RowError::TooLarge))),
                 Some(true) if self.line.iter().all(u8::is_ascii_whitespace) => continue,
-                Some(true) => return Ok(Some(parse(&self.line))),
+                Some(true) => return Ok(Some(parse(&self.line, &self.columns))),
             }
         }
     }
@@ -92,17 +91,21 @@ impl<R: BufRead> NdjsonRows<R> {
     }
 }
 
-/// Checks that `line` is one JSON object and takes its `event_id`.
-fn parse(line: &[u8]) -> Result<Record, RowError> {
+/// Checks that `line` is one JSON object and takes its order key.
+fn parse(line: &[u8], columns: &Columns) -> Result<Record, RowError> {
     let text = std::str::from_utf8(line).map_err(|e| RowError::LineUtf8 {
         byte: e.valid_up_to() + 1,
     })?;
     // A struct deserialises from a JSON array too, so check the shape first.
     if text.trim_start_matches([' ', '\t']).starts_with('{') {
-        let fields: EventIdField = serde_json::from_str(text).map_err(json_error)?;
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let event_id = OrderKeyField(columns)
+            .deserialize(&mut deserializer)
+            .and_then(|id| deserializer.end().map(|()| id))
+            .map_err(json_error)?;
         Ok(Record {
             json: text.to_owned(),
-            event_id: fields.event_id.0,
+            event_id: event_id.0,
         })
     } else {
         match serde_json::from_str::<IgnoredAny>(text) {
@@ -121,6 +124,61 @@ fn json_error(error: serde_json::Error) -> RowError {
     RowError::InvalidJson {
         reason: reason.to_owned(),
         column: error.column(),
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for OrderKeyField<'_> {
+    type Value = EventId;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<EventId, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OrderKeyField<'_> {
+    type Value = EventId;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    /// The order key twice, in any case, is an error: which one would the component read?
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<EventId, A::Error> {
+        let mut event_id = None;
+        while let Some(is_order_key) = entries.next_key_seed(IsOrderKey(self.0))? {
+            if is_order_key {
+                if event_id.is_some() {
+                    return Err(de::Error::duplicate_field(ORDER_KEY));
+                }
+                event_id = Some(entries.next_value::<EventId>()?);
+            } else {
+                entries.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(event_id.unwrap_or_default())
+    }
+}
+
+/// Whether a key is the order key, read without copying it.
+struct IsOrderKey<'c>(&'c Columns);
+
+impl<'de> DeserializeSeed<'de> for IsOrderKey<'_> {
+    type Value = bool;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IsOrderKey<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
+        Ok(self.0.is_order_key(key))
     }
 }
 
@@ -180,7 +238,7 @@ mod tests {
     use super::*;
 
     fn read(input: &[u8]) -> Vec<Result<Record, RowError>> {
-        let mut rows = NdjsonRows::new(input);
+        let mut rows = NdjsonRows::new(input, Columns::new(["email", "event_id"]));
         std::iter::from_fn(|| rows.next_record().unwrap()).collect()
     }
 
@@ -305,7 +363,7 @@ mod tests {
         let mut input = b"{\"a\":\"".to_vec();
         input.extend(std::iter::repeat_n(b'x', 10 * MAX_ROW_BYTES));
         input.extend(b"\"}\n{\"event_id\":\"next\"}\n");
-        let mut rows = NdjsonRows::new(&input[..]);
+        let mut rows = NdjsonRows::new(&input[..], Columns::new(["event_id"]));
         assert_eq!(rows.next_record().unwrap(), Some(Err(RowError::TooLarge)));
         assert!(
             rows.line.capacity() <= 2 * (MAX_ROW_BYTES + 1),
@@ -330,6 +388,17 @@ mod tests {
                 record(&fits, None),
                 Err(RowError::TooLarge),
                 record(&fits, None)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_order_key_is_found_in_any_case() {
+        assert_eq!(
+            read(b"{\"EMAIL\":\"a@b.c\",\"EVENT_ID\":\" ord-1 \"}\n{\"event_id\":1,\"Event_Id\":2}\n"),
+            vec![
+                record(r#"{"EMAIL":"a@b.c","EVENT_ID":" ord-1 "}"#, Some("ord-1")),
+                invalid_json("duplicate field `event_id`", 24)
             ]
         );
     }
