@@ -23,7 +23,7 @@ use crate::bindings::guest::{InputRecord, TransformOutput};
 use crate::bindings::http::{HttpError, Response};
 use crate::bindings::types::{Setting, SettingValue};
 use crate::destination::{Destination, HostError};
-use crate::input::{Format, Rows};
+use crate::input::{Columns, Format, ORDER_KEY, Rows};
 use crate::job::{Job, JobOptions, Ledger};
 use crate::transport::{HttpTransport, Outbound, Transport};
 use sample::Sample;
@@ -68,20 +68,24 @@ pub fn settings() -> Vec<Setting> {
 /// batches of [`BATCH_ROWS`] that never split an order, ids being row numbers.
 pub fn batches(rows: usize) -> Vec<Vec<InputRecord>> {
     let ndjson = ndjson(rows);
-    Rows::new(ndjson.as_bytes(), Format::Ndjson)
-        .expect("NDJSON needs no header")
-        .batches(BATCH_ROWS)
-        .map(|batch| {
-            batch
-                .expect("reading memory cannot fail")
-                .into_iter()
-                .map(|row| InputRecord {
-                    id: row.number.to_string(),
-                    json: row.record.expect("sample rows are JSON objects").json,
-                })
-                .collect()
-        })
-        .collect()
+    Rows::new(
+        ndjson.as_bytes(),
+        Format::Ndjson,
+        &Columns::new([ORDER_KEY]),
+    )
+    .expect("NDJSON needs no header")
+    .batches(BATCH_ROWS)
+    .map(|batch| {
+        batch
+            .expect("reading memory cannot fail")
+            .into_iter()
+            .map(|row| InputRecord {
+                id: row.number.to_string(),
+                json: row.record.expect("sample rows are JSON objects").json,
+            })
+            .collect()
+    })
+    .collect()
 }
 
 fn ndjson(rows: usize) -> String {
@@ -377,9 +381,13 @@ pub fn send_run(
         options,
     };
     let ledger = Ledger::new(None, None);
-    let batches = Rows::new(ndjson.as_bytes(), Format::Ndjson)
-        .expect("NDJSON needs no header")
-        .batches(BATCH_ROWS);
+    let batches = Rows::new(
+        ndjson.as_bytes(),
+        Format::Ndjson,
+        &Columns::new([ORDER_KEY]),
+    )
+    .expect("NDJSON needs no header")
+    .batches(BATCH_ROWS);
     let (calls_before, http_before) = transport.totals();
     let before = CpuTimes::now();
     let start = Instant::now();
@@ -388,7 +396,7 @@ pub fn send_run(
     let elapsed = start.elapsed();
     let cpu = CpuTimes::now().since(&before);
     let (calls_after, http_after) = transport.totals();
-    let summary = ledger.finish().map_err(io("finishing the ledger"))?;
+    let summary = ledger.finish();
     if summary.rows_settled() != summary.rows_read || summary.rows_failed() > 0 {
         return Err(BenchError::Unsettled {
             settled: summary.rows_delivered + summary.rows_rejected(),

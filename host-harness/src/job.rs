@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -26,7 +27,7 @@ use crate::destination::{Destination, HostError};
 use crate::input::{InputError, Row};
 use crate::interrupt::Interrupt;
 use crate::pipeline;
-use crate::results::{ResultsFile, RowResult, Status};
+use crate::results::{ResultsFile, RowResult, Status, WriteError};
 
 /// How hard to try before a row is reported `failed`.
 #[derive(Debug, Clone)]
@@ -107,6 +108,11 @@ pub struct Summary {
     pub stopped: Option<String>,
     /// The run was interrupted: rows after the last one read have no outcome.
     pub interrupted: bool,
+    /// Writing the results file failed: the run stopped reading at the first failure,
+    /// and the file lacks the lines from then on. The message names the file.
+    pub results_unwritten: Option<String>,
+    /// Blank CSV rows skipped (no number, no outcome).
+    pub blank_rows: u64,
 }
 
 impl Summary {
@@ -128,12 +134,14 @@ impl Summary {
 pub struct Ledger {
     inner: Mutex<LedgerInner>,
     progress: Option<ProgressBar>,
+    /// Set at the first failed write to the results file; the jobs read no more input.
+    write_failed: AtomicBool,
 }
 
 struct LedgerInner {
     summary: Summary,
+    /// `None` from the first failed write on: nothing more is written to it.
     results: Option<ResultsFile>,
-    io_error: Option<std::io::Error>,
     settled: u64,
 }
 
@@ -149,7 +157,6 @@ pub fn progress_bar() -> Option<ProgressBar> {
             )
             .expect("valid template"),
         );
-        bar.enable_steady_tick(Duration::from_millis(200));
         bar
     })
 }
@@ -168,19 +175,47 @@ const ROWS_PER_PROGRESS_MESSAGE: u64 = 1_000;
 impl Ledger {
     /// `progress`: from [`progress_bar`], and passed to the input's reader too.
     pub fn new(results: Option<ResultsFile>, progress: Option<ProgressBar>) -> Ledger {
-        if let Some(bar) = progress.as_ref().filter(|bar| bar.length().is_some()) {
-            bar.set_style(byte_bar_style());
-            bar.set_message("0");
+        // Drawn from here on, not before: until its style is set, a bar that reading the
+        // header advanced by bytes would show them as rows settled.
+        if let Some(bar) = &progress {
+            if bar.length().is_some() {
+                bar.set_style(byte_bar_style());
+                bar.set_message("0");
+            }
+            bar.enable_steady_tick(Duration::from_millis(200));
         }
         Ledger {
             inner: Mutex::new(LedgerInner {
                 summary: Summary::default(),
                 results,
-                io_error: None,
                 settled: 0,
             }),
             progress,
+            write_failed: AtomicBool::new(false),
         }
+    }
+
+    /// Whether writing the results file has failed: a job then takes no new rows, since
+    /// their outcomes could not be recorded.
+    pub fn write_failed(&self) -> bool {
+        self.write_failed.load(Ordering::Relaxed)
+    }
+
+    /// Records the first failed write and writes no more.
+    fn write_failure(&self, inner: &mut LedgerInner, error: WriteError) {
+        inner.results = None;
+        inner
+            .summary
+            .results_unwritten
+            .get_or_insert(error.to_string());
+        self.write_failed.store(true, Ordering::Relaxed);
+    }
+
+    /// A job's other output failed to write (`transform`'s requests): as for the
+    /// results file, the job takes no new rows.
+    pub fn output_failed(&self, error: WriteError) {
+        let mut inner = self.inner.lock().unwrap();
+        self.write_failure(&mut inner, error);
     }
 
     fn read(&self, rows: u64) {
@@ -212,10 +247,8 @@ impl Ledger {
             status,
             reason,
         };
-        if let Some(file) = &mut inner.results
-            && let Err(e) = file.write(&result)
-        {
-            inner.io_error.get_or_insert(e);
+        if let Some(Err(error)) = inner.results.as_mut().map(|file| file.write(&result)) {
+            self.write_failure(&mut inner, error);
         }
         inner.settled += 1;
         if let Some(bar) = &self.progress {
@@ -231,25 +264,19 @@ impl Ledger {
     /// leaves a results file that says which rows were delivered).
     fn flush(&self) {
         let mut inner = self.inner.lock().unwrap();
-        if let Some(Err(e)) = inner.results.as_mut().map(ResultsFile::flush) {
-            inner.io_error.get_or_insert(e);
+        if let Some(Err(error)) = inner.results.as_mut().map(ResultsFile::flush) {
+            self.write_failure(&mut inner, error);
         }
     }
 
-    /// The summary, once every row is settled; an error if the results file could not
-    /// be written.
-    pub fn finish(self) -> std::io::Result<Summary> {
+    /// The summary, once every row is settled; its `results_unwritten` says whether the
+    /// results file holds every line.
+    pub fn finish(self) -> Summary {
+        self.flush();
         if let Some(bar) = &self.progress {
             bar.finish_and_clear();
         }
-        let mut inner = self.inner.into_inner().unwrap();
-        if let Some(file) = &mut inner.results {
-            file.flush()?;
-        }
-        match inner.io_error {
-            Some(e) => Err(e),
-            None => Ok(inner.summary),
-        }
+        self.inner.into_inner().unwrap().summary
     }
 }
 
@@ -297,12 +324,13 @@ pub struct Job<'a> {
 
 impl Job<'_> {
     /// `transform`: settle every row as accepted or rejected and hand each prepared
-    /// request to `emit`. No network: the host refuses HTTP during transform.
+    /// request to `emit`. No network: the host refuses HTTP during transform. A failed
+    /// write (of `emit` or the results) stops the reading, as in [`Job::send`].
     pub fn transform(
         &self,
         batches: impl Iterator<Item = Result<Vec<Row>, InputError>>,
         ledger: &Ledger,
-        mut emit: impl FnMut(&PreparedRequest),
+        mut emit: impl FnMut(&PreparedRequest) -> Result<(), WriteError>,
     ) -> Result<(), JobError> {
         let mut input_error = None;
         let admitted = batches
@@ -319,11 +347,14 @@ impl Job<'_> {
                     return ControlFlow::Break(());
                 }
                 for work in self.settle_transform(batch, output, ledger, &stop) {
-                    emit(&work.request);
+                    if let Err(error) = emit(&work.request) {
+                        ledger.output_failed(error);
+                    }
                     ledger.count(|s| s.requests += 1);
                     settle_all(&work, ledger, Status::Accepted, None);
                 }
-                if stop.get().is_some() {
+                ledger.flush();
+                if stop.get().is_some() || ledger.write_failed() {
                     ControlFlow::Break(())
                 } else {
                     ControlFlow::Continue(())
@@ -353,8 +384,9 @@ impl Job<'_> {
             for _ in 0..self.options.concurrency.max(1) {
                 scope.spawn(|| self.deliver_from(&receiver, ledger, &stop));
             }
-            // Checked before reading: an interrupted run reads no further.
-            while !self.options.interrupt.is_raised() {
+            // Checked before reading: an interrupted run reads no further, nor one whose
+            // outcomes can no longer be recorded.
+            while !self.options.interrupt.is_raised() && !ledger.write_failed() {
                 let Some(rows) = batches.next() else { break };
                 let rows = match rows {
                     Ok(rows) => rows,
@@ -506,6 +538,10 @@ impl Job<'_> {
         }
         if self.options.interrupt.is_raised() {
             settle_all(&work, ledger, Status::Failed, Some(INTERRUPTED));
+            return vec![];
+        }
+        if ledger.write_failed() {
+            settle_all(&work, ledger, Status::Failed, Some(UNRECORDED));
             return vec![];
         }
         ledger.count(|s| s.requests += 1);
@@ -707,6 +743,10 @@ fn fail_batch(batch: &Batch, ledger: &Ledger, reason: &str) {
 /// Why rows read before an interrupt were not delivered. Some may have reached TikTok
 /// (an answer cut short): resending them is safe, deduplication absorbs them.
 const INTERRUPTED: &str = "the run was interrupted before delivery was confirmed";
+
+/// Why requests waiting to be sent are not, once the results file cannot be written:
+/// their outcomes could not be recorded.
+const UNRECORDED: &str = "not sent: the results file could not be written";
 
 fn not_sent(stopped: &DestinationError) -> String {
     format!("not sent: the run stopped: {}", describe(stopped))

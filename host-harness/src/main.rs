@@ -4,7 +4,7 @@ mod commands;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use commands::{EXIT_USAGE, HostArgs};
 
@@ -42,7 +42,9 @@ enum Command {
     /// Validate, transform and deliver: the whole job.
     ///
     /// Retries throttles and passing faults with backoff; prints a summary. Exit 0 when
-    /// nothing failed, 1 when rows failed delivery, 2 for usage, settings or auth errors.
+    /// rows were delivered and none failed, 1 when rows failed delivery, 2 for usage,
+    /// settings or auth errors, 3 when the results file could not be written, 4 when no
+    /// row was delivered, 130 when interrupted.
     Send(commands::send::SendArgs),
     /// Run the local TikTok API sandbox in the foreground.
     Sandbox(commands::sandbox::SandboxArgs),
@@ -65,7 +67,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
     init_logging(cli.host.verbose);
     let result = match cli.command {
         Command::Describe => commands::describe::run(&cli.host),
@@ -79,12 +81,49 @@ fn main() -> ExitCode {
         Command::Bench(args) => commands::bench::run(&cli.host, args),
     };
     result.unwrap_or_else(|error| {
-        eprintln!("error: {error:#}");
+        eprintln!("error: {}", chain(&error));
         ExitCode::from(EXIT_USAGE)
     })
 }
 
+/// The CLI, with the host's options hidden where they do not apply: the sandbox loads
+/// no component.
+fn command() -> clap::Command {
+    let command = Cli::command();
+    // A subcommand that has an argument of a global's id does not get the global: give
+    // the sandbox hidden copies (still parsed, so the options stay harmless there).
+    let hidden: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|arg| {
+            ["component", "cache_dir", "no_cache", "allow_hosts"].contains(&arg.get_id().as_str())
+        })
+        .map(|arg| arg.clone().global(false).hide(true))
+        .collect();
+    command.mut_subcommand("sandbox", |sandbox| sandbox.args(hidden))
+}
+
+/// An error and its causes, each once: many errors already include their cause's text.
+fn chain(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text
+}
+
+/// Libraries whose own logging at debug or trace shows requests: headers (the
+/// `Access-Token`) and bodies (hashed PII). Only their warnings and errors are shown,
+/// whatever `-v` or `HOST_HARNESS_LOG` asks for.
+const HTTP_STACK: [&str; 7] = ["ureq", "rustls", "hyper", "h2", "http", "axum", "tower"];
+
 fn init_logging(verbose: u8) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
     let default = match verbose {
         0 => "warn",
         1 => "warn,component=debug,host_harness=debug",
@@ -92,8 +131,19 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("HOST_HARNESS_LOG")
         .unwrap_or_else(|_| default.into());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    let quiet_http = tracing_subscriber::filter::filter_fn(|metadata| {
+        let crate_name = metadata.target().split("::").next().unwrap_or_default();
+        let http = HTTP_STACK
+            .iter()
+            .any(|name| crate_name == *name || crate_name.starts_with(&format!("{name}_")));
+        !http || *metadata.level() <= tracing::Level::WARN
+    });
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(filter)
+                .with_filter(quiet_http),
+        )
         .init();
 }

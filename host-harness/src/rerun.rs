@@ -24,19 +24,23 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::input::Row;
-use crate::results::{ResultsFile, RowResult, Status};
+use crate::results::{ResultsFile, RowResult, Status, WriteError};
 
 /// Why PREVIOUS cannot be used. Names the line, never its content.
 #[derive(Debug, thiserror::Error)]
 pub enum RerunError {
     #[error("cannot read {path}: {source}")]
     Read { path: String, source: io::Error },
-    #[error("{path} line {line}: not a results.ndjson line ({reason})")]
+    #[error(
+        "{path} line {line}: not a results.ndjson line ({reason}); only a file's last line can be cut short by a crash or a full disk: pass the results.ndjson of a send run, with that line repaired or deleted"
+    )]
     NotResults {
         path: String,
         line: u64,
         reason: String,
     },
+    #[error(transparent)]
+    Write(WriteError),
     #[error(
         "row {row} of the input has another event_id than {path} recorded for it: --retry-failed needs the same input as the run that wrote that file"
     )]
@@ -61,6 +65,8 @@ impl Line {
 /// The rows a previous run settled for good.
 pub struct Previous {
     path: PathBuf,
+    /// The number of a last line cut short, whose row is resent.
+    cut_line: Option<u64>,
     /// Sorted by row: sixteen bytes a row, whatever the reasons' length.
     settled: Vec<Settled>,
 }
@@ -77,7 +83,7 @@ struct Settled {
 impl Previous {
     pub fn read(path: &Path) -> Result<Previous, RerunError> {
         let mut settled = Vec::new();
-        for_each_line(path, |line| {
+        let cut_line = for_each_line(path, |line| {
             if line.is_settled() {
                 settled.push(Settled {
                     row: line.row,
@@ -90,12 +96,18 @@ impl Previous {
         settled.dedup_by_key(|s| s.row);
         Ok(Previous {
             path: path.to_path_buf(),
+            cut_line,
             settled,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The last line's number when it was cut short (its row is sent again).
+    pub fn cut_line(&self) -> Option<u64> {
+        self.cut_line
     }
 
     fn find(&self, row: u64) -> Option<&Settled> {
@@ -164,6 +176,7 @@ impl Previous {
                 reason: line.reason.as_deref(),
             })
         })
+        .map(drop)
     }
 }
 
@@ -174,26 +187,42 @@ fn fingerprint(event_id: &str) -> NonZeroU64 {
     NonZeroU64::new(hasher.finish()).unwrap_or(NonZeroU64::MIN)
 }
 
-/// Streams the file's lines (blank lines skipped), so memory stays flat.
-fn for_each_line(path: &Path, mut f: impl FnMut(Line) -> io::Result<()>) -> Result<(), RerunError> {
+/// Streams the file's lines (blank lines skipped), so memory stays flat. A last line
+/// that is not a results line is what a run killed mid-write (or a full disk) leaves:
+/// it is skipped and its number returned, and its row counts as not settled. A damaged
+/// line before the last is an error.
+fn for_each_line(
+    path: &Path,
+    mut f: impl FnMut(Line) -> Result<(), WriteError>,
+) -> Result<Option<u64>, RerunError> {
     let read_error = |source| RerunError::Read {
         path: path.display().to_string(),
         source,
     };
-    let file = File::open(path).map_err(read_error)?;
-    for (index, text) in BufReader::new(file).lines().enumerate() {
-        let text = text.map_err(read_error)?;
-        if text.trim().is_empty() {
+    let mut file = BufReader::new(File::open(path).map_err(read_error)?);
+    let mut text = Vec::new();
+    let mut damaged = None;
+    for number in 1.. {
+        text.clear();
+        if file.read_until(b'\n', &mut text).map_err(read_error)? == 0 {
+            break;
+        }
+        if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let line: Line = serde_json::from_str(&text).map_err(|e| RerunError::NotResults {
-            path: path.display().to_string(),
-            line: index as u64 + 1,
-            reason: reason(&e),
-        })?;
-        f(line).map_err(read_error)?;
+        if let Some((line, reason)) = damaged.take() {
+            return Err(RerunError::NotResults {
+                path: path.display().to_string(),
+                line,
+                reason,
+            });
+        }
+        match serde_json::from_slice::<Line>(&text) {
+            Ok(line) => f(line).map_err(RerunError::Write)?,
+            Err(error) => damaged = Some((number, self::reason(&error))),
+        }
     }
-    Ok(())
+    Ok(damaged.map(|(line, _)| line))
 }
 
 /// serde_json's error without the excerpt of the input it may quote.
@@ -316,21 +345,49 @@ mod tests {
     }
 
     #[test]
-    fn a_file_that_is_not_results_names_the_line() {
-        let (_dir, error) = previous("{\"row\":1,\"status\":\"delivered\"}\nemail,phone\n");
+    fn a_damaged_line_before_the_last_names_the_line_and_what_to_do() {
+        let (_dir, error) = previous(
+            "{\"row\":1,\"status\":\"delivered\"}\nemail,phone\n{\"row\":3,\"status\":\"delivered\"}\n",
+        );
         let error = error.err().unwrap().to_string();
         assert!(
             error.ends_with(
-                "results.ndjson line 2: not a results.ndjson line (invalid JSON at column 1)"
+                "results.ndjson line 2: not a results.ndjson line (invalid JSON at column 1); only a file's last line can be cut short by a crash or a full disk: pass the results.ndjson of a send run, with that line repaired or deleted"
             ),
             "{error}"
         );
-        let (_dir, error) = previous("{\"row\":\"x\",\"status\":\"delivered\"}\n");
+        let (_dir, error) = previous(
+            "{\"row\":\"x\",\"status\":\"delivered\"}\n\n{\"row\":3,\"status\":\"delivered\"}",
+        );
         let error = error.err().unwrap().to_string();
         assert!(
-            error
-                .ends_with("line 1: not a results.ndjson line (missing or mistyped row or status)"),
+            error.contains("line 1: not a results.ndjson line (missing or mistyped row or status)"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_last_line_cut_short_is_not_settled_and_the_rest_is_read() {
+        // What kill -9 or a full disk leaves: the last line stops mid-way, here in the
+        // middle of a multi-byte character of its reason.
+        let whole = format!(
+            "{RUN}{}",
+            r#"{"row":6,"event_id":"f","status":"rejected","reason":"currency: not ISO 4217 (€)"}"#
+        );
+        let cut = &whole.as_bytes()[..whole.len() - 5];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.ndjson");
+        std::fs::write(&path, cut).unwrap();
+        let previous = Previous::read(&path).unwrap();
+        assert_eq!(previous.cut_line(), Some(6));
+        let settled: Vec<u64> = (1..=6).filter(|&r| previous.is_settled(r)).collect();
+        assert_eq!(settled, [1, 2]);
+        let copy = dir.path().join("copy.ndjson");
+        let mut results = ResultsFile::create(&copy).unwrap();
+        previous.copy_settled(&mut results).unwrap();
+        results.flush().unwrap();
+        assert_eq!(std::fs::read_to_string(copy).unwrap().lines().count(), 2);
+        let (_dir, whole) = self::previous(RUN);
+        assert_eq!(whole.unwrap().cut_line(), None);
     }
 }

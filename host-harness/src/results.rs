@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -30,23 +30,51 @@ pub struct RowResult<'a> {
 }
 
 pub struct ResultsFile {
+    path: PathBuf,
     out: BufWriter<File>,
 }
 
+/// Writing the results file failed (a full disk, a removed directory): the file no
+/// longer says what happened to every row.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
 impl ResultsFile {
-    pub fn create(path: &Path) -> std::io::Result<ResultsFile> {
+    pub fn create(path: &Path) -> Result<ResultsFile, WriteError> {
+        let file = File::create(path).map_err(|source| WriteError {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Ok(ResultsFile {
-            out: BufWriter::new(File::create(path)?),
+            path: path.to_path_buf(),
+            out: BufWriter::new(file),
         })
     }
 
-    pub fn write(&mut self, result: &RowResult<'_>) -> std::io::Result<()> {
-        serde_json::to_writer(&mut self.out, result)?;
-        self.out.write_all(b"\n")
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
-    pub fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
+    pub fn write(&mut self, result: &RowResult<'_>) -> Result<(), WriteError> {
+        serde_json::to_writer(&mut self.out, result)
+            .map_err(std::io::Error::from)
+            .and_then(|()| self.out.write_all(b"\n"))
+            .map_err(|source| self.error(source))
+    }
+
+    pub fn flush(&mut self) -> Result<(), WriteError> {
+        self.out.flush().map_err(|source| self.error(source))
+    }
+
+    fn error(&self, source: std::io::Error) -> WriteError {
+        WriteError {
+            path: self.path.clone(),
+            source,
+        }
     }
 }
 

@@ -23,6 +23,8 @@ pub enum SettingsFileError {
         "settings file {path} must hold one JSON object of setting keys, like {{\"access_token\": \"...\"}}"
     )]
     NotObject { path: String },
+    #[error("settings file {path}: setting '{key}' appears twice; keep one")]
+    DuplicateKey { path: String, key: String },
     #[error("setting '{key}' in {path}: {problem}")]
     Value {
         path: String,
@@ -54,6 +56,9 @@ impl SettingsFile {
         let Value::Object(raw) = value else {
             return Err(SettingsFileError::NotObject { path: shown });
         };
+        if let Some(key) = repeated_key(&text) {
+            return Err(SettingsFileError::DuplicateKey { path: shown, key });
+        }
         let settings = raw
             .iter()
             .filter(|(_, v)| !v.is_null())
@@ -110,6 +115,38 @@ impl SettingsFile {
         self.settings.retain(|s| s.key != key);
         self.raw.remove(key);
     }
+}
+
+/// The first key the top-level object of `json` (valid JSON) repeats: a JSON object
+/// with a key twice is legal, and a parser keeps one silently.
+fn repeated_key(json: &str) -> Option<String> {
+    struct Keys(Vec<String>);
+
+    impl<'de> serde::Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Keys, D::Error> {
+            deserializer.deserialize_map(Keys(Vec::new()))
+        }
+    }
+
+    impl<'de> serde::de::Visitor<'de> for Keys {
+        type Value = Keys;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<Keys, A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                self.0.push(key);
+            }
+            Ok(self)
+        }
+    }
+
+    let Keys(keys) = serde_json::from_str(json).ok()?;
+    let mut seen = std::collections::HashSet::new();
+    keys.into_iter().find(|key| !seen.insert(key.clone()))
 }
 
 fn setting_value(value: &Value) -> Result<SettingValue, &'static str> {
@@ -178,6 +215,17 @@ mod tests {
         assert!(
             float.ends_with("must be a whole number (or a string)"),
             "{float}"
+        );
+    }
+
+    #[test]
+    fn a_key_written_twice_is_an_error_naming_it() {
+        let error = read(r#"{"access_token":"a","event_set_id":"1","access_token":"b"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.ends_with("s.json: setting 'access_token' appears twice; keep one"),
+            "{error}"
         );
     }
 }

@@ -35,19 +35,87 @@ const HOST_OWNED_HEADERS: [&str; 4] = ["host", "content-length", "transfer-encod
 pub struct HttpTransport {
     agent: ureq::Agent,
     endpoint: Option<Url>,
+    /// The proxy the environment names (`HTTPS_PROXY`, `ALL_PROXY`, ...), shown in
+    /// connection errors; never used for a loopback endpoint.
+    proxy: Option<String>,
+}
+
+/// Why an `--endpoint` is refused, before any connection.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    #[error(
+        "endpoint {0}: plain http would send the access token in clear; use https (http is allowed only for loopback addresses such as 127.0.0.1)"
+    )]
+    Cleartext(String),
+    #[error("endpoint {0}: only https (or http to a loopback address) is supported")]
+    Scheme(String),
+}
+
+/// Checks that requests routed to `endpoint` cannot carry a token in clear: https, or
+/// http to a loopback address (the local sandbox).
+pub fn check_endpoint(endpoint: &Url) -> Result<(), EndpointError> {
+    match endpoint.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(endpoint) => Ok(()),
+        "http" => Err(EndpointError::Cleartext(shown(endpoint))),
+        _ => Err(EndpointError::Scheme(shown(endpoint))),
+    }
+}
+
+/// Whether `url` names this machine: `localhost`, 127.0.0.0/8 or ::1.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        None => false,
+    }
+}
+
+/// A URL as it may be shown: scheme, host and port, no credentials, path or query.
+fn shown(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{}://{host}:{port}", url.scheme()),
+        (Some(host), None) => format!("{}://{host}", url.scheme()),
+        _ => url.scheme().to_string(),
+    }
 }
 
 impl HttpTransport {
     /// `endpoint` replaces the scheme, host and port of every URL (its path is
-    /// prefixed), so a component addressing TikTok can be pointed at a sandbox.
-    pub fn new(endpoint: Option<Url>) -> HttpTransport {
+    /// prefixed), so a component addressing TikTok can be pointed at a sandbox. It must
+    /// pass [`check_endpoint`]. A loopback endpoint is reached directly, never through a
+    /// proxy the environment names.
+    pub fn new(endpoint: Option<Url>) -> Result<HttpTransport, EndpointError> {
+        if let Some(endpoint) = &endpoint {
+            check_endpoint(endpoint)?;
+        }
+        let proxy = match &endpoint {
+            Some(endpoint) if is_loopback(endpoint) => None,
+            _ => ureq::Proxy::try_from_env(),
+        };
+        let shown_proxy = proxy.as_ref().map(|proxy| {
+            let shown = format!(
+                "{}://{}:{}",
+                proxy_scheme(proxy),
+                proxy.host(),
+                proxy.port()
+            );
+            tracing::info!(proxy = %shown, "HTTP goes through the proxy the environment names");
+            shown
+        });
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
+            .proxy(proxy)
             .user_agent(concat!("host-harness/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
-        HttpTransport { agent, endpoint }
+        Ok(HttpTransport {
+            agent,
+            endpoint,
+            proxy: shown_proxy,
+        })
     }
 
     fn route(&self, url: &Url) -> Url {
@@ -56,6 +124,21 @@ impl HttpTransport {
             None => url.clone(),
         }
     }
+
+    /// The client's error in the contract's terms; a connection error names the proxy
+    /// it went through, since an unreachable proxy otherwise looks like TikTok down.
+    fn error(&self, error: ureq::Error) -> HttpError {
+        match (http_error(error), &self.proxy) {
+            (HttpError::Connection(message), Some(proxy)) => {
+                HttpError::Connection(format!("through the proxy {proxy}: {message}"))
+            }
+            (other, _) => other,
+        }
+    }
+}
+
+fn proxy_scheme(proxy: &ureq::Proxy) -> &str {
+    proxy.uri().scheme_str().unwrap_or("http")
 }
 
 /// `url` moved to `endpoint`: its scheme, host and port replace the URL's, and its
@@ -71,6 +154,12 @@ pub fn route(endpoint: &Url, url: &Url) -> Url {
 impl Transport for HttpTransport {
     fn fetch(&self, call: Outbound<'_>) -> Result<Response, HttpError> {
         let url = self.route(call.url);
+        // `new` checked the endpoint; this holds for URLs the guest gives without one.
+        if url.scheme() == "http" && !is_loopback(&url) {
+            return Err(HttpError::Denied(
+                "plain http is allowed only to loopback".into(),
+            ));
+        }
         let headers = call.headers.iter().filter(|(name, _)| {
             !HOST_OWNED_HEADERS
                 .iter()
@@ -97,7 +186,7 @@ impl Transport for HttpTransport {
                 request.send(call.body.unwrap_or_default())
             }
         };
-        let mut response = result.map_err(http_error)?;
+        let mut response = result.map_err(|e| self.error(e))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -115,7 +204,7 @@ impl Transport for HttpTransport {
             .limit(call.max_response_bytes as u64)
             .lossy_utf8(true)
             .read_to_string()
-            .map_err(http_error)?;
+            .map_err(|e| self.error(e))?;
         Ok(Response {
             status,
             headers,
@@ -220,7 +309,8 @@ mod tests {
 
     #[test]
     fn endpoint_routing_keeps_path_and_query() {
-        let transport = HttpTransport::new(Some(Url::parse("http://127.0.0.1:8080").unwrap()));
+        let transport =
+            HttpTransport::new(Some(Url::parse("http://127.0.0.1:8080").unwrap())).unwrap();
         let url = Url::parse(
             "https://business-api.tiktok.com/open_api/v1.3/offline/get/?advertiser_id=1",
         )
@@ -231,10 +321,47 @@ mod tests {
         );
 
         let prefixed =
-            HttpTransport::new(Some(Url::parse("http://127.0.0.1:8080/tiktok/").unwrap()));
+            HttpTransport::new(Some(Url::parse("http://127.0.0.1:8080/tiktok/").unwrap())).unwrap();
         assert_eq!(
             prefixed.route(&url).as_str(),
             "http://127.0.0.1:8080/tiktok/open_api/v1.3/offline/get/?advertiser_id=1"
+        );
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_loopback_before_any_connection() {
+        let check = |url: &str| check_endpoint(&Url::parse(url).unwrap());
+        assert_eq!(check("https://business-api.tiktok.com"), Ok(()));
+        for loopback in [
+            "http://127.0.0.1:9",
+            "http://127.8.9.10",
+            "http://[::1]:80",
+            "http://LOCALHOST:1",
+        ] {
+            assert_eq!(check(loopback), Ok(()), "{loopback}");
+        }
+        assert_eq!(
+            check("http://business-api.tiktok.com")
+                .unwrap_err()
+                .to_string(),
+            "endpoint http://business-api.tiktok.com: plain http would send the access token in clear; use https (http is allowed only for loopback addresses such as 127.0.0.1)"
+        );
+        for remote in [
+            "http://10.0.0.1",
+            "http://[::ffff:127.0.0.1]",
+            "http://localhost.example.com",
+        ] {
+            assert!(
+                matches!(check(remote), Err(EndpointError::Cleartext(_))),
+                "{remote}"
+            );
+        }
+        assert!(matches!(
+            check("ftp://127.0.0.1"),
+            Err(EndpointError::Scheme(_))
+        ));
+        assert!(
+            HttpTransport::new(Some(Url::parse("http://user:pw@example.com").unwrap())).is_err()
         );
     }
 }

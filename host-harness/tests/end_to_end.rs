@@ -123,7 +123,7 @@ fn the_examples_are_delivered_exactly_as_transformed() {
     assert!(send.status.success(), "{}", stderr(&send));
     assert!(
         stderr(&send).contains(
-            "302 rows read: 285 delivered (150 events in 1 requests), 17 rejected, 0 failed."
+            "302 rows read: 285 delivered (150 events in 1 request), 17 rejected, 0 failed."
         ),
         "{}",
         stderr(&send)
@@ -287,7 +287,7 @@ fn destination(sandbox: &Sandbox, policy: Policy) -> Destination {
     Destination::load(
         runtime,
         TIKTOK_COMPONENT,
-        Arc::new(HttpTransport::new(Some(endpoint))),
+        Arc::new(HttpTransport::new(Some(endpoint)).unwrap()),
     )
     .unwrap()
 }

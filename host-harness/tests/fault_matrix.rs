@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use host_harness::bindings::types::{Setting, SettingValue};
-use host_harness::input::{Format, Rows};
+use host_harness::input::{Columns, Format, ORDER_KEY, Rows};
 use host_harness::job::{Job, JobOptions, Ledger, RetryPolicy, Summary};
 use host_harness::results::ResultsFile;
 use host_harness::state::Clock;
@@ -118,7 +118,7 @@ fn destination(sandbox: &Sandbox, tiktok_now: u64) -> Destination {
     Destination::load(
         runtime,
         TIKTOK_COMPONENT,
-        Arc::new(HttpTransport::new(Some(endpoint))),
+        Arc::new(HttpTransport::new(Some(endpoint)).unwrap()),
     )
     .unwrap()
     .with_clock(Clock::Fixed((tiktok_now + 3 * DAY) * 1000))
@@ -141,9 +141,13 @@ fn job_options() -> JobOptions {
 }
 
 fn batches(ndjson: &str) -> host_harness::input::Batches<Rows<&[u8]>> {
-    Rows::new(ndjson.as_bytes(), Format::Ndjson)
-        .unwrap()
-        .batches(NonZeroUsize::new(BATCH_ROWS).unwrap())
+    Rows::new(
+        ndjson.as_bytes(),
+        Format::Ndjson,
+        &Columns::new([ORDER_KEY]),
+    )
+    .unwrap()
+    .batches(NonZeroUsize::new(BATCH_ROWS).unwrap())
 }
 
 /// The events `transform` prepares for the valid rows, by event id.
@@ -160,6 +164,7 @@ fn expected_events(destination: &Destination, ndjson: &str) -> HashMap<String, V
             let id = event["event_id"].as_str().unwrap().to_string();
             events.insert(id, event.clone());
         }
+        Ok(())
     })
     .unwrap();
     for row in (1..=rows()).filter(|&row| is_poison(row)) {
@@ -238,7 +243,7 @@ fn run(scenario: &Scenario) -> Figures {
     };
     let started = Instant::now();
     job.send(batches(&ndjson), &ledger).unwrap();
-    let summary = ledger.finish().unwrap();
+    let summary = ledger.finish();
     let wall = started.elapsed();
     let stats = sandbox.stats();
     let name = scenario.name;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use host_harness::bindings::types::{Setting, SettingValue};
-use host_harness::input::{Format, Rows};
+use host_harness::input::{Columns, Format, Rows};
 use host_harness::job::{Job, JobOptions, Ledger, Summary};
 use host_harness::results::ResultsFile;
 use host_harness::transport::Scripted;
@@ -43,11 +43,15 @@ fn run(mode: &str, lines: &[&str]) -> (Summary, BTreeMap<u64, (String, Option<St
         options: JobOptions::default(),
     };
     let input = lines.join("\n");
-    let batches = Rows::new(input.as_bytes(), Format::Ndjson)
-        .unwrap()
-        .batches(NonZeroUsize::new(2).unwrap());
+    let batches = Rows::new(
+        input.as_bytes(),
+        Format::Ndjson,
+        &Columns::of(destination.spec()),
+    )
+    .unwrap()
+    .batches(NonZeroUsize::new(2).unwrap());
     job.send(batches, &ledger).unwrap();
-    let summary = ledger.finish().unwrap();
+    let summary = ledger.finish();
     let mut results = BTreeMap::new();
     for line in std::fs::read_to_string(&path).unwrap().lines() {
         let line: serde_json::Value = serde_json::from_str(line).unwrap();

@@ -181,7 +181,7 @@ fn retry_failed_resends_exactly_the_failed_rows_and_nothing_is_stored_twice() {
         stderr(&retry)
     );
     assert!(
-        stderr(&retry).contains("100 rows read: 100 delivered (100 events in 1 requests)"),
+        stderr(&retry).contains("100 rows read: 100 delivered (100 events in 1 request)"),
         "{}",
         stderr(&retry)
     );

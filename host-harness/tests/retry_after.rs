@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use host_harness::bindings::types::{Setting, SettingValue};
-use host_harness::input::{Format, Rows};
+use host_harness::input::{Columns, Format, Rows};
 use host_harness::job::{Job, JobOptions, Ledger, Summary};
 use host_harness::transport::Scripted;
 use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
@@ -72,13 +72,17 @@ fn send(answers: &[Value]) -> (Summary, Vec<Vec<String>>, Duration) {
     };
     let ledger = Ledger::new(None, None);
     let started = Instant::now();
-    let batches = Rows::new(rows.as_bytes(), Format::Ndjson)
-        .unwrap()
-        .batches(NonZeroUsize::new(100).unwrap());
+    let batches = Rows::new(
+        rows.as_bytes(),
+        Format::Ndjson,
+        &Columns::of(destination.spec()),
+    )
+    .unwrap()
+    .batches(NonZeroUsize::new(100).unwrap());
     job.send(batches, &ledger).unwrap();
     let elapsed = started.elapsed();
     let calls = script.calls().iter().map(event_ids).collect();
-    (ledger.finish().unwrap(), calls, elapsed)
+    (ledger.finish(), calls, elapsed)
 }
 
 fn event_ids(call: &host_harness::transport::RecordedCall) -> Vec<String> {

@@ -63,7 +63,7 @@ pub fn run(host: &HostArgs, args: BenchArgs) -> Result<ExitCode> {
         Some(scratch.cache.clone()),
     )?);
     let destination =
-        Destination::load(runtime.clone(), &wasm, Arc::new(HttpTransport::new(None)))?;
+        Destination::load(runtime.clone(), &wasm, Arc::new(HttpTransport::new(None)?))?;
     let batches = bench::batches(args.rows);
     let mut component = Vec::with_capacity(runs);
     let mut native = Vec::with_capacity(runs);
@@ -125,7 +125,7 @@ fn send_figures(
         .context("cannot start the local sandbox")?;
     let transport = Arc::new(TimedTransport::new(HttpTransport::new(Some(Url::parse(
         &sandbox.base_url(),
-    )?))));
+    )?))?));
     let destination = Destination::load(runtime, wasm, transport.clone())?;
     let ndjson: String = bench::sample::Sample::new(bench::SEED)
         .take(rows)

@@ -9,7 +9,7 @@ use clap::Args;
 
 use host_harness::conformance::{Suite, case};
 
-use super::{HostArgs, component_bytes, runtime};
+use super::{HostArgs, component_bytes, print_json, runtime};
 
 #[derive(Args)]
 pub struct ConformanceArgs {
@@ -36,7 +36,7 @@ pub fn run(host: &HostArgs, args: ConformanceArgs) -> Result<ExitCode> {
     }
     // Through a `Value`, whose maps are sorted: the bytes the other drivers print.
     let outputs = serde_json::to_value(&outputs)?;
-    println!("{}", serde_json::to_string_pretty(&outputs)?);
+    print_json(&outputs)?;
     eprintln!("{} passed, {failed} failed", cases.len() - failed);
     Ok(if failed == 0 {
         ExitCode::SUCCESS

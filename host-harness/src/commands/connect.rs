@@ -22,7 +22,7 @@ use host_harness::connect::RedirectListener;
 use host_harness::settings_file::SettingsFile;
 use host_harness::transport::route;
 
-use super::{EndpointArg, HostArgs, endpoint_or_seeded_sandbox, explain, load};
+use super::{EndpointArg, HostArgs, endpoint_or_seeded_sandbox, explain, load, print_json};
 
 /// How long the user has to consent in the browser.
 const REDIRECT_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -142,7 +142,7 @@ pub fn run(host: &HostArgs, args: ConnectArgs) -> Result<ExitCode> {
             explain(&error)
         ),
     }
-    println!("{}", serde_json::to_string_pretty(&summary)?);
+    print_json(&summary)?;
     Ok(ExitCode::SUCCESS)
 }
 

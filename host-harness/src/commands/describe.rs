@@ -4,13 +4,10 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::{HostArgs, load};
+use super::{HostArgs, load, print_json};
 
 pub fn run(host: &HostArgs) -> Result<ExitCode> {
     let destination = load(host, None)?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&host_harness::json::spec(destination.spec()))?
-    );
+    print_json(&host_harness::json::spec(destination.spec()))?;
     Ok(ExitCode::SUCCESS)
 }

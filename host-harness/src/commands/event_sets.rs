@@ -11,7 +11,9 @@ use host_harness::bindings::exports::cdp::destination::event_sets::EventSet;
 use host_harness::bindings::types::DestinationError;
 use host_harness::settings_file::SettingsFile;
 
-use super::{EXIT_USAGE, EndpointArg, HostArgs, SettingsArg, endpoint_or_sandbox, explain, load};
+use super::{
+    EXIT_USAGE, EndpointArg, HostArgs, SettingsArg, endpoint_or_sandbox, explain, load, print_json,
+};
 
 #[derive(Args)]
 pub struct EventSetsArgs {
@@ -92,7 +94,7 @@ pub fn run(host: &HostArgs, args: EventSetsArgs) -> Result<ExitCode> {
     };
     match answer {
         Ok(json) => {
-            println!("{}", serde_json::to_string_pretty(&json)?);
+            print_json(&json)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {

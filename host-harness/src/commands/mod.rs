@@ -12,7 +12,8 @@ pub mod transform;
 pub mod validate;
 
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -21,13 +22,23 @@ use url::Url;
 
 use host_harness::bindings::types::DestinationError;
 use host_harness::engine::default_cache_dir;
+use host_harness::job::Summary;
 use host_harness::settings_file::SettingsFile;
-use host_harness::transport::HttpTransport;
+use host_harness::transport::{HttpTransport, check_endpoint};
 use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
 
-/// Exit codes: 0 nothing failed, 1 rows failed delivery, 2 usage/settings/auth errors.
+/// Exit codes (the README's table): 0 rows were sent (or accepted) and none failed.
+/// Rows failed: not delivered, safe to resend.
 pub const EXIT_ROWS_FAILED: u8 = 1;
+/// Usage, settings or auth errors: nothing sent, or the run stopped on one.
 pub const EXIT_USAGE: u8 = 2;
+/// The results file could not be written: the run stopped reading; the file is short.
+pub const EXIT_RESULTS_UNWRITTEN: u8 = 3;
+/// No row was delivered (`send`) or accepted (`transform`): every row was rejected, or
+/// the input had none.
+pub const EXIT_NOTHING_SENT: u8 = 4;
+/// Interrupted (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Rows per transform-batch call (never splitting an order).
 pub const BATCH_ROWS: NonZeroUsize = NonZeroUsize::new(1000).unwrap();
@@ -62,7 +73,7 @@ pub struct SettingsArg {
 
 #[derive(Args)]
 pub struct InputArg {
-    /// Input rows: a .csv file (with a header row), a .ndjson file, or - for NDJSON on stdin.
+    /// Input rows: a .csv file (with a header row; `,`, `;` or tab between cells), a .ndjson file, or - for NDJSON on stdin.
     #[arg(long, value_name = "IN")]
     pub input: PathBuf,
 }
@@ -80,7 +91,7 @@ pub fn load(host: &HostArgs, endpoint: Option<Url>) -> Result<Destination> {
     Ok(Destination::load(
         runtime(host)?,
         &component_bytes(host)?,
-        Arc::new(HttpTransport::new(endpoint)),
+        Arc::new(HttpTransport::new(endpoint)?),
     )?)
 }
 
@@ -125,10 +136,19 @@ pub fn endpoint_or_seeded_sandbox(
     extend: impl FnOnce(tiktok_sandbox::Seed) -> tiktok_sandbox::Seed,
 ) -> Result<(Url, Option<tiktok_sandbox::Sandbox>)> {
     if let Some(url) = endpoint {
+        check_endpoint(&url)?;
         return Ok((url, None));
     }
+    // Only text settings seed it: a mistyped one (an id as a number) is left for the
+    // component to explain, as it would be against TikTok.
+    let text_settings = settings
+        .raw
+        .iter()
+        .filter(|(_, value)| value.is_string())
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
     let seed: tiktok_sandbox::Seed =
-        serde_json::from_value(serde_json::Value::Object(settings.raw.clone()))
+        serde_json::from_value(serde_json::Value::Object(text_settings))
             .context("cannot seed the local sandbox from the settings")?;
     let seed = extend(seed);
     let sandbox = tiktok_sandbox::Sandbox::start("127.0.0.1:0".parse()?, seed)
@@ -160,10 +180,92 @@ pub fn explain(error: &DestinationError) -> String {
 }
 
 /// Reasons with their row counts, most frequent first.
-pub fn print_reasons(what: &str, reasons: &std::collections::BTreeMap<String, u64>) {
+fn print_reasons(what: &str, reasons: &std::collections::BTreeMap<String, u64>) {
     let mut by_count: Vec<_> = reasons.iter().collect();
     by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (reason, rows) in by_count {
         eprintln!("  {what} {rows:>7}  {reason}");
     }
+}
+
+/// Prints `value` as pretty JSON on stdout. A reader that closed the pipe early
+/// (`describe | head`) has all it wanted: that is not an error.
+pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    use std::io::Write;
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => Ok(written.context("cannot write to stdout")?),
+    }
+}
+
+/// `n` and the noun, in the singular for one.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// What `send` and `transform` print after the summary line: the reasons, skipped
+/// rows, and every way the run fell short. `sent` names what counts as success
+/// (`delivered`, `accepted`) and `sent_rows` how many rows were.
+pub fn print_outcome(
+    summary: &Summary,
+    sent: &str,
+    sent_rows: u64,
+    expected_rows: bool,
+    out: Option<&Path>,
+) {
+    print_reasons("rejected", &summary.rejected);
+    print_reasons("failed", &summary.failed);
+    if summary.blank_rows > 0 {
+        eprintln!(
+            "  skipped  {:>7}  blank rows (every cell empty): no outcome",
+            summary.blank_rows
+        );
+    }
+    if let Some(reason) = &summary.stopped {
+        eprintln!("The run stopped early: {reason}");
+    }
+    if let Some(error) = &summary.results_unwritten {
+        eprintln!(
+            "error: {error}
+The run stopped reading the input there: rows after the last one read were not sent, and the file lacks the outcomes from the failed write on. Free the space (or fix the directory), then rerun with `--retry-failed` on that file and another --out: rows it does not show as settled are sent again, which is safe (TikTok drops an event id it already has)."
+        );
+    }
+    if summary.interrupted {
+        let retry = match out {
+            Some(dir) => format!(
+                "`send --retry-failed {}` (same input, another --out) sends them and the failed ones",
+                dir.join("results.ndjson").display()
+            ),
+            None => "without --out there is no results file to resume from: send the same input again (TikTok drops the events it already has)".into(),
+        };
+        eprintln!("The run was interrupted: rows after those shown were not read. {retry}.");
+    }
+    if sent_rows == 0 && expected_rows && summary.stopped.is_none() && !summary.interrupted {
+        eprintln!("error: no row was {sent}.");
+    }
+}
+
+/// The exit code of a `send` or `transform` run that got as far as a summary; the most
+/// urgent condition wins. `sent_rows`: rows delivered or accepted; `expected_rows`:
+/// whether the run had rows to send (a `--retry-failed` run may have none left).
+pub fn exit_code(summary: &Summary, sent_rows: u64, expected_rows: bool) -> ExitCode {
+    ExitCode::from(if summary.results_unwritten.is_some() {
+        EXIT_RESULTS_UNWRITTEN
+    } else if summary.interrupted {
+        EXIT_INTERRUPTED
+    } else if summary.stopped.is_some() {
+        EXIT_USAGE
+    } else if summary.rows_failed() > 0 {
+        EXIT_ROWS_FAILED
+    } else if sent_rows == 0 && expected_rows {
+        EXIT_NOTHING_SENT
+    } else {
+        0
+    })
 }

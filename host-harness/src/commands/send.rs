@@ -11,7 +11,7 @@ use host_harness::Destination;
 use host_harness::access::{self, Role};
 use host_harness::bindings::guest::Validation;
 use host_harness::bindings::types::Setting;
-use host_harness::input::{self, InputError};
+use host_harness::input::{self, Columns, InputError};
 use host_harness::interrupt::Interrupt;
 use host_harness::job::{self, Job, JobOptions, Ledger, RetryPolicy, Summary};
 use host_harness::rerun::{Previous, RerunError};
@@ -19,8 +19,8 @@ use host_harness::results::ResultsFile;
 use host_harness::settings_file::SettingsFile;
 
 use super::{
-    BATCH_ROWS, EXIT_ROWS_FAILED, EXIT_USAGE, EndpointArg, HostArgs, InputArg, SettingsArg,
-    endpoint_or_sandbox, explain, load, print_reasons,
+    BATCH_ROWS, EXIT_INTERRUPTED, EXIT_USAGE, EndpointArg, HostArgs, InputArg, SettingsArg, count,
+    endpoint_or_sandbox, exit_code, explain, load, print_outcome,
 };
 
 #[derive(Args)]
@@ -52,9 +52,6 @@ pub struct SendArgs {
     retry_failed: Option<PathBuf>,
 }
 
-/// Exit code of an interrupted run (128 + SIGINT, as shells report it).
-const EXIT_INTERRUPTED: u8 = 130;
-
 pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     let mut settings = SettingsFile::read(&args.settings.settings)?;
     if let Err(refusal) = access::check(args.role, &settings) {
@@ -67,18 +64,26 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
         .as_deref()
         .map(Previous::read)
         .transpose()?;
+    if let Some(line) = previous.as_ref().and_then(Previous::cut_line) {
+        eprintln!(
+            "note: the last line of {} (line {line}) is cut short, as a killed run or a full disk leaves it: its row counts as not settled and is sent again.",
+            previous
+                .as_ref()
+                .map_or(Path::new(""), Previous::path)
+                .display()
+        );
+    }
+    let (endpoint, _sandbox) = endpoint_or_sandbox(args.endpoint.endpoint, &settings)?;
+    let destination = load(host, Some(endpoint))?;
+    let columns = Columns::of(destination.spec());
     if let Some(previous) = &previous {
-        check_same_input(previous, input_path)?;
+        check_same_input(previous, input_path, &columns)?;
     }
     let mut different_input = None;
     let progress = job::progress_bar();
-    let batches = unsettled(
-        input::open_with_progress(input_path, progress.as_ref())?,
-        previous.as_ref(),
-        &mut different_input,
-    );
-    let (endpoint, _sandbox) = endpoint_or_sandbox(args.endpoint.endpoint, &settings)?;
-    let destination = load(host, Some(endpoint))?;
+    let rows = input::open_with_progress(input_path, &columns, progress.as_ref())?;
+    let blank_rows = rows.blank_rows();
+    let batches = unsettled(rows, previous.as_ref(), &mut different_input);
     let interrupt = Interrupt::new();
     stop_on_signal(interrupt.clone())?;
     let options = JobOptions {
@@ -116,8 +121,9 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
         options,
     };
     let read = job.send(batches, &ledger);
-    let summary = ledger.finish().context("cannot write results.ndjson")?;
-    print_summary(&summary);
+    let mut summary = ledger.finish();
+    summary.blank_rows = blank_rows.count();
+    print_summary(&summary, previous.is_none(), args.out.as_deref());
     if let Some(different) = different_input {
         return Err(anyhow::Error::new(different).context("stopped reading the input"));
     }
@@ -127,15 +133,8 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
             input_path.display()
         )
     })?;
-    Ok(if summary.interrupted {
-        ExitCode::from(EXIT_INTERRUPTED)
-    } else if summary.stopped.is_some() {
-        ExitCode::from(EXIT_USAGE)
-    } else if summary.rows_failed() > 0 {
-        ExitCode::from(EXIT_ROWS_FAILED)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let expected_rows = previous.is_none() || summary.rows_read > 0;
+    Ok(exit_code(&summary, summary.rows_delivered, expected_rows))
 }
 
 /// Validates the settings, retrying throttles and passing faults as deliveries are;
@@ -186,12 +185,12 @@ fn unsettled<'a>(
 
 /// Stops before anything is sent when `input` is not the input `previous` was written
 /// for. Stdin cannot be read twice: its rows are checked as the run reads them.
-fn check_same_input(previous: &Previous, input: &Path) -> Result<()> {
+fn check_same_input(previous: &Previous, input: &Path, columns: &Columns) -> Result<()> {
     if input == Path::new("-") {
         return Ok(());
     }
     // A read error ends the check; the run reports it where it happens.
-    let rows = input::open(input)?.map_while(Result::ok);
+    let rows = input::open(input, columns)?.map_while(Result::ok);
     previous.check_input(rows).context("nothing was sent")
 }
 
@@ -234,24 +233,21 @@ fn stop_on_signal(interrupt: Interrupt) -> Result<()> {
     .context("cannot install the Ctrl-C handler")
 }
 
-fn print_summary(summary: &Summary) {
+fn print_summary(summary: &Summary, expected_rows: bool, out: Option<&Path>) {
     eprintln!(
-        "{} rows read: {} delivered ({} events in {} requests), {} rejected, {} failed.",
-        summary.rows_read,
+        "{} read: {} delivered ({} in {}), {} rejected, {} failed.",
+        count(summary.rows_read, "row"),
         summary.rows_delivered,
-        summary.events_delivered,
-        summary.requests,
+        count(summary.events_delivered, "event"),
+        count(summary.requests, "request"),
         summary.rows_rejected(),
         summary.rows_failed()
     );
-    print_reasons("rejected", &summary.rejected);
-    print_reasons("failed", &summary.failed);
-    if let Some(reason) = &summary.stopped {
-        eprintln!("The run stopped early: {reason}");
-    }
-    if summary.interrupted {
-        eprintln!(
-            "The run was interrupted: rows after those shown were not read. `send --retry-failed DIR/results.ndjson` (same input, another --out) sends them and the failed ones."
-        );
-    }
+    print_outcome(
+        summary,
+        "delivered",
+        summary.rows_delivered,
+        expected_rows || summary.rows_read > 0,
+        out,
+    );
 }

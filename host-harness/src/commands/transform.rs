@@ -1,19 +1,21 @@
 //! `transform`: rows to request bodies, with no network.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
 
-use host_harness::input;
+use host_harness::input::{self, Columns};
 use host_harness::job::{self, Job, JobError, JobOptions, Ledger};
-use host_harness::results::ResultsFile;
+use host_harness::results::{ResultsFile, WriteError};
 use host_harness::settings_file::SettingsFile;
 
 use super::{
-    BATCH_ROWS, EXIT_USAGE, HostArgs, InputArg, SettingsArg, explain, load, print_reasons,
+    BATCH_ROWS, EXIT_USAGE, HostArgs, InputArg, SettingsArg, count, exit_code, explain, load,
+    print_outcome,
 };
 
 #[derive(Args)]
@@ -37,10 +39,12 @@ pub fn run(host: &HostArgs, args: TransformArgs) -> Result<ExitCode> {
     }
     let input_path = &args.input.input;
     let progress = job::progress_bar();
-    let batches = input::open_with_progress(input_path, progress.as_ref())?.batches(BATCH_ROWS);
+    let columns = Columns::of(destination.spec());
+    let rows = input::open_with_progress(input_path, &columns, progress.as_ref())?;
+    let blank_rows = rows.blank_rows();
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let mut requests = std::io::BufWriter::new(std::fs::File::create(out.join("requests.ndjson"))?);
+    let mut requests = RequestsFile::create(&out.join("requests.ndjson"))?;
     let ledger = Ledger::new(
         Some(ResultsFile::create(&out.join("results.ndjson"))?),
         progress,
@@ -50,17 +54,14 @@ pub fn run(host: &HostArgs, args: TransformArgs) -> Result<ExitCode> {
         settings: &settings.settings,
         options: JobOptions::default(),
     };
-    let mut write_error = None;
-    let outcome = job.transform(batches, &ledger, |request| {
-        if let Err(e) = writeln!(requests, "{}", request.body) {
-            write_error.get_or_insert(e);
-        }
+    let outcome = job.transform(rows.batches(BATCH_ROWS), &ledger, |request| {
+        requests.write(&request.body)
     });
-    if let Some(e) = write_error {
-        return Err(e).context("cannot write requests.ndjson");
+    if let Err(error) = requests.flush() {
+        ledger.output_failed(error);
     }
-    requests.flush()?;
-    let summary = ledger.finish().context("cannot write results.ndjson")?;
+    let mut summary = ledger.finish();
+    summary.blank_rows = blank_rows.count();
     match outcome {
         Err(JobError::Settings(error)) => {
             eprintln!("error: {}", explain(&error));
@@ -72,14 +73,49 @@ pub fn run(host: &HostArgs, args: TransformArgs) -> Result<ExitCode> {
         Ok(()) => {}
     }
     eprintln!(
-        "{} rows read: {} accepted into {} requests, {} rejected. Wrote {} and {}.",
-        summary.rows_read,
+        "{} read: {} accepted into {}, {} rejected, {} failed. Wrote {} and {}.",
+        count(summary.rows_read, "row"),
         summary.rows_accepted,
-        summary.requests,
+        count(summary.requests, "request"),
         summary.rows_rejected(),
+        summary.rows_failed(),
         out.join("requests.ndjson").display(),
         out.join("results.ndjson").display()
     );
-    print_reasons("rejected", &summary.rejected);
-    Ok(ExitCode::SUCCESS)
+    print_outcome(&summary, "accepted", summary.rows_accepted, true, None);
+    Ok(exit_code(&summary, summary.rows_accepted, true))
+}
+
+/// `requests.ndjson`: one request body per line.
+struct RequestsFile {
+    path: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl RequestsFile {
+    fn create(path: &Path) -> Result<RequestsFile, WriteError> {
+        let failed = |source| WriteError {
+            path: path.to_path_buf(),
+            source,
+        };
+        Ok(RequestsFile {
+            path: path.to_path_buf(),
+            out: BufWriter::new(File::create(path).map_err(failed)?),
+        })
+    }
+
+    fn write(&mut self, body: &str) -> Result<(), WriteError> {
+        writeln!(self.out, "{body}").map_err(|source| self.failed(source))
+    }
+
+    fn flush(&mut self) -> Result<(), WriteError> {
+        self.out.flush().map_err(|source| self.failed(source))
+    }
+
+    fn failed(&self, source: std::io::Error) -> WriteError {
+        WriteError {
+            path: self.path.clone(),
+            source,
+        }
+    }
 }

@@ -7,7 +7,9 @@ use clap::Args;
 
 use host_harness::settings_file::SettingsFile;
 
-use super::{EXIT_USAGE, EndpointArg, HostArgs, SettingsArg, endpoint_or_sandbox, explain, load};
+use super::{
+    EXIT_USAGE, EndpointArg, HostArgs, SettingsArg, endpoint_or_sandbox, explain, load, print_json,
+};
 
 #[derive(Args)]
 pub struct ValidateArgs {
@@ -23,10 +25,7 @@ pub fn run(host: &HostArgs, args: ValidateArgs) -> Result<ExitCode> {
     let destination = load(host, Some(endpoint))?;
     match destination.validate(&settings.settings)? {
         Ok(validation) => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&host_harness::json::validation(&validation))?
-            );
+            print_json(&host_harness::json::validation(&validation))?;
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
