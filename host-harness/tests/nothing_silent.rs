@@ -34,6 +34,23 @@ fn lines(path: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// `send` of the sample settings with `input` to `sandbox`, plus `extra` arguments.
+fn send_to(sandbox: &tiktok_sandbox::Sandbox, input: &Path, extra: &[&str]) -> Output {
+    let settings = example_settings();
+    let base_url = sandbox.base_url();
+    let mut args = vec![
+        "send",
+        "--settings",
+        path(&settings),
+        "--input",
+        path(input),
+        "--endpoint",
+        &base_url,
+    ];
+    args.extend_from_slice(extra);
+    harness(&args, &[])
+}
+
 /// `rows` single-item orders (`o1`, `o2`, ...) as CSV lines under `header`'s columns
 /// `EMAIL,EVENT_ID,TIMESTAMP,PRICE`, separated by `sep`.
 fn orders(first: usize, rows: usize, sep: char) -> String {
@@ -80,20 +97,7 @@ fn an_upper_case_order_column_keeps_an_order_whole_across_a_batch_boundary() {
     std::fs::write(&input, csv).unwrap();
     let sandbox = sandbox();
     let out = dir.path().join("out");
-    let send = harness(
-        &[
-            "send",
-            "--settings",
-            path(&example_settings()),
-            "--input",
-            path(&input),
-            "--endpoint",
-            &sandbox.base_url(),
-            "--out",
-            path(&out),
-        ],
-        &[],
-    );
+    let send = send_to(&sandbox, &input, &["--out", path(&out)]);
     assert!(send.status.success(), "{}", stderr(&send));
     let events = events_by_id(&sandbox);
     assert_eq!(events.len(), 1_000);
@@ -119,21 +123,15 @@ fn an_upper_case_order_column_keeps_an_order_whole_across_a_batch_boundary() {
         format!("EMAIL,EVENT_ID,TIMESTAMP,PRICE\n{}", orders(5000, 3, ',')),
     )
     .unwrap();
-    let retry = harness(
+    let retry = send_to(
+        &sandbox,
+        &other,
         &[
-            "send",
-            "--settings",
-            path(&example_settings()),
-            "--input",
-            path(&other),
-            "--endpoint",
-            &sandbox.base_url(),
             "--retry-failed",
             path(&out.join("results.ndjson")),
             "--out",
             path(&dir.path().join("retry")),
         ],
-        &[],
     );
     assert_exit(&retry, 2, "row 1 of the input has another event_id than");
 }
@@ -145,18 +143,7 @@ fn a_semicolon_export_is_read_and_a_run_that_delivers_nothing_fails() {
     let send = |csv: &str| {
         let input = dir.path().join("export.csv");
         std::fs::write(&input, csv).unwrap();
-        harness(
-            &[
-                "send",
-                "--settings",
-                path(&example_settings()),
-                "--input",
-                path(&input),
-                "--endpoint",
-                &sandbox.base_url(),
-            ],
-            &[],
-        )
+        send_to(&sandbox, &input, &[])
     };
     // European Excel: `;` between cells and a blank row of separators.
     let semicolons = format!("EMAIL;EVENT_ID;TIMESTAMP;PRICE\n{};;;\n", orders(1, 2, ';'));
@@ -233,21 +220,10 @@ fn a_full_disk_stops_the_run_names_the_file_and_has_its_own_exit_code() {
     // A real write failure: every write to /dev/full fails with ENOSPC.
     std::os::unix::fs::symlink("/dev/full", out.join("results.ndjson")).unwrap();
     let sandbox = sandbox();
-    let send = harness(
-        &[
-            "send",
-            "--settings",
-            path(&example_settings()),
-            "--input",
-            path(&input),
-            "--endpoint",
-            &sandbox.base_url(),
-            "--out",
-            path(&out),
-            "--concurrency",
-            "1",
-        ],
-        &[],
+    let send = send_to(
+        &sandbox,
+        &input,
+        &["--out", path(&out), "--concurrency", "1"],
     );
     let text = stderr(&send);
     assert_eq!(send.status.code(), Some(3), "{text}");
