@@ -203,6 +203,44 @@ fn retry_failed_resends_exactly_the_failed_rows_and_nothing_is_stored_twice() {
 }
 
 #[test]
+fn a_results_file_cut_mid_line_is_resumed_and_its_cut_row_sent_again() {
+    let job = Job::new();
+    let sandbox = sandbox();
+    let first = job.send(&sandbox, "first", &[]).output().unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    // What kill -9 or a full disk leaves: the last line stops part-way.
+    let old = job.path("first/results.ndjson");
+    let text = std::fs::read_to_string(&old).unwrap();
+    std::fs::write(&old, &text[..text.len() - 20]).unwrap();
+    let retry = job
+        .send(&sandbox, "retry", &["--retry-failed"])
+        .arg(&old)
+        .output()
+        .unwrap();
+    assert!(retry.status.success(), "{}", stderr(&retry));
+    let expected = format!(
+        "note: the last line of {} (line {ROWS}) is cut short, as a killed run or a full disk leaves it: its row counts as not settled and is sent again.",
+        old.display()
+    );
+    assert!(stderr(&retry).contains(&expected), "{}", stderr(&retry));
+    assert!(
+        stderr(&retry).contains("1 row read: 1 delivered (1 event in 1 request)"),
+        "{}",
+        stderr(&retry)
+    );
+    assert_eq!(
+        job.results("retry").len() as u64,
+        ROWS,
+        "one line per row again"
+    );
+    assert_eq!(
+        sandbox.stats().duplicates_dropped,
+        1,
+        "the resent row was a duplicate"
+    );
+}
+
+#[test]
 fn retry_failed_refuses_another_input_before_sending_anything() {
     let job = Job::new();
     let sandbox = sandbox();
@@ -314,11 +352,11 @@ fn wait_at_most(mut child: Child, limit: Duration) -> Output {
 /// interrupted; the rows after them were never read and have no line.
 fn assert_interrupted(job: &Job, sandbox: &Sandbox, output: &Output) {
     assert_exit(output, 130, "Interrupted: finishing the requests in flight");
-    assert!(
-        stderr(output).contains("The run was interrupted"),
-        "{}",
-        stderr(output)
+    let resume = format!(
+        "The run was interrupted: rows after those shown were not read. `send --retry-failed {}` (same input, another --out)",
+        job.path("interrupted/results.ndjson").display()
     );
+    assert!(stderr(output).contains(&resume), "{}", stderr(output));
     let results = job.results("interrupted");
     let delivered: Vec<u64> = results
         .iter()
