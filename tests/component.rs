@@ -616,7 +616,7 @@ fn the_shipped_component_has_no_top_level_custom_sections() {
 #[test]
 fn the_component_and_the_native_build_agree_on_the_bench_sample() {
     use tiktok_offline_events::contract;
-    let settings = host_harness::bench::settings();
+    let settings = bench::settings();
     let native_settings: Vec<contract::Setting> = settings
         .iter()
         .map(|s| contract::Setting {
@@ -633,7 +633,7 @@ fn the_component_and_the_native_build_agree_on_the_bench_sample() {
     let now_ms = 1_796_083_200_000;
     let destination = destination(&Arc::new(Scripted::new())).with_clock(Clock::Fixed(now_ms));
     let mut rejected = 0;
-    for batch in host_harness::bench::batches(3_000) {
+    for batch in bench::batches(3_000) {
         let records = batch
             .iter()
             .map(|r| contract::InputRecord {

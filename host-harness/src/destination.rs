@@ -350,10 +350,18 @@ impl Destination {
             }
             Ok(UpdateDeadline::Continue(1))
         });
+        if self.runtime.fuel_used.is_some() {
+            store
+                .set_fuel(u64::MAX)
+                .expect("a metered engine consumes fuel");
+        }
         let result = self
             .pre
             .instantiate(&mut store)
             .and_then(|plugin| f(&plugin, &mut store));
+        if let (Some(total), Ok(left)) = (&self.runtime.fuel_used, store.get_fuel()) {
+            total.fetch_add(u64::MAX - left, std::sync::atomic::Ordering::Relaxed);
+        }
         result.map_err(|error| {
             let state = store.data();
             let limit = state.limit_hit.clone().or_else(|| {

@@ -4,7 +4,7 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -26,14 +26,40 @@ pub struct Runtime {
     pub(crate) policy: Policy,
     cache_dir: Option<PathBuf>,
     ticker: Option<Ticker>,
+    /// With [`Runtime::metered`]: the fuel (about one unit per wasm instruction) every
+    /// call so far has used.
+    pub(crate) fuel_used: Option<AtomicU64>,
 }
 
 impl Runtime {
     /// `cache_dir`: where compiled components are kept between runs (`None`: compile
     /// every time).
     pub fn new(policy: Policy, cache_dir: Option<PathBuf>) -> wasmtime::Result<Runtime> {
+        Runtime::build(policy, cache_dir, false)
+    }
+
+    /// A runtime that counts the wasm instructions its calls execute (wasmtime fuel):
+    /// a measure of a component's work that does not depend on the machine, for budgets
+    /// checked in tests. Counting costs time: never for production.
+    pub fn metered(policy: Policy) -> wasmtime::Result<Runtime> {
+        Runtime::build(policy, None, true)
+    }
+
+    /// The fuel all calls have used, on a [`Runtime::metered`] runtime.
+    pub fn fuel_used(&self) -> Option<u64> {
+        self.fuel_used
+            .as_ref()
+            .map(|fuel| fuel.load(Ordering::Relaxed))
+    }
+
+    fn build(
+        policy: Policy,
+        cache_dir: Option<PathBuf>,
+        metered: bool,
+    ) -> wasmtime::Result<Runtime> {
         let mut config = Config::new();
         config.epoch_interruption(true);
+        config.consume_fuel(metered);
         // Cranelift's inliner (`compiler_inlining`) stays at its default, off: it saves
         // 2.4 % of a row's instructions but compiles three to four times slower, for no
         // gain the timings show (docs/performance.md).
@@ -53,6 +79,7 @@ impl Runtime {
             policy,
             cache_dir,
             ticker,
+            fuel_used: metered.then(|| AtomicU64::new(0)),
         })
     }
 

@@ -6,7 +6,6 @@
 //! [`destination`] (loading a component and calling its exports).
 
 pub mod access;
-pub mod bench;
 pub mod bindings;
 pub mod conformance;
 pub mod connect;

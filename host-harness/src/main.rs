@@ -62,8 +62,6 @@ enum Command {
     /// Prints one JSON document (what the Node.js and Python drivers in conformance/
     /// must print too) and, on stderr, every case that failed. Exit 1 when any failed.
     Conformance(commands::conformance::ConformanceArgs),
-    /// Measure throughput, cold start, size and memory on generated rows (run it in release).
-    Bench(commands::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,7 +76,6 @@ fn main() -> ExitCode {
         Command::Connect(args) => commands::connect::run(&cli.host, args),
         Command::EventSets(args) => commands::event_sets::run(&cli.host, args),
         Command::Conformance(args) => commands::conformance::run(&cli.host, args),
-        Command::Bench(args) => commands::bench::run(&cli.host, args),
     };
     result.unwrap_or_else(|error| {
         eprintln!("error: {}", chain(&error));

@@ -1,7 +1,6 @@
 //! The CLI's commands, one module each, and what they share: loading the component,
 //! finding TikTok (or a local sandbox), and saying what to do about an error.
 
-pub mod bench;
 pub mod conformance;
 pub mod connect;
 pub mod describe;

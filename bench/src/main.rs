@@ -1,23 +1,42 @@
-//! `bench`: the performance figures of the issue's targets, on generated input.
+//! `bench`: the figures behind the performance targets, on generated input.
+//!
+//! ```text
+//! cargo build --release -p host-harness -p bench && target/release/bench
+//! ```
+//!
+//! The peak-memory runs stream rows through the `host-harness` binary built beside it
+//! (`--host-harness` names another).
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use clap::Args;
+use clap::Parser;
 use url::Url;
 
-use host_harness::bench::{self, Child, Report, SendFigures, Throughput, TimedTransport};
+use bench::{Child, Report, SendFigures, Throughput, TimedTransport};
 use host_harness::job::JobOptions;
 use host_harness::transport::HttpTransport;
 use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
 
-use super::{HostArgs, load};
+/// The allocator of `host-harness` itself (its `main.rs`), so the figures match.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[derive(Args)]
-pub struct BenchArgs {
+/// Measure throughput, cold start, size and memory on generated rows (run it in release).
+#[derive(Parser)]
+#[command(name = "bench")]
+struct Args {
+    /// A component of the cdp:destination world to measure instead of the TikTok one.
+    #[arg(long, value_name = "PATH")]
+    component: Option<PathBuf>,
+    /// The `host-harness` binary of the peak-memory runs [default: the one beside this
+    /// binary].
+    #[arg(long, value_name = "PATH")]
+    host_harness: Option<PathBuf>,
     /// Runs per figure; each figure is the median.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
     runs: u16,
@@ -38,19 +57,34 @@ pub struct BenchArgs {
     /// to its first batch transformed.
     #[arg(long, hide = true, value_name = "UNIX_NS")]
     cold_start_probe: Option<u128>,
+    /// Internal, with `--cold-start-probe`: the compiled-code cache to use (none without).
+    #[arg(long, hide = true, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
 }
 
-pub fn run(host: &HostArgs, args: BenchArgs) -> Result<ExitCode> {
+fn main() -> Result<ExitCode> {
+    let args = Args::parse();
     if let Some(spawned) = args.cold_start_probe {
-        return cold_start_probe(host, spawned);
+        return cold_start_probe(&args, spawned);
     }
     let runs = usize::from(args.runs);
     let scratch = Scratch::new()?;
-    let child = |cache: bool| Child {
-        exe: std::env::current_exe().expect("the running binary has a path"),
-        host_flags: host_flags(host, cache.then_some(&scratch.cache)),
+    let this = std::env::current_exe().context("the running binary has no path")?;
+    let host_harness = args
+        .host_harness
+        .clone()
+        .unwrap_or_else(|| this.with_file_name("host-harness"));
+    if !host_harness.exists() {
+        anyhow::bail!(
+            "{} does not exist: build it first (cargo build --release -p host-harness), or name one with --host-harness",
+            host_harness.display()
+        );
+    }
+    let child = |exe: &PathBuf, cache: bool| Child {
+        exe: exe.clone(),
+        host_flags: host_flags(&args, cache.then_some(&scratch.cache)),
     };
-    let wasm = match &host.component {
+    let wasm = match &args.component {
         Some(path) => std::fs::read(path)
             .with_context(|| format!("cannot read component {}", path.display()))?,
         None => TIKTOK_COMPONENT.to_vec(),
@@ -80,14 +114,18 @@ pub fn run(host: &HostArgs, args: BenchArgs) -> Result<ExitCode> {
     let send = send_figures(runtime, &wasm, &settings, args.send_rows, runs)?;
 
     progress("cold start");
-    bench::cold_start(&child(true))?; // fills the compiled cache
-    let cached = median_of(runs, || bench::cold_start(&child(true)))?;
-    let uncached = median_of(runs, || bench::cold_start(&child(false)))?;
+    bench::cold_start(&child(&this, true))?; // fills the compiled cache
+    let cached = median_of(runs, || bench::cold_start(&child(&this, true)))?;
+    let uncached = median_of(runs, || bench::cold_start(&child(&this, false)))?;
 
     let mut memory = Vec::new();
     for &rows in args.memory_rows.iter().filter(|&&rows| rows > 0) {
         progress(&format!("peak memory, {rows} rows"));
-        memory.push(bench::peak_memory(&child(true), &scratch.dir, rows)?);
+        memory.push(bench::peak_memory(
+            &child(&host_harness, true),
+            &scratch.dir,
+            rows,
+        )?);
     }
 
     let report = Report {
@@ -158,30 +196,34 @@ fn median_of(
     Ok(bench::median(&mut times))
 }
 
-/// The host flags a child gets: the same component, and `cache` or no cache at all.
-fn host_flags(host: &HostArgs, cache: Option<&std::path::PathBuf>) -> Vec<OsString> {
+/// The flags a child gets (the probe and `host-harness` take the same): the same
+/// component, and `cache`; without one the probe compiles (`host-harness` always gets
+/// one here).
+fn host_flags(args: &Args, cache: Option<&PathBuf>) -> Vec<OsString> {
     let mut flags = Vec::new();
-    if let Some(component) = &host.component {
+    if let Some(component) = &args.component {
         flags.push("--component".into());
         flags.push(component.into());
     }
-    match cache {
-        Some(dir) => {
-            flags.push("--cache-dir".into());
-            flags.push(dir.into());
-        }
-        None => flags.push("--no-cache".into()),
+    if let Some(dir) = cache {
+        flags.push("--cache-dir".into());
+        flags.push(dir.into());
     }
     flags
 }
 
 /// The child of [`bench::cold_start`]: loads the component as every command does and
 /// transforms one batch, then prints the microseconds since its parent spawned it.
-fn cold_start_probe(host: &HostArgs, spawned_unix_ns: u128) -> Result<ExitCode> {
+fn cold_start_probe(args: &Args, spawned_unix_ns: u128) -> Result<ExitCode> {
     let generating = Instant::now();
     let batch = bench::batches(bench::BATCH_ROWS.get()).remove(0);
     let generated = generating.elapsed();
-    let destination = load(host, None)?;
+    let wasm = match &args.component {
+        Some(path) => std::fs::read(path)?,
+        None => TIKTOK_COMPONENT.to_vec(),
+    };
+    let runtime = Arc::new(Runtime::new(Policy::default(), args.cache_dir.clone())?);
+    let destination = Destination::load(runtime, &wasm, Arc::new(HttpTransport::new(None)?))?;
     let output = destination.transform(&bench::settings(), &batch)?;
     output.map_err(|e| anyhow::anyhow!("transform-batch failed: {e:?}"))?;
     let elapsed = bench::since_spawn(spawned_unix_ns, generated);

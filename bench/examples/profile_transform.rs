@@ -1,12 +1,12 @@
 //! Transform throughput on the bench's rows, for profiling rather than reporting:
 //! one figure, no children, no sandbox, so `perf record` and `valgrind --tool=callgrind`
-//! see only the transform. `host-harness bench` gives the published figures.
+//! see only the transform. `bench` gives the published figures.
 //!
 //! ```text
-//! cargo build --release -p host-harness --example profile_transform
+//! cargo build --release -p bench --example profile_transform
 //! target/release/examples/profile_transform component 100000 15   # rows/s, best and median of 15
 //! HOST_HARNESS_PROFILE=callgrind valgrind --tool=callgrind \
-//!     --toggle-collect='host_harness::bench::component_run' \
+//!     --toggle-collect='bench::component_run' \
 //!     target/release/examples/profile_transform component 3000 1    # instructions: divide by 3000
 //! ```
 //!
@@ -16,7 +16,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use host_harness::bench::{self, Run};
+use bench::Run;
 use host_harness::engine::default_cache_dir;
 use host_harness::transport::HttpTransport;
 use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};

@@ -1,5 +1,5 @@
-//! `host-harness bench`: the figures behind the performance targets, measured the way a
-//! user runs the product, on generated input ([`sample`]).
+//! The figures behind the performance targets, measured the way a user runs the
+//! product, on generated input ([`sample`]). The `bench` binary prints them.
 //!
 //! Every figure is the median of several runs. The transform figures use the calling
 //! thread only (one core); `send` runs the real job against a loopback sandbox; cold
@@ -19,13 +19,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::bindings::guest::{InputRecord, TransformOutput};
-use crate::bindings::http::{HttpError, Response};
-use crate::bindings::types::{Setting, SettingValue};
-use crate::destination::{Destination, HostError};
-use crate::input::{Columns, Format, ORDER_KEY, Rows};
-use crate::job::{Job, JobOptions, Ledger};
-use crate::transport::{HttpTransport, Outbound, Transport};
+use host_harness::bindings::guest::{InputRecord, TransformOutput};
+use host_harness::bindings::http::{HttpError, Response};
+use host_harness::bindings::types::{Setting, SettingValue};
+use host_harness::destination::{Destination, HostError};
+use host_harness::input::{Columns, Format, ORDER_KEY, Rows};
+use host_harness::job::{Job, JobOptions, Ledger};
+use host_harness::transport::{HttpTransport, Outbound, Transport};
 use sample::Sample;
 
 /// The sample's seed: every run, on every machine, sees the same rows.
@@ -217,7 +217,7 @@ mod native {
     pub use tiktok_offline_events::settings::Settings;
     pub use tiktok_offline_events::transform::transform_batch;
 
-    use crate::bindings::{guest, types};
+    use host_harness::bindings::{guest, types};
 
     pub fn settings(settings: &[types::Setting]) -> Vec<Setting> {
         settings
@@ -489,8 +489,9 @@ impl Child {
     }
 }
 
-/// The time from spawning `child` to its first batch transformed, as the child's
-/// `bench --cold-start-probe` measures it (the parent's spawn instant is its argument).
+/// The time from spawning `child` (the `bench` binary) to its first batch transformed,
+/// as the child's `--cold-start-probe` measures it (the parent's spawn instant is its
+/// argument).
 pub fn cold_start(child: &Child) -> Result<Duration, BenchError> {
     let spawned = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -498,7 +499,7 @@ pub fn cold_start(child: &Child) -> Result<Duration, BenchError> {
         .as_nanos();
     let output = child
         .command()
-        .args(["bench", "--cold-start-probe", &spawned.to_string()])
+        .args(["--cold-start-probe", &spawned.to_string()])
         .output()
         .map_err(io("starting the cold-start probe"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -534,7 +535,8 @@ pub struct MemoryRun {
     pub rows_per_s: f64,
 }
 
-/// Runs `host-harness transform --input -` as a child on `rows` sample rows streamed
+/// Runs `host-harness transform --input -` as a child (`child` is the `host-harness`
+/// binary) on `rows` sample rows streamed
 /// through its stdin, its outputs discarded, and reports its peak resident memory.
 /// `dir` holds the settings file and the output directory.
 pub fn peak_memory(child: &Child, dir: &Path, rows: u64) -> Result<MemoryRun, BenchError> {
@@ -635,7 +637,7 @@ fn vm_hwm_bytes(status: &str) -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// Everything `host-harness bench` reports.
+/// Everything `bench` reports.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub machine: String,
@@ -686,11 +688,7 @@ impl fmt::Display for Report {
         let line = |f: &mut fmt::Formatter, what: &str, value: String, target: &str| {
             writeln!(f, "  {what:<46} {value:>14}   {target}")
         };
-        writeln!(
-            f,
-            "host-harness bench: {}; medians of {} runs",
-            self.machine, self.runs
-        )?;
+        writeln!(f, "bench: {}; medians of {} runs", self.machine, self.runs)?;
         writeln!(f, "{:<48} {:>14}   target", "", "measured")?;
         writeln!(
             f,
