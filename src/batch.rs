@@ -1,4 +1,4 @@
-//! The rows of one order become one event. TikTok deduplicates on event set + event +
+//! The rows of one order become one TikTok event. TikTok deduplicates on event set + event +
 //! event_id, so line items sent as separate events would all but one be dropped.
 //!
 //! An event is sent whole or not at all: once sent, TikTok would drop a later resend
@@ -11,9 +11,9 @@ use std::collections::hash_map::Entry;
 use rustc_hash::FxHashMap;
 
 use crate::currency::Currency;
-use crate::event::{self, ContentType, EventKey, Item, Line};
 use crate::event_name::EventName;
-use crate::normalize::Hashes;
+use crate::line::{self, EventKey, Line};
+use crate::tiktok_event::{ContentType, Event, Item, Properties, User};
 
 /// The most rows one event (an order) may merge. TikTok documents no limit on an
 /// event's items, only 1 MB per request; an order of more rows is an export mistake
@@ -26,53 +26,6 @@ pub fn too_many_rows() -> String {
     format!(
         "event_id: more than {MAX_EVENT_ROWS} rows share it; one event holds at most {MAX_EVENT_ROWS}"
     )
-}
-
-/// The body of one TikTok event, in the key order TikTok documents.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Event<'a> {
-    pub event: EventName,
-    pub event_time: i64,
-    pub event_id: Cow<'a, str>,
-    /// Identifiers and properties are boxed: an event moves several times on its way
-    /// to its request, and each move of a value over 64 bytes is a `memory.copy`,
-    /// which wasmtime runs as a call into the host.
-    pub user: Box<User>,
-    #[serde(skip_serializing_if = "Properties::is_empty")]
-    pub properties: Box<Properties<'a>>,
-}
-
-/// Hashed identifiers; at least one of the two is not empty.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct User {
-    #[serde(skip_serializing_if = "Hashes::is_empty")]
-    pub email: Hashes,
-    #[serde(skip_serializing_if = "Hashes::is_empty")]
-    pub phone: Hashes,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct Properties<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub order_id: Option<Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shop_id: Option<Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub currency: Option<Currency>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<ContentType>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub contents: Vec<Item<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<Cow<'a, str>>,
-}
-
-impl Properties<'_> {
-    pub(crate) fn is_empty(&self) -> bool {
-        *self == Properties::default()
-    }
 }
 
 /// One event of the batch and the rows (input positions) that make it.
@@ -210,12 +163,12 @@ impl<'a> Merging<'a> {
                 for &hash in line.users.email.iter() {
                     user.email
                         .insert(hash)
-                        .map_err(|_| event::too_many("email"))?;
+                        .map_err(|_| line::too_many("email"))?;
                 }
                 for &hash in line.users.phone.iter() {
                     user.phone
                         .insert(hash)
-                        .map_err(|_| event::too_many("phone"))?;
+                        .map_err(|_| line::too_many("phone"))?;
                 }
             }
         }
@@ -328,7 +281,7 @@ fn round6(x: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::contract::{Setting, SettingValue};
-    use crate::event::map_row;
+    use crate::line::map_row;
     use crate::normalize::LastHashed;
     use crate::row::Row;
     use crate::settings::Settings;

@@ -10,12 +10,11 @@
 //! through `push_str`: inlining those copies too cost more bytes than it saved.
 
 use crate::append::append;
-use crate::batch::{Event, Properties, User};
-use crate::event::{ContentType, Item};
 use crate::json_text;
 use crate::normalize::Hashes;
 use crate::number;
 use crate::request::{EventJson, TYPICAL_EVENT};
+use crate::tiktok_event::{ContentType, Event, Item, Properties, User};
 
 /// A key with its punctuation and the start of its value: `{"name":` as an object's
 /// first field and `,"name":` after another, then `open` (`"` for text, `[` for a
@@ -211,7 +210,7 @@ mod tests {
     use super::*;
     use crate::batch::Batch;
     use crate::contract::{Setting, SettingValue};
-    use crate::event::map_row;
+    use crate::line::map_row;
     use crate::normalize::LastHashed;
     use crate::row::Row;
     use crate::settings::Settings;

@@ -3,15 +3,16 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::batch::{Batch, Event, Failure, Merged};
+use crate::batch::{Batch, Failure, Merged};
 use crate::contract::{
     InputRecord, PreparedEvent, PreparedRequest, TransformOutcome, TransformOutput, TransformStatus,
 };
-use crate::event::{self, Rejection};
+use crate::line::{self, Rejection};
 use crate::normalize::LastHashed;
 use crate::request::{RequestBuilder, TooLarge};
 use crate::row::{KeyOrder, Row};
 use crate::settings::Settings;
+use crate::tiktok_event::Event;
 
 /// The reason of an order's other rows when one of its rows is rejected.
 const ANOTHER_ROW_REJECTED: &str = "another row of this event was rejected";
@@ -47,7 +48,7 @@ fn map_rows<'a>(
     let mut order = KeyOrder::default();
     for (row, record) in records.iter().enumerate() {
         let mapped = match parsed.read(&record.json, &mut order) {
-            Ok(()) => event::map_row(&mut parsed, settings, now_ms, &mut hashed),
+            Ok(()) => line::map_row(&mut parsed, settings, now_ms, &mut hashed),
             Err(e) => Err(Rejection {
                 key: None,
                 reason: e.to_string(),

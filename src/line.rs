@@ -1,9 +1,8 @@
-//! One row to its share of a TikTok event: the event it belongs to ([`EventKey`]) and
-//! what it adds to it ([`Line`]). Merging the rows of one event is `batch`'s job.
+//! One row to its line of a TikTok event: the event it belongs to ([`EventKey`]) and
+//! what it adds to it ([`Line`]). Merging the lines of one event is `batch`'s job.
 
 use std::borrow::Cow;
 
-use crate::batch::User;
 use crate::currency::Currency;
 use crate::event_name::{self, EventName};
 use crate::normalize::{
@@ -13,6 +12,7 @@ use crate::number;
 use crate::phone::Country;
 use crate::row::{Cell, Column, MAX_LIST_VALUES, Row, Scalar};
 use crate::settings::Settings;
+use crate::tiktok_event::{ContentType, Item, User};
 use crate::timestamp::UnixMillis;
 
 /// What TikTok deduplicates on: rows with the same key are one event.
@@ -59,31 +59,6 @@ pub struct Line<'a> {
     pub value: Option<f64>,
     pub content_type: Option<ContentType>,
     pub item: Option<Item<'a>>,
-}
-
-/// One entry of `properties.contents`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Item<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_id: Option<Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_name: Option<Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_category: Option<Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub brand: Option<Cow<'a, str>>,
-    /// Finite, not negative.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub price: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<u32>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ContentType {
-    Product,
-    ProductGroup,
 }
 
 /// Why a row is rejected, and the event it belongs to when that was known by then: the
