@@ -11,6 +11,7 @@ pub mod conformance;
 pub mod connect;
 pub mod destination;
 pub mod engine;
+pub mod errors;
 pub mod imports;
 pub mod input;
 pub mod interrupt;

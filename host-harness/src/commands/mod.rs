@@ -19,8 +19,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use url::Url;
 
-use host_harness::bindings::types::DestinationError;
 use host_harness::engine::default_cache_dir;
+pub use host_harness::errors::explain;
 use host_harness::job::Summary;
 use host_harness::settings_file::SettingsFile;
 use host_harness::transport::{HttpTransport, check_endpoint};
@@ -157,25 +157,6 @@ pub fn endpoint_or_seeded_sandbox(
         "No --endpoint given: using the local TikTok API sandbox at {url} (nothing leaves this machine)."
     );
     Ok((url, Some(sandbox)))
-}
-
-/// A destination error with what to do about it.
-pub fn explain(error: &DestinationError) -> String {
-    match error {
-        DestinationError::InvalidSettings(fields) => {
-            let lines: Vec<String> = fields
-                .iter()
-                .map(|f| format!("  {}: {}", f.key, f.message))
-                .collect();
-            format!("the settings need fixing:\n{}", lines.join("\n"))
-        }
-        DestinationError::Auth(message) => format!(
-            "{message}\nThe access token was refused: generate a new one (Events Manager, or re-authorise the app) and update access_token."
-        ),
-        DestinationError::RateLimited(limit) => format!("{}; try again later", limit.message),
-        DestinationError::Transient(message) => format!("{message}; try again later"),
-        DestinationError::Permanent(message) => message.clone(),
-    }
 }
 
 /// Reasons with their row counts, most frequent first.

@@ -148,7 +148,7 @@ fn validate(
         eprintln!(
             "Validating again in {:.1} s: {}",
             pause.as_secs_f64(),
-            job::describe(error)
+            host_harness::errors::describe(error)
         )
     })?;
     Ok(validated.map_err(|error| {

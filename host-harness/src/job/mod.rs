@@ -9,70 +9,29 @@
 //! settings error. An [`Interrupt`] stops it too, settling what was read but not
 //! delivered as failed. Every row passes through the [`Ledger`] exactly once.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::io::IsTerminal;
+mod ledger;
+mod retry;
+
+use std::collections::VecDeque;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+pub use ledger::{Ledger, Summary, progress_bar};
+pub use retry::RetryPolicy;
+use retry::retry_after;
 
 use crate::bindings::guest::{
     DeliveryStatus, InputRecord, PreparedRequest, TransformOutput, TransformStatus, Validation,
 };
 use crate::bindings::types::{DestinationError, Setting};
 use crate::destination::{Destination, HostError};
+use crate::errors::describe;
 use crate::input::{InputError, Row};
 use crate::interrupt::Interrupt;
 use crate::pipeline;
-use crate::results::{ResultsFile, RowResult, Status, WriteError};
-
-/// How hard to try before a row is reported `failed`.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    pub max_attempts: u32,
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-    /// No retry starts after this long since the request's first attempt.
-    pub max_elapsed: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 8,
-            base_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(30),
-            max_elapsed: Duration::from_secs(300),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The pause after attempt `attempt` (counted from 0) failed, or `None` when
-    /// `max_attempts` have been made or the time budget is spent. Exponential with
-    /// "equal jitter" (half fixed, half random), never shorter than what the
-    /// destination asked for.
-    pub fn next_delay(
-        &self,
-        attempt: u32,
-        since: Instant,
-        retry_after: Option<Duration>,
-    ) -> Option<Duration> {
-        if attempt.saturating_add(1) >= self.max_attempts {
-            return None;
-        }
-        let exponential = self
-            .base_delay
-            .saturating_mul(1 << attempt.min(16))
-            .min(self.max_delay);
-        let jittered = exponential / 2 + exponential.mul_f64(fastrand::f64() / 2.0);
-        let delay = jittered.max(retry_after.unwrap_or_default());
-        (since.elapsed() + delay <= self.max_elapsed).then_some(delay)
-    }
-}
+use crate::results::{Status, WriteError};
 
 #[derive(Debug, Clone)]
 pub struct JobOptions {
@@ -90,202 +49,6 @@ impl Default for JobOptions {
             retry: RetryPolicy::default(),
             interrupt: Interrupt::new(),
         }
-    }
-}
-
-/// What a run did, row by row and event by event.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub rows_read: u64,
-    pub rows_accepted: u64,
-    pub rows_delivered: u64,
-    pub events_delivered: u64,
-    pub requests: u64,
-    /// Reason → rows.
-    pub rejected: BTreeMap<String, u64>,
-    pub failed: BTreeMap<String, u64>,
-    /// Why the run stopped early (an auth or settings error), if it did.
-    pub stopped: Option<String>,
-    /// The run was interrupted: rows after the last one read have no outcome.
-    pub interrupted: bool,
-    /// Writing the results file failed: the run stopped reading at the first failure,
-    /// and the file lacks the lines from then on. The message names the file.
-    pub results_unwritten: Option<String>,
-    /// Blank CSV rows skipped (no number, no outcome).
-    pub blank_rows: u64,
-}
-
-impl Summary {
-    pub fn rows_rejected(&self) -> u64 {
-        self.rejected.values().sum()
-    }
-
-    pub fn rows_failed(&self) -> u64 {
-        self.failed.values().sum()
-    }
-
-    /// Rows that reached an outcome; equals `rows_read` at the end of every run.
-    pub fn rows_settled(&self) -> u64 {
-        self.rows_accepted + self.rows_delivered + self.rows_rejected() + self.rows_failed()
-    }
-}
-
-/// Where every row's single outcome goes: the summary, the results file, the progress bar.
-pub struct Ledger {
-    inner: Mutex<LedgerInner>,
-    progress: Option<ProgressBar>,
-    /// Set at the first failed write to the results file; the jobs read no more input.
-    write_failed: AtomicBool,
-}
-
-struct LedgerInner {
-    summary: Summary,
-    /// `None` from the first failed write on: nothing more is written to it.
-    results: Option<ResultsFile>,
-    settled: u64,
-}
-
-/// The progress line on stderr when it is a terminal, else `None`. Until the input's
-/// size is known (see [`crate::input::open_with_progress`]) it counts settled rows;
-/// with a size it is a bar of the input read, with the rows settled beside it.
-pub fn progress_bar() -> Option<ProgressBar> {
-    std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::no_length();
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {pos} rows settled ({per_sec}), {elapsed} {msg}",
-            )
-            .expect("valid template"),
-        );
-        bar
-    })
-}
-
-/// The style once the input's size is known: bytes read against it.
-fn byte_bar_style() -> ProgressStyle {
-    ProgressStyle::with_template(
-        "{bar:30} {percent:>3}% of {total_bytes} read, {msg} rows settled, {elapsed} (ETA {eta})",
-    )
-    .expect("valid template")
-}
-
-/// Rows between two updates of a byte bar's count: a message is a formatted string.
-const ROWS_PER_PROGRESS_MESSAGE: u64 = 1_000;
-
-impl Ledger {
-    /// `progress`: from [`progress_bar`], and passed to the input's reader too.
-    pub fn new(results: Option<ResultsFile>, progress: Option<ProgressBar>) -> Ledger {
-        // Drawn from here on, not before: until its style is set, a bar that reading the
-        // header advanced by bytes would show them as rows settled.
-        if let Some(bar) = &progress {
-            if bar.length().is_some() {
-                bar.set_style(byte_bar_style());
-                bar.set_message("0");
-            }
-            bar.enable_steady_tick(Duration::from_millis(200));
-        }
-        Ledger {
-            inner: Mutex::new(LedgerInner {
-                summary: Summary::default(),
-                results,
-                settled: 0,
-            }),
-            progress,
-            write_failed: AtomicBool::new(false),
-        }
-    }
-
-    /// Whether writing the results file has failed: a job then takes no new rows, since
-    /// their outcomes could not be recorded.
-    pub fn write_failed(&self) -> bool {
-        self.write_failed.load(Ordering::Relaxed)
-    }
-
-    /// Records the first failed write and writes no more.
-    fn write_failure(&self, inner: &mut LedgerInner, error: WriteError) {
-        inner.results = None;
-        inner
-            .summary
-            .results_unwritten
-            .get_or_insert(error.to_string());
-        self.write_failed.store(true, Ordering::Relaxed);
-    }
-
-    /// A job's other output failed to write (`transform`'s requests): as for the
-    /// results file, the job takes no new rows.
-    pub fn output_failed(&self, error: WriteError) {
-        let mut inner = self.inner.lock().unwrap();
-        self.write_failure(&mut inner, error);
-    }
-
-    fn read(&self, rows: u64) {
-        self.inner.lock().unwrap().summary.rows_read += rows;
-    }
-
-    fn settle(&self, row: u64, event_id: Option<&str>, status: Status, reason: Option<&str>) {
-        let mut inner = self.inner.lock().unwrap();
-        let summary = &mut inner.summary;
-        match status {
-            Status::Accepted => summary.rows_accepted += 1,
-            Status::Delivered => summary.rows_delivered += 1,
-            Status::Rejected => {
-                *summary
-                    .rejected
-                    .entry(reason.unwrap_or_default().to_string())
-                    .or_default() += 1
-            }
-            Status::Failed => {
-                *summary
-                    .failed
-                    .entry(reason.unwrap_or_default().to_string())
-                    .or_default() += 1
-            }
-        }
-        let result = RowResult {
-            row,
-            event_id,
-            status,
-            reason,
-        };
-        if let Some(Err(error)) = inner.results.as_mut().map(|file| file.write(&result)) {
-            self.write_failure(&mut inner, error);
-        }
-        inner.settled += 1;
-        if let Some(bar) = &self.progress {
-            show_settled(bar, inner.settled);
-        }
-    }
-
-    fn count(&self, f: impl FnOnce(&mut Summary)) {
-        f(&mut self.inner.lock().unwrap().summary);
-    }
-
-    /// Makes what was written so far durable (after each request, so an interrupted run
-    /// leaves a results file that says which rows were delivered).
-    fn flush(&self) {
-        let mut inner = self.inner.lock().unwrap();
-        if let Some(Err(error)) = inner.results.as_mut().map(ResultsFile::flush) {
-            self.write_failure(&mut inner, error);
-        }
-    }
-
-    /// The summary, once every row is settled; its `results_unwritten` says whether the
-    /// results file holds every line.
-    pub fn finish(self) -> Summary {
-        self.flush();
-        if let Some(bar) = &self.progress {
-            bar.finish_and_clear();
-        }
-        self.inner.into_inner().unwrap().summary
-    }
-}
-
-/// A spinner counts rows itself; a byte bar shows them in its message, now and then.
-fn show_settled(bar: &ProgressBar, settled: u64) {
-    if bar.length().is_none() {
-        bar.inc(1);
-    } else if settled.is_multiple_of(ROWS_PER_PROGRESS_MESSAGE) {
-        bar.set_message(settled.to_string());
     }
 }
 
@@ -708,19 +471,6 @@ pub fn validate(
     }
 }
 
-/// The pause `error` asks for before another attempt (zero: the backoff decides), or
-/// `None` when another attempt cannot help: an auth or settings error needs the user,
-/// and a permanent failure fails the same way again.
-fn retry_after(error: &DestinationError) -> Option<Duration> {
-    match error {
-        DestinationError::RateLimited(limit) => Some(Duration::from_millis(
-            limit.retry_after_ms.map_or(0, u64::from),
-        )),
-        DestinationError::Transient(_) => Some(Duration::ZERO),
-        _ => None,
-    }
-}
-
 fn settle_all(work: &Work, ledger: &Ledger, status: Status, reason: Option<&str>) {
     for event in &work.request.events {
         for id in &event.record_ids {
@@ -752,70 +502,7 @@ fn not_sent(stopped: &DestinationError) -> String {
     format!("not sent: the run stopped: {}", describe(stopped))
 }
 
-/// A destination error as a reason a user reads (the generated `Display` is `Debug`).
-pub fn describe(error: &DestinationError) -> String {
-    match error {
-        DestinationError::InvalidSettings(fields) => {
-            let fields: Vec<String> = fields
-                .iter()
-                .map(|f| format!("{}: {}", f.key, f.message))
-                .collect();
-            format!("invalid settings: {}", fields.join("; "))
-        }
-        DestinationError::Auth(message)
-        | DestinationError::Transient(message)
-        | DestinationError::Permanent(message) => message.clone(),
-        DestinationError::RateLimited(limit) => limit.message.clone(),
-    }
-}
-
 /// Record ids are the row numbers the harness gave them.
 fn row_number(id: &str) -> u64 {
     id.parse().expect("record ids are row numbers")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_is_jittered_and_bounded() {
-        let policy = RetryPolicy {
-            max_attempts: 5,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(350),
-            max_elapsed: Duration::from_secs(60),
-        };
-        let now = Instant::now();
-        for (attempt, full) in [(0u32, 100u64), (1, 200), (2, 350), (3, 350)] {
-            let delay = policy.next_delay(attempt, now, None).unwrap();
-            let full = Duration::from_millis(full);
-            assert!(
-                delay >= full / 2 && delay <= full,
-                "attempt {attempt}: {delay:?}"
-            );
-        }
-        assert_eq!(
-            policy.next_delay(4, now, None),
-            None,
-            "the fifth attempt is the last"
-        );
-    }
-
-    #[test]
-    fn retry_after_is_a_floor_and_total_time_is_bounded() {
-        let policy = RetryPolicy {
-            max_elapsed: Duration::from_secs(2),
-            ..RetryPolicy::default()
-        };
-        let now = Instant::now();
-        assert_eq!(
-            policy.next_delay(0, now, Some(Duration::from_secs(1))),
-            Some(Duration::from_secs(1))
-        );
-        assert_eq!(
-            policy.next_delay(0, now, Some(Duration::from_secs(3))),
-            None
-        );
-    }
 }
