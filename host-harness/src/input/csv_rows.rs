@@ -1,9 +1,10 @@
 //! CSV rows as JSON objects keyed by the header's column names.
 //!
-//! A small RFC 4180 reader (the header's separator, `"` quotes, `""` escapes a quote, CR,
-//! LF or CRLF ends a row, blank lines are skipped) rather than the `csv` crate: `csv` holds
-//! a whole record in memory before returning it, so one unclosed quote would load the rest
-//! of the file. This reader stops keeping a row past [`MAX_ROW_BYTES`] and skips to its end.
+//! RFC 4180 as csv-core reads it (the header's separator, `"` quotes, `""` escapes a
+//! quote, CR, LF or CRLF ends a row, blank lines are skipped), with csv-core's own
+//! buffers owned here rather than the `csv` crate's: `csv` holds a whole record in
+//! memory before returning it, so one unclosed quote would load the rest of the file.
+//! This reader stops keeping a row past [`MAX_ROW_BYTES`] and skips to its end.
 //!
 //! The separator is read off the header row: `,`, `;` (Excel in locales whose decimal
 //! mark is a comma) or tab, whichever the header uses. Header names are matched to the
@@ -73,7 +74,7 @@ impl<R: BufRead> CsvRows<R> {
     /// The next row, `None` at the end of the file.
     pub(super) fn next_record(&mut self) -> io::Result<Option<CsvRow>> {
         Ok(self.rows.read()?.map(|scanned| match scanned {
-            Scanned::Cells if self.rows.cells.bytes.iter().all(u8::is_ascii_whitespace) => {
+            Scanned::Cells if self.rows.cells.text().iter().all(u8::is_ascii_whitespace) => {
                 CsvRow::Blank
             }
             Scanned::Cells => CsvRow::Record(self.record()),
@@ -93,7 +94,7 @@ impl<R: BufRead> CsvRows<R> {
             });
         }
         let text =
-            std::str::from_utf8(&cells.bytes).map_err(|e| self.utf8_error(e.valid_up_to()))?;
+            std::str::from_utf8(cells.text()).map_err(|e| self.utf8_error(e.valid_up_to()))?;
         let mut json = Vec::with_capacity(2 + text.len() + 16 * self.columns.len());
         json.push(b'{');
         for (index, column) in self.columns.iter().enumerate() {
@@ -120,7 +121,7 @@ impl<R: BufRead> CsvRows<R> {
     /// Locates the first invalid byte of the row (an offset into all its cells) by cell.
     fn utf8_error(&self, offset: usize) -> RowError {
         let cells = &self.rows.cells;
-        let index = cells.ends.partition_point(|&end| end <= offset);
+        let index = cells.ends[..cells.len()].partition_point(|&end| end <= offset);
         RowError::CellUtf8 {
             column: self.columns[index].name.clone(),
             byte: offset - cells.range(index).start + 1,
@@ -207,148 +208,76 @@ enum Scanned {
     UnclosedQuote,
 }
 
-/// Where the scanner is within a row.
-#[derive(Debug, Clone, Copy)]
-enum State {
-    CellStart,
-    Unquoted,
-    Quoted,
-    /// Just after a `"` in a quoted cell: either the closing quote or the first of `""`.
-    QuoteInQuoted,
-}
-
-/// Reads rows into reused buffers, holding at most [`MAX_ROW_BYTES`] of a row.
+/// Reads rows with `csv-core` into reused buffers, holding at most [`MAX_ROW_BYTES`] of
+/// a row: csv-core writes into buffers its caller owns, so a runaway row or an unclosed
+/// quote is skipped to its end without being kept.
 struct RowReader<R> {
     source: R,
-    separator: u8,
+    /// Boxed: its state tables are half a kilobyte, moved with every reader.
+    csv: Box<csv_core::Reader>,
     cells: Cells,
+    /// Whether the end of the source was met and the closing `\n` fed (see [`RowReader::read`]).
+    ended: bool,
 }
+
+/// Where the bytes of a row over the limit go.
+const DISCARDED_BYTES: usize = 1 << 16;
 
 impl<R: BufRead> RowReader<R> {
     fn new(source: R, separator: u8) -> Self {
         RowReader {
             source,
-            separator,
+            csv: Box::new(csv_core::ReaderBuilder::new().delimiter(separator).build()),
             cells: Cells::default(),
+            ended: false,
         }
     }
 
-    /// Reads the next row into `self.cells`; `None` at the end of the file.
+    /// Reads the next row into `self.cells`; `None` at the end of the file. Blank lines
+    /// make no row (csv-core skips them).
+    ///
+    /// At the end of the source one `\n` is fed before the end itself: it ends a last
+    /// row written without a line end exactly as the end would, but inside a quoted
+    /// cell it is only more of the cell, so csv-core asking for more input then means
+    /// the quote was never closed (csv-core would otherwise end the cell silently and
+    /// swallow the rest of the file into it).
     fn read(&mut self) -> io::Result<Option<Scanned>> {
         self.cells.clear();
-        if !self.skip_blank_lines()? {
-            return Ok(None);
-        }
-        let mut state = State::CellStart;
         let mut size = 0;
+        // Whether the row has begun: csv-core skips line ends before it.
+        let mut started = false;
         loop {
-            let input = self.source.fill_buf()?;
-            if input.is_empty() {
-                return Ok(Some(self.end_of_file(state)));
-            }
-            // Scanning no further than one byte past the limit bounds what `cells` keeps.
-            let budget = if self.cells.discarding {
-                input.len()
-            } else {
-                MAX_ROW_BYTES + 1 - size
+            let (input, fed_end) = match self.source.fill_buf()? {
+                [] if self.ended => (&b""[..], false),
+                [] => (&b"\n"[..], true),
+                input => (input, false),
             };
-            let input = &input[..input.len().min(budget)];
-            let (used, row_ended) = scan(&mut state, input, self.separator, &mut self.cells);
-            self.source.consume(used);
-            size += used;
+            let (result, read) = self.cells.read_record(&mut self.csv, input);
+            started |= input[..read].iter().any(|&b| b != b'\r' && b != b'\n');
+            if fed_end {
+                self.ended = true;
+            } else {
+                self.source.consume(read);
+            }
+            size += read;
             if size > MAX_ROW_BYTES {
                 self.cells.discard();
             }
-            if row_ended {
-                return Ok(Some(self.scanned()));
-            }
-        }
-    }
-
-    fn end_of_file(&mut self, state: State) -> Scanned {
-        if let State::Quoted = state {
-            return Scanned::UnclosedQuote;
-        }
-        self.cells.end_cell();
-        self.scanned()
-    }
-
-    fn scanned(&self) -> Scanned {
-        if self.cells.discarding {
-            Scanned::TooLarge
-        } else {
-            Scanned::Cells
-        }
-    }
-
-    /// Consumes line ends before a row; false at the end of the file.
-    fn skip_blank_lines(&mut self) -> io::Result<bool> {
-        loop {
-            let input = self.source.fill_buf()?;
-            if input.is_empty() {
-                return Ok(false);
-            }
-            let blank = input
-                .iter()
-                .take_while(|&&b| b == b'\r' || b == b'\n')
-                .count();
-            let row_starts = blank < input.len();
-            self.source.consume(blank);
-            if row_starts {
-                return Ok(true);
-            }
-        }
-    }
-}
-
-/// Advances `state` through `input` until the row ends (true) or the input does (false),
-/// appending cell contents to `cells`; returns the bytes used.
-fn scan(state: &mut State, input: &[u8], separator: u8, cells: &mut Cells) -> (usize, bool) {
-    let mut i = 0;
-    while i < input.len() {
-        match (*state, input[i]) {
-            (State::Quoted, _) => match input[i..].iter().position(|&b| b == b'"') {
-                Some(length) => {
-                    cells.extend(&input[i..i + length]);
-                    i += length + 1;
-                    *state = State::QuoteInQuoted;
+            match result {
+                csv_core::ReadRecordResult::InputEmpty if fed_end && started => {
+                    return Ok(Some(Scanned::UnclosedQuote));
                 }
-                None => {
-                    cells.extend(&input[i..]);
-                    i = input.len();
+                csv_core::ReadRecordResult::InputEmpty
+                | csv_core::ReadRecordResult::OutputFull
+                | csv_core::ReadRecordResult::OutputEndsFull => {}
+                csv_core::ReadRecordResult::Record if self.cells.discarding => {
+                    return Ok(Some(Scanned::TooLarge));
                 }
-            },
-            (State::CellStart, b'"') => {
-                i += 1;
-                *state = State::Quoted;
-            }
-            (State::QuoteInQuoted, b'"') => {
-                cells.extend(b"\"");
-                i += 1;
-                *state = State::Quoted;
-            }
-            (_, byte) if byte == separator => {
-                cells.end_cell();
-                i += 1;
-                *state = State::CellStart;
-            }
-            (_, b'\r' | b'\n') => {
-                cells.end_cell();
-                return (i + 1, true);
-            }
-            // Text outside quotes, a stray `"` included, as the `csv` crate reads it.
-            _ => {
-                let length = input[i..]
-                    .iter()
-                    .position(|&b| b == separator || b == b'\r' || b == b'\n')
-                    .unwrap_or(input.len() - i);
-                cells.extend(&input[i..i + length]);
-                i += length;
-                *state = State::Unquoted;
+                csv_core::ReadRecordResult::Record => return Ok(Some(Scanned::Cells)),
+                csv_core::ReadRecordResult::End => return Ok(None),
             }
         }
     }
-    (i, false)
 }
 
 /// The cells of one row, concatenated, with the end offset of each.
@@ -356,13 +285,16 @@ fn scan(state: &mut State, input: &[u8], separator: u8, cells: &mut Cells) -> (u
 struct Cells {
     bytes: Vec<u8>,
     ends: Vec<usize>,
+    /// Bytes and ends written so far; the vectors are room for csv-core to write in.
+    written: usize,
+    ends_written: usize,
     /// The row is over the size limit: keep nothing more of it.
     discarding: bool,
 }
 
 impl Cells {
     fn len(&self) -> usize {
-        self.ends.len()
+        self.ends_written
     }
 
     fn range(&self, index: usize) -> Range<usize> {
@@ -370,27 +302,52 @@ impl Cells {
         start..self.ends[index]
     }
 
-    fn extend(&mut self, bytes: &[u8]) {
-        if !self.discarding {
-            self.bytes.extend_from_slice(bytes);
-        }
+    /// The bytes of every cell.
+    fn text(&self) -> &[u8] {
+        &self.bytes[..self.written]
     }
 
-    fn end_cell(&mut self) {
-        if !self.discarding {
-            self.ends.push(self.bytes.len());
+    /// One step of csv-core over `input`; returns its result and the input bytes used.
+    /// Room grows as csv-core asks for it, up to the size limit; past it, output goes
+    /// to a scratch buffer and is dropped.
+    fn read_record(
+        &mut self,
+        csv: &mut csv_core::Reader,
+        input: &[u8],
+    ) -> (csv_core::ReadRecordResult, usize) {
+        if self.discarding {
+            let mut scratch = [0u8; DISCARDED_BYTES];
+            let mut ends = [0usize; 64];
+            let (result, read, _, _) = csv.read_record(input, &mut scratch, &mut ends);
+            return (result, read);
         }
+        if self.written == self.bytes.len() {
+            self.bytes.resize((self.bytes.len() * 2).max(1 << 12), 0);
+        }
+        if self.ends_written == self.ends.len() {
+            self.ends.resize((self.ends.len() * 2).max(64), 0);
+        }
+        let (result, read, written, ended) = csv.read_record(
+            input,
+            &mut self.bytes[self.written..],
+            &mut self.ends[self.ends_written..],
+        );
+        // csv-core counts a record's ends from the record's start, across calls.
+        self.written += written;
+        self.ends_written += ended;
+        (result, read)
     }
 
     fn discard(&mut self) {
-        self.bytes.clear();
-        self.ends.clear();
+        self.clear();
+        self.bytes = Vec::new();
+        self.ends = Vec::new();
         self.discarding = true;
     }
 
     fn clear(&mut self) {
-        self.bytes.clear();
-        self.ends.clear();
+        self.written = 0;
+        self.ends_written = 0;
         self.discarding = false;
     }
 }
