@@ -53,6 +53,9 @@ struct Args {
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Print only the wasm instructions per row (the deterministic figure) and stop.
+    #[arg(long)]
+    fuel: bool,
     /// Internal: be the child that `bench` times from process start (given in Unix ns)
     /// to its first batch transformed.
     #[arg(long, hide = true, value_name = "UNIX_NS")]
@@ -66,6 +69,16 @@ fn main() -> Result<ExitCode> {
     let args = Args::parse();
     if let Some(spawned) = args.cold_start_probe {
         return cold_start_probe(&args, spawned);
+    }
+    let wasm = match &args.component {
+        Some(path) => std::fs::read(path)
+            .with_context(|| format!("cannot read component {}", path.display()))?,
+        None => TIKTOK_COMPONENT.to_vec(),
+    };
+    let fuel_per_row = bench::fuel_per_row(&wasm)?;
+    if args.fuel {
+        println!("{fuel_per_row}");
+        return Ok(ExitCode::SUCCESS);
     }
     let runs = usize::from(args.runs);
     let scratch = Scratch::new()?;
@@ -83,11 +96,6 @@ fn main() -> Result<ExitCode> {
     let child = |exe: &PathBuf, cache: bool| Child {
         exe: exe.clone(),
         host_flags: host_flags(&args, cache.then_some(&scratch.cache)),
-    };
-    let wasm = match &args.component {
-        Some(path) => std::fs::read(path)
-            .with_context(|| format!("cannot read component {}", path.display()))?,
-        None => TIKTOK_COMPONENT.to_vec(),
     };
     let settings = bench::settings();
 
@@ -140,6 +148,7 @@ fn main() -> Result<ExitCode> {
         cold_start_uncached_ms: uncached.as_secs_f64() * 1e3,
         per_batch_us: per_batch.as_secs_f64() * 1e6,
         wasm_bytes: wasm.len() as u64,
+        fuel_per_row,
         memory,
     };
     if args.json {

@@ -7,13 +7,7 @@
 //! cargo test -p bench --test row_budget -- --nocapture
 //! ```
 
-use std::sync::Arc;
-
-use host_harness::transport::Scripted;
-use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
-
-/// Rows measured: enough batches that a batch's fixed cost is spread as in a real run.
-const ROWS: usize = 10_000;
+use host_harness::TIKTOK_COMPONENT;
 
 /// Fuel per row of the shipped component on the sample, today's figure and a 3 %
 /// margin. Lower it when a change makes rows cheaper; raise it only with a reason in
@@ -25,16 +19,7 @@ const FUEL_PER_ROW_MEASURED: u64 = 23_102;
 
 #[test]
 fn a_row_costs_no_more_than_its_budget() {
-    let runtime = Arc::new(Runtime::metered(Policy::default()).unwrap());
-    let destination =
-        Destination::load(runtime.clone(), TIKTOK_COMPONENT, Arc::new(Scripted::new())).unwrap();
-    let settings = bench::settings();
-    let batches = bench::batches(ROWS);
-    let before = runtime.fuel_used().unwrap();
-    for batch in &batches {
-        destination.transform(&settings, batch).unwrap().unwrap();
-    }
-    let per_row = (runtime.fuel_used().unwrap() - before) / ROWS as u64;
+    let per_row = bench::fuel_per_row(TIKTOK_COMPONENT).unwrap();
     println!("fuel per row: {per_row} (budget {BUDGET_PER_ROW})");
     assert!(
         per_row <= BUDGET_PER_ROW,
