@@ -76,7 +76,7 @@ fn main() {
 
 /// The component as shipped: without the custom sections `wasm-component-ld` puts at
 /// its top level. They are names for debuggers (`component-name`, 5.6 KB of the
-/// 400 KB budget) and the tools' versions (`producers`); no host reads them. (`strip`
+/// size budget) and the tools' versions (`producers`); no host reads them. (`strip`
 /// in the profile strips the core module only.) A component is an 8-byte preamble and
 /// sections, each an id byte, a LEB128 length and that many bytes; custom sections
 /// have id 0.

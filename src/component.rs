@@ -15,7 +15,7 @@ use exports::cdp::destination::{event_sets, oauth};
 
 /// Small blocks from size-class free lists, the rest from dlmalloc (`allocator`).
 #[global_allocator]
-static ALLOCATOR: crate::allocator::Global = crate::allocator::Global;
+static ALLOCATOR: crate::hot::allocator::Global = crate::hot::allocator::Global;
 
 struct Component;
 

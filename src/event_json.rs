@@ -9,10 +9,10 @@
 //! and its copies are word moves (see there). Floats and the event name still go
 //! through `push_str`: inlining those copies too cost more bytes than it saved.
 
-use crate::append::append;
-use crate::json_text;
+use crate::hot::append::append;
+use crate::hot::float;
+use crate::hot::json_text;
 use crate::normalize::Hashes;
-use crate::number;
 use crate::request::{EventJson, TYPICAL_EVENT};
 use crate::tiktok_event::{ContentType, Event, Item, Properties, User};
 
@@ -191,7 +191,7 @@ fn hex_list(object: &mut Object<'_>, key: Key, hashes: &Hashes) {
 
 /// As `serde_json` writes an `f64`: `zmij`'s shortest form, `null` if not finite.
 fn float(out: &mut String, x: f64) {
-    if let Some(text) = number::short_decimal(x) {
+    if let Some(text) = float::short_decimal(x) {
         append(out, text.as_str());
     } else if x.is_finite() {
         out.push_str(zmij::Buffer::new().format_finite(x));

@@ -87,7 +87,8 @@ impl EventName {
         let index = BY_SLOT[slot(name.len(), first, last)]?;
         let index = usize::from(index);
         let lower = &LOWERCASE[index][..STANDARD[index].len()];
-        crate::bytes::equal_to_lowercase(name.as_bytes(), lower).then_some(EventName(index as u8))
+        crate::hot::bytes::equal_to_lowercase(name.as_bytes(), lower)
+            .then_some(EventName(index as u8))
     }
 
     pub fn as_str(&self) -> &'static str {

@@ -5,17 +5,14 @@
 //! whose logic is tested at native speed. Only [`component`] knows about WebAssembly.
 
 pub mod advertisers;
-pub mod allocator;
-pub mod append;
 pub mod batch;
-pub mod bytes;
 pub mod contract;
 pub mod currency;
 pub mod deliver;
 pub mod event_json;
 pub mod event_name;
 pub mod event_sets;
-pub mod json_text;
+pub mod hot;
 pub mod line;
 pub mod normalize;
 pub mod number;

@@ -24,12 +24,12 @@ pub struct EventKey<'a> {
     pub event_id: Cow<'a, str>,
 }
 
-/// Compared without `memcmp` (see [`crate::bytes`]): every row's key is looked up.
+/// Compared without `memcmp` (see [`crate::hot::bytes`]): every row's key is looked up.
 impl PartialEq for EventKey<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.event == other.event
-            && crate::bytes::equal(self.event_id.as_bytes(), other.event_id.as_bytes())
-            && crate::bytes::equal(self.event_set.as_bytes(), other.event_set.as_bytes())
+            && crate::hot::bytes::equal(self.event_id.as_bytes(), other.event_id.as_bytes())
+            && crate::hot::bytes::equal(self.event_set.as_bytes(), other.event_set.as_bytes())
     }
 }
 

@@ -24,7 +24,7 @@ const MAX_PHONE_BYTES: usize = 64;
 #[derive(Clone, Copy, Eq, PartialOrd, Ord)]
 pub struct Sha256Hex([u8; 64]);
 
-/// Byte equality, without `memcmp` (see [`crate::bytes`]) and without a loop (each of
+/// Byte equality, without `memcmp` (see [`crate::hot::bytes`]) and without a loop (each of
 /// whose eight iterations paid wasmtime's epoch check): eight word compares.
 impl PartialEq for Sha256Hex {
     fn eq(&self, other: &Sha256Hex) -> bool {
@@ -143,7 +143,7 @@ fn ascii_lowercase(ascii: &[u8], out: &mut [u8; MAX_EMAIL_BYTES + 8]) -> bool {
     // The rest padded with zeros, which are neither `@` nor upper case.
     let rest = chunks.remainder();
     let mut last = [0u8; 8];
-    crate::append::copy_from_slice(&mut last[..rest.len()], rest);
+    crate::hot::append::copy_from_slice(&mut last[..rest.len()], rest);
     let done = ascii.len() - rest.len();
     *<&mut [u8; 8]>::try_from(&mut out[done..done + 8]).expect("eight bytes") =
         lower(u64::from_le_bytes(last));
@@ -163,7 +163,7 @@ impl LastHashed {
     /// [`email`], remembered.
     pub fn email(&mut self, raw: &str) -> Result<Sha256Hex, EmailProblem> {
         if let Some((last, hash)) = &self.email
-            && crate::bytes::equal(last.as_bytes(), raw.as_bytes())
+            && crate::hot::bytes::equal(last.as_bytes(), raw.as_bytes())
         {
             return Ok(*hash);
         }
@@ -177,7 +177,7 @@ impl LastHashed {
     /// [`phone`], remembered.
     pub fn phone(&mut self, raw: &str, country: PhoneCountry) -> Result<Sha256Hex, PhoneProblem> {
         if let Some((last, last_country, hash)) = &self.phone
-            && crate::bytes::equal(last.as_bytes(), raw.as_bytes())
+            && crate::hot::bytes::equal(last.as_bytes(), raw.as_bytes())
             && *last_country == country
         {
             return Ok(*hash);

@@ -1,8 +1,8 @@
 //! Request bodies for `POST /event/track/`: events of one event set, in requests TikTok
 //! takes (at most [`MAX_EVENTS_PER_REQUEST`] events and [`MAX_REQUEST_BYTES`] of JSON).
 
-use crate::append::append;
 use crate::contract::{PreparedEvent, PreparedRequest};
+use crate::hot::append::append;
 
 /// TikTok rejects a whole request of more events than this.
 pub const MAX_EVENTS_PER_REQUEST: usize = 1_000;

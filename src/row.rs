@@ -227,7 +227,7 @@ impl Column {
         let bytes = name.as_bytes();
         let (&first, &penultimate) = (bytes.first()?, bytes.get(bytes.len().checked_sub(2)?)?);
         let column = BY_SLOT[slot(bytes.len(), first, penultimate)]?;
-        crate::bytes::equal_to_lowercase(bytes, column.name().as_bytes()).then_some(column)
+        crate::hot::bytes::equal_to_lowercase(bytes, column.name().as_bytes()).then_some(column)
     }
 
     /// Only identifiers may hold several values.
@@ -765,7 +765,7 @@ mod tests {
                 name[at] = if byte % 2 == 0 { name[at].to_ascii_uppercase() } else { byte };
             }
             proptest::prop_assert_eq!(
-                crate::bytes::equal_to_lowercase(&name, expected.as_bytes()),
+                crate::hot::bytes::equal_to_lowercase(&name, expected.as_bytes()),
                 name.eq_ignore_ascii_case(expected.as_bytes())
             );
         }

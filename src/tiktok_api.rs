@@ -136,7 +136,7 @@ impl std::fmt::Display for Failure {
 }
 
 /// Read straight from the body, with `data` kept as raw JSON text: parsing answers into
-/// `serde_json::Value` first cost 19 KB of the component's 400 KB budget.
+/// `serde_json::Value` first cost 19 KB of the component's size budget.
 #[derive(Deserialize)]
 struct Envelope {
     code: i64,

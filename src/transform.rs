@@ -91,7 +91,7 @@ fn by_event_set<'m, 'a>(
         match &merged.outcome {
             Ok(event) => {
                 let at = match last.filter(|&at: &usize| {
-                    crate::bytes::equal(sets[at].event_set.as_bytes(), event_set.as_bytes())
+                    crate::hot::bytes::equal(sets[at].event_set.as_bytes(), event_set.as_bytes())
                 }) {
                     Some(at) => at,
                     None => *index.entry(event_set).or_insert_with(|| {

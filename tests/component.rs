@@ -580,9 +580,9 @@ fn send_timeout_is_transient() {
 /// build's inline threshold (.cargo/config.toml) was chosen to stay under it. The
 /// shipped component is the build without its top-level custom sections (below).
 #[test]
-fn the_component_stays_within_its_400_kb_budget() {
+fn the_component_stays_within_its_600_kb_budget() {
     assert!(
-        TIKTOK_COMPONENT.len() <= 400_000,
+        TIKTOK_COMPONENT.len() <= 600_000,
         "{} bytes",
         TIKTOK_COMPONENT.len()
     );

@@ -261,7 +261,8 @@ pub const FUEL_ROWS: usize = 10_000;
 /// [`FUEL_ROWS`] rows, fresh instances included: the component's cost, the same on every
 /// machine and under any load (`bench/tests/row_budget.rs` holds it to a budget).
 pub fn fuel_per_row(wasm: &[u8]) -> Result<u64, BenchError> {
-    let runtime = Runtime::metered(Policy::default()).map_err(|e| HostError::Load(format!("{e:#}")))?;
+    let runtime =
+        Runtime::metered(Policy::default()).map_err(|e| HostError::Load(format!("{e:#}")))?;
     let runtime = Arc::new(runtime);
     let destination = Destination::load(runtime.clone(), wasm, Arc::new(Scripted::new()))?;
     let settings = settings();

@@ -5,7 +5,7 @@
 
 use sha2::digest::generic_array::GenericArray;
 
-use crate::append;
+use crate::hot::append;
 
 /// SHA-256's initial state (FIPS 180-4, 5.3.3).
 const INITIAL: [u32; 8] = [

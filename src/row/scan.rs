@@ -11,9 +11,9 @@
 use std::borrow::Cow;
 
 use super::{ALL, COLUMNS, Cell, Column, MAX_LIST_VALUES, Row, Scalar, text, trim};
-use crate::bytes::equal_to_lowercase;
-use crate::json_text::plain_len;
-use crate::number;
+use crate::hot::bytes::equal_to_lowercase;
+use crate::hot::float;
+use crate::hot::json_text::plain_len;
 
 /// The order of the keys of the rows read so far: for each column (and the start of
 /// the object), the column whose key followed it last time. An export gives every row
@@ -279,7 +279,7 @@ impl<'a> Scanner<'a> {
         };
         let (frac_digits, frac_value) = frac.unwrap_or_default();
         let significand =
-            number::joined_significand((int.len(), int_value), (frac_digits.len(), frac_value))?;
+            float::joined_significand((int.len(), int_value), (frac_digits.len(), frac_value))?;
         // serde reads `-0` as the float -0.0.
         if frac.is_none() && exponent.is_none() && !(negative && significand == 0) {
             // At most 18 digits: within i64.
@@ -287,7 +287,7 @@ impl<'a> Scanner<'a> {
             return Some(Scalar::Integer(if negative { -n } else { n }));
         }
         let exponent = exponent.unwrap_or(0) - frac_digits.len() as i32;
-        number::from_parts(negative, significand, exponent).map(Scalar::Float)
+        float::from_parts(negative, significand, exponent).map(Scalar::Float)
     }
 
     /// One or more digits, and their value (wrapped beyond 19 digits, which the

@@ -72,5 +72,24 @@ mod tests {
             prop_assert_eq!(equal(&a, &b), a == b);
             prop_assert!(equal(&a, &a.clone()));
         }
+
+        /// Against every column name: any case of it, and near misses.
+        #[test]
+        fn equal_to_lowercase_is_eq_ignore_ascii_case(
+            name in prop::sample::select(vec!["email", "event_id", "event_set_id", "content_category", "timestamp", "quantity"]),
+            flips in prop::collection::vec(any::<bool>(), 16),
+            other in "[a-zA-Z_@`\\x7f]{0,17}",
+        ) {
+            let cased: String = name
+                .chars()
+                .zip(&flips)
+                .map(|(c, &up)| if up { c.to_ascii_uppercase() } else { c })
+                .collect();
+            prop_assert!(equal_to_lowercase(cased.as_bytes(), name.as_bytes()));
+            prop_assert_eq!(
+                equal_to_lowercase(other.as_bytes(), name.as_bytes()),
+                other.eq_ignore_ascii_case(name)
+            );
+        }
     }
 }

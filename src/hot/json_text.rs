@@ -53,7 +53,7 @@ pub fn is_plain(text: &str) -> bool {
     let len = bytes.len();
     if len < 8 {
         let mut padded = [b' '; 8];
-        crate::append::copy_from_slice(&mut padded[..len], bytes);
+        crate::hot::append::copy_from_slice(&mut padded[..len], bytes);
         return stops(u64::from_le_bytes(padded)) == 0;
     }
     let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
