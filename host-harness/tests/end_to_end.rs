@@ -17,7 +17,8 @@ use tiktok_sandbox::{Fault, Sandbox};
 use url::Url;
 
 use common::{
-    EVENT_SET, TOKEN, assert_exit, cache_dir, example_settings, examples, sandbox, stderr,
+    EVENT_SET, TOKEN, assert_exit, cache_dir, example_settings, examples, lines, path, sandbox,
+    stderr,
 };
 
 fn harness(args: &[&str]) -> Output {
@@ -52,18 +53,6 @@ fn send_csv_to(sandbox: &Sandbox) -> (Output, Vec<Value>) {
     );
     let results = lines(&out.path().join("results.ndjson"));
     (send, results)
-}
-
-fn lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// The events of every request body in `requests.ndjson`, with their event set.

@@ -11,7 +11,9 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use common::{EVENT_SET, TOKEN, assert_exit, cache_dir, example_settings, sandbox, stderr};
+use common::{
+    EVENT_SET, TOKEN, assert_exit, cache_dir, example_settings, lines, path, sandbox, stderr,
+};
 
 fn harness(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_host-harness"))
@@ -20,18 +22,6 @@ fn harness(args: &[&str], env: &[(&str, &str)]) -> Output {
         .envs(env.iter().copied())
         .output()
         .expect("host-harness runs")
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 /// `send` of the sample settings with `input` to `sandbox`, plus `extra` arguments.

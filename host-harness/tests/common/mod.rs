@@ -47,3 +47,17 @@ pub fn assert_exit(output: &Output, code: i32, text: &str) {
     assert_eq!(output.status.code(), Some(code), "{stderr}");
     assert!(stderr.contains(text), "{stderr}");
 }
+
+/// A results or requests file: one JSON value per line.
+pub fn lines(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A path as a command-line argument.
+pub fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
