@@ -1,31 +1,30 @@
-//! Plain-Rust mirror of the WIT contract (`wit/destination.wit`).
+//! The contract's types: the ones wit-bindgen generates from `wit/destination.wit`, for
+//! every target (as Zed's `extension_api` does), so the logic works on the very types
+//! that cross the boundary and is unit-tested natively. This module re-exports them
+//! under the names the logic uses and adds what the logic needs on them: constructors,
+//! text for people (the generated `Display` of an error is its `Debug`), and the
+//! [`Host`] trait that stands for the imports in native tests.
 //!
-//! The logic of the destination works on these types, so it compiles and is unit-tested
-//! natively; `component.rs` converts them to and from the generated bindings and is the
-//! only place that knows about WebAssembly.
+//! Only `component.rs` calls the imports and exports the world.
 
-use std::fmt;
+wit_bindgen::generate!({
+    world: "destination-plugin",
+    path: "wit",
+    additional_derives: [PartialEq, Eq],
+});
 
-/// A setting as the user entered it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SettingValue {
-    Text(String),
-    Boolean(bool),
-    Integer(i64),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Setting {
-    pub key: String,
-    pub value: SettingValue,
-}
-
-/// One problem with one setting, shown next to that field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub key: String,
-    pub message: String,
-}
+pub use cdp::destination::http::{
+    HttpError, Method, Request as HttpRequest, Response as HttpResponse,
+};
+pub use cdp::destination::log::Level as LogLevel;
+pub use cdp::destination::types::{DestinationError, FieldError, RateLimit, Setting, SettingValue};
+pub use exports::cdp::destination::destination::{
+    DeliveryOutcome, DeliveryStatus, FieldType, InputRecord, PreparedEvent, PreparedRequest,
+    RecordField, SettingField, Spec, TransformOutcome, TransformOutput, TransformStatus,
+    Validation,
+};
+pub use exports::cdp::destination::event_sets::EventSet;
+pub use exports::cdp::destination::oauth::{Account, Connection};
 
 impl FieldError {
     pub fn new(key: &str, message: impl Into<String>) -> Self {
@@ -36,180 +35,67 @@ impl FieldError {
     }
 }
 
-/// Why a whole call failed. Messages never contain secrets or raw PII.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DestinationError {
-    #[error("invalid settings: {}", list_field_errors(.0))]
-    InvalidSettings(Vec<FieldError>),
-    #[error("authorisation failed: {0}")]
-    Auth(String),
-    #[error("rate limited: {message}")]
-    RateLimited {
-        retry_after_ms: Option<u32>,
-        message: String,
-    },
-    #[error("transient failure: {0}")]
-    Transient(String),
-    #[error("permanent failure: {0}")]
-    Permanent(String),
+impl DestinationError {
+    /// The error for a person: the variant and its message, never a secret or raw PII.
+    pub fn describe(&self) -> String {
+        match self {
+            DestinationError::InvalidSettings(errors) => {
+                let parts: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.key, e.message))
+                    .collect();
+                format!("invalid settings: {}", parts.join("; "))
+            }
+            DestinationError::Auth(message) => format!("authorisation failed: {message}"),
+            DestinationError::RateLimited(limit) => format!("rate limited: {}", limit.message),
+            DestinationError::Transient(message) => format!("transient failure: {message}"),
+            DestinationError::Permanent(message) => format!("permanent failure: {message}"),
+        }
+    }
+
+    pub fn rate_limited(retry_after_ms: Option<u32>, message: impl Into<String>) -> Self {
+        DestinationError::RateLimited(RateLimit {
+            retry_after_ms,
+            message: message.into(),
+        })
+    }
 }
 
-fn list_field_errors(errors: &[FieldError]) -> String {
-    let parts: Vec<String> = errors
-        .iter()
-        .map(|e| format!("{}: {}", e.key, e.message))
-        .collect();
-    parts.join("; ")
+impl HttpError {
+    /// The failure for a person.
+    pub fn describe(&self) -> String {
+        match self {
+            HttpError::Denied(reason) => format!("denied by the host: {reason}"),
+            HttpError::Timeout => "timed out".into(),
+            HttpError::Connection(reason) => format!("connection failed: {reason}"),
+            HttpError::TooLarge => "response too large".into(),
+        }
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldType {
-    Text,
-    Boolean,
-    Integer,
-    Choice,
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SettingField {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub description: &'static str,
-    pub field_type: FieldType,
-    pub required: bool,
-    pub secret: bool,
-    pub default: Option<SettingValue>,
-    pub options: Vec<&'static str>,
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordField {
-    pub name: &'static str,
-    pub description: &'static str,
-    pub required: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Spec {
-    pub id: &'static str,
-    pub name: &'static str,
-    pub version: &'static str,
-    pub settings: Vec<SettingField>,
-    pub record_fields: Vec<RecordField>,
-    pub max_events_per_request: u32,
-    pub max_request_bytes: u32,
-    pub hosts: Vec<&'static str>,
-}
-
-/// What validation established about the account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Validation {
-    pub event_set_id: String,
-    pub event_set_name: Option<String>,
-    pub event_set_created: bool,
-    pub advertiser_name: Option<String>,
-}
-
-/// One record of a batch: the host's id and the record's columns as a JSON object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputRecord {
-    pub id: String,
-    pub json: String,
-}
-
-/// One event of a prepared request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PreparedEvent {
-    /// The `event_id` sent to TikTok (derived when the records had none).
-    pub event_id: String,
-    /// The records merged into this event (the rows of one order).
-    pub record_ids: Vec<String>,
-}
-
-/// One request, ready to send: exactly the body that will be POSTed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PreparedRequest {
-    pub body: String,
-    /// The body's events, in order.
-    pub events: Vec<PreparedEvent>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TransformStatus {
-    /// Part of `requests[index]`.
-    Accepted(u32),
-    /// Never sent; names the field and the rule, never the value.
-    Rejected(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TransformOutcome {
-    pub id: String,
-    pub status: TransformStatus,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct TransformOutput {
-    pub requests: Vec<PreparedRequest>,
-    /// Exactly one per input record, in input order.
-    pub outcomes: Vec<TransformOutcome>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeliveryStatus {
-    Delivered,
-    Rejected(String),
-    Retryable(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryOutcome {
-    pub id: String,
-    pub status: DeliveryStatus,
-}
-
-// ---- imports: what the host provides ----
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpRequest {
-    pub method: Method,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Option<String>,
-    pub timeout_ms: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpResponse {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HttpError {
-    #[error("denied by the host: {0}")]
-    Denied(String),
-    #[error("timed out")]
-    Timeout,
-    #[error("connection failed: {0}")]
-    Connection(String),
-    #[error("response too large")]
-    TooLarge,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LogLevel {
-    Debug,
-    Info,
-    Warn,
-    Error,
+impl TransformOutput {
+    /// No requests and no outcomes: the answer to an empty batch.
+    pub fn empty() -> Self {
+        TransformOutput {
+            requests: Vec::new(),
+            outcomes: Vec::new(),
+        }
+    }
 }
 
 /// The host's services as the logic sees them: the component implements it with the
@@ -218,41 +104,4 @@ pub trait Host {
     fn fetch(&mut self, request: HttpRequest) -> Result<HttpResponse, HttpError>;
     fn now_ms(&self) -> u64;
     fn log(&mut self, level: LogLevel, message: &str);
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-        })
-    }
-}
-
-// ---- oauth and event-sets exports ----
-
-/// An account an OAuth grant covers (for TikTok, an advertiser).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Account {
-    pub id: String,
-    pub name: Option<String>,
-}
-
-/// What connecting an account yields: settings to store and accounts to pick from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Connection {
-    /// E.g. `access_token` (a secret setting: store it as such).
-    pub settings: Vec<Setting>,
-    pub accounts: Vec<Account>,
-    /// The setting key the picked account's id belongs in.
-    pub account_setting: String,
-}
-
-/// A container events are sent to (for TikTok, an offline event set).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventSet {
-    pub id: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub auto_tracking: bool,
 }

@@ -413,10 +413,7 @@ mod tests {
     }
 
     fn rate_limited(retry_after_ms: u32, message: &str) -> DestinationError {
-        DestinationError::RateLimited {
-            retry_after_ms: Some(retry_after_ms),
-            message: message.into(),
-        }
+        DestinationError::rate_limited(Some(retry_after_ms), message)
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Built for `wasm32-wasip2` this crate is a WebAssembly component implementing the
 //! `cdp:destination` world (`wit/destination.wit`); built natively it is a plain library
-//! whose logic is tested at native speed. Only [`component`] knows about WebAssembly.
+//! whose logic is tested at native speed, on the same generated types ([`contract`]).
+//! Only `component` exports the world and calls the imports.
 
 pub mod advertisers;
 pub mod batch;

@@ -175,6 +175,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::contract::RateLimit;
     use crate::test_host::ScriptedHost;
 
     const EXCHANGE: &str = "POST /oauth2/access_token/";
@@ -334,10 +335,10 @@ mod tests {
     fn throttles_and_outages_keep_their_generic_meaning() {
         assert!(matches!(
             refused(40100, "Too many requests"),
-            DestinationError::RateLimited {
+            DestinationError::RateLimited(RateLimit {
                 retry_after_ms: Some(1000),
                 ..
-            }
+            })
         ));
         assert!(matches!(
             refused(50002, "Timeout"),

@@ -159,8 +159,8 @@ pub fn record_fields() -> Vec<RecordField> {
     COLUMNS
         .iter()
         .map(|c| RecordField {
-            name: c.name,
-            description: c.description,
+            name: c.name.into(),
+            description: c.description.into(),
             required: c.required,
         })
         .collect()
@@ -593,7 +593,8 @@ mod tests {
 
     #[test]
     fn record_fields_list_every_column() {
-        let names: Vec<&str> = record_fields().iter().map(|f| f.name).collect();
+        let fields = record_fields();
+        let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
             [
@@ -619,10 +620,11 @@ mod tests {
                 "description"
             ]
         );
-        let required: Vec<&str> = record_fields()
+        let fields = record_fields();
+        let required: Vec<&str> = fields
             .iter()
             .filter(|f| f.required)
-            .map(|f| f.name)
+            .map(|f| f.name.as_str())
             .collect();
         assert_eq!(required, ["timestamp"]);
     }

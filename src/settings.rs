@@ -245,14 +245,14 @@ impl Field {
             ),
         };
         SettingField {
-            key: self.name,
-            label: self.label,
-            description: self.description,
+            key: self.name.into(),
+            label: self.label.into(),
+            description: self.description.into(),
             field_type,
             required: self.required,
             secret: self.kind == Kind::Secret,
             default,
-            options,
+            options: options.into_iter().map(String::from).collect(),
         }
     }
 }
@@ -773,7 +773,7 @@ mod tests {
     #[test]
     fn the_described_fields_match_the_parser() {
         let described = fields();
-        let keys: Vec<&str> = described.iter().map(|f| f.key).collect();
+        let keys: Vec<&str> = described.iter().map(|f| f.key.as_str()).collect();
         assert_eq!(
             keys,
             [
@@ -808,7 +808,7 @@ mod tests {
             (event.field_type, event.options.len()),
             (FieldType::Choice, 22)
         );
-        assert!(event.options.contains(&"Purchase"));
+        assert!(event.options.iter().any(|o| o == "Purchase"));
         let country = described
             .iter()
             .find(|f| f.key == "default_phone_country")
@@ -824,7 +824,7 @@ mod tests {
                     .map(|o| SettingValue::Text(o.to_string())),
             );
             for value in values {
-                let parsed = Settings::parse(&[token(), setting(field.key, value.clone())]);
+                let parsed = Settings::parse(&[token(), setting(&field.key, value.clone())]);
                 assert!(parsed.is_ok(), "{} = {value:?}: {parsed:?}", field.key);
             }
         }

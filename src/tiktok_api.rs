@@ -105,15 +105,11 @@ impl Failure {
         let message = self.to_string();
         match self.class() {
             Class::Auth => DestinationError::Auth(message),
-            Class::Throttle => DestinationError::RateLimited {
-                retry_after_ms: self.retry_after_ms(),
-                message,
-            },
+            Class::Throttle => DestinationError::rate_limited(self.retry_after_ms(), message),
             // A gateway's 503 with Retry-After: the host must wait at least that long.
-            Class::Transient if self.retry_after_ms().is_some() => DestinationError::RateLimited {
-                retry_after_ms: self.retry_after_ms(),
-                message,
-            },
+            Class::Transient if self.retry_after_ms().is_some() => {
+                DestinationError::rate_limited(self.retry_after_ms(), message)
+            }
             Class::Transient => DestinationError::Transient(message),
             Class::Payload | Class::Config | Class::Permanent => {
                 DestinationError::Permanent(message)
@@ -130,7 +126,7 @@ impl std::fmt::Display for Failure {
             Failure::NotJson => {
                 f.write_str("TikTok answered HTTP 200 with a body that is not JSON")
             }
-            Failure::Http(error) => write!(f, "HTTP call failed: {error}"),
+            Failure::Http(error) => write!(f, "HTTP call failed: {}", error.describe()),
         }
     }
 }
@@ -335,7 +331,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::contract::HttpResponse;
+    use crate::contract::{HttpResponse, RateLimit};
     use crate::test_host::ScriptedHost;
 
     /// What `get` answers when TikTok's body is `body`.
@@ -475,10 +471,10 @@ mod tests {
         assert_eq!(blocked.retry_after_ms(), Some(60_000));
         assert!(matches!(
             blocked.into_error(),
-            DestinationError::RateLimited {
+            DestinationError::RateLimited(RateLimit {
                 retry_after_ms: Some(60_000),
                 ..
-            }
+            })
         ));
     }
 
@@ -490,10 +486,7 @@ mod tests {
         };
         assert_eq!(
             throttle.into_error(),
-            DestinationError::RateLimited {
-                retry_after_ms: Some(1000),
-                message: "TikTok code 40100: Too many requests".into()
-            }
+            DestinationError::rate_limited(Some(1000), "TikTok code 40100: Too many requests")
         );
     }
 
@@ -505,10 +498,7 @@ mod tests {
         };
         assert_eq!(
             unavailable.into_error(),
-            DestinationError::RateLimited {
-                retry_after_ms: Some(30_000),
-                message: "TikTok answered HTTP 503".into()
-            }
+            DestinationError::rate_limited(Some(30_000), "TikTok answered HTTP 503")
         );
         let bad_gateway = Failure::Status {
             status: 502,

@@ -580,6 +580,6 @@ mod tests {
 
     #[test]
     fn an_empty_batch_is_empty() {
-        assert_eq!(run(&settings(&[]), &[]), TransformOutput::default());
+        assert_eq!(run(&settings(&[]), &[]), TransformOutput::empty());
     }
 }

@@ -213,7 +213,8 @@ pub fn native_run(settings: &[Setting], batches: &[Vec<InputRecord>]) -> Result<
     Ok(run)
 }
 
-/// The component's own crate, compiled natively, and its mirror of the WIT types.
+/// The component's own crate, compiled natively, and its generated WIT types (distinct
+/// from the host's, so converted here).
 mod native {
     pub use tiktok_offline_events::contract::{InputRecord, Setting, SettingValue};
     pub use tiktok_offline_events::settings::Settings;
