@@ -1,9 +1,17 @@
 //! `send`: deliver one prepared request and settle every record in it.
 //!
-//! TikTok fails a whole request when one event is bad and names no event. So when a
-//! request of several events is refused for its payload, it is split in halves and each
-//! half resent, recursively, until only the offending events are left: k bad events in n
-//! cost about 2·k·log2(n) extra calls, and every good event is delivered.
+//! TikTok fails a whole request when one event is bad. So when a request of several
+//! events is refused for its payload, it is split in halves and each half resent,
+//! recursively, until only the offending events are left: k bad events in n cost about
+//! 2·k·log2(n) extra calls, and every good event is delivered.
+//!
+//! But TikTok's parameter error (40002) also answers a problem with the request itself
+//! (a top-level field, the event set), and bisecting that would reject every good row
+//! for good. Its message names the field: `data[3].event_id` is one event, a top-level
+//! field is the request ([`Scope`]). A message that names neither is judged by the first
+//! split: when both halves fail with the very same answer, no event is to blame. A
+//! request-level refusal is a configuration error for the whole run, found within at
+//! most two extra calls.
 //!
 //! Any other failure (a throttle, a fault on TikTok's side, auth, a missing event set)
 //! is not about the events, so it ends the send at once: firing the rest of the halves
@@ -77,6 +85,8 @@ pub fn send(
         body: &body,
         statuses: vec![None; body.data.len()],
         calls: 0,
+        probed: false,
+        request_level: false,
     };
     if let Err(failure) = delivery.settle(0..body.data.len()) {
         delivery.hand_back(failure)?;
@@ -107,41 +117,98 @@ struct Delivery<'a, 'h, H: Host> {
     body: &'a Body<'a>,
     statuses: Vec<Option<DeliveryStatus>>,
     calls: u32,
+    /// Whether the first split has been used to tell a request-level refusal apart.
+    probed: bool,
+    /// The refusal was about the request itself, not an event: see [`request_error`].
+    request_level: bool,
+}
+
+/// What a payload refusal is about, by the field its message names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// `data[i]…`: one event.
+    Event,
+    /// A top-level field of the request.
+    Request,
+    /// No field named.
+    Unknown,
+}
+
+/// The top-level fields of a track request.
+const TOP_LEVEL_FIELDS: [&str; 5] = [
+    "event_source_id",
+    "event_source",
+    "test_event_code",
+    "partner_name",
+    "request body",
+];
+
+fn scope(failure: &Failure) -> Scope {
+    let Failure::Api { message, .. } = failure else {
+        return Scope::Unknown;
+    };
+    if message.contains("data[") || message.contains("data.") {
+        Scope::Event
+    } else if TOP_LEVEL_FIELDS.iter().any(|field| message.contains(field)) {
+        Scope::Request
+    } else {
+        Scope::Unknown
+    }
+}
+
+/// The same answer twice: the same code and message.
+fn same_answer(a: &Failure, b: &Failure) -> bool {
+    matches!((a, b), (
+        Failure::Api { code: x, message: m },
+        Failure::Api { code: y, message: n },
+    ) if x == y && m == n)
 }
 
 impl<H: Host> Delivery<'_, '_, H> {
     /// Settles `events`, or stops at the first failure that is not about the events
     /// and returns it, leaving the events not yet settled as `None`.
     fn settle(&mut self, events: Range<usize>) -> Result<(), Failure> {
+        match self.post(events.clone()) {
+            Some(answer) => self.settle_answered(events, answer),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends `events`; `None` (and the events handed back) past [`MAX_CALLS`].
+    fn post(&mut self, events: Range<usize>) -> Option<Result<(), Failure>> {
         if self.calls >= MAX_CALLS {
             let reason = format!("not sent: isolating bad events took more than {MAX_CALLS} calls");
             self.mark(events, DeliveryStatus::Retryable(reason));
-            return Ok(());
+            return None;
         }
         self.calls += 1;
         let body = if events.len() == self.statuses.len() {
             self.original.to_string()
         } else {
-            self.body.subset(events.clone())
+            self.body.subset(events)
         };
-        let failure = match self.api.post(TRACK_PATH, body) {
-            Ok(_) => {
+        Some(self.api.post(TRACK_PATH, body).map(drop))
+    }
+
+    /// [`Delivery::settle`] once TikTok has answered for `events`.
+    fn settle_answered(
+        &mut self,
+        events: Range<usize>,
+        answer: Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        let failure = match answer {
+            Ok(()) => {
                 self.mark(events, DeliveryStatus::Delivered);
                 return Ok(());
             }
             Err(failure) => failure,
         };
         let status = match failure.class() {
-            Class::Payload if events.len() > 1 => {
-                let message = format!(
-                    "{failure}; splitting {} events to isolate the bad ones",
-                    events.len()
-                );
-                self.api.log(LogLevel::Info, &message);
-                let middle = events.start + events.len() / 2;
-                self.settle(events.start..middle)?;
-                return self.settle(middle..events.end);
+            Class::Payload if scope(&failure) == Scope::Request => {
+                self.request_level = true;
+                return Err(failure);
             }
+            Class::Payload if events.len() > 1 => return self.split(events, failure),
             Class::Payload => DeliveryStatus::Rejected(format!("refused by TikTok: {failure}")),
             _ if self.row_named_set && is_event_set_refusal(&failure) => {
                 let set = self.body.event_source_id;
@@ -151,6 +218,40 @@ impl<H: Host> Delivery<'_, '_, H> {
         };
         self.mark(events, status);
         Ok(())
+    }
+
+    /// Bisects `events`, which TikTok refused as a whole with `failure`. The first time,
+    /// when the answer names no field, both halves are sent before either is bisected:
+    /// the same answer for both is a refusal of the request, not of an event.
+    fn split(&mut self, events: Range<usize>, failure: Failure) -> Result<(), Failure> {
+        let message = format!(
+            "{failure}; splitting {} events to isolate the bad ones",
+            events.len()
+        );
+        self.api.log(LogLevel::Info, &message);
+        let middle = events.start + events.len() / 2;
+        let (left, right) = (events.start..middle, middle..events.end);
+        let probe = !self.probed && scope(&failure) == Scope::Unknown;
+        self.probed = true;
+        if !probe {
+            self.settle(left)?;
+            return self.settle(right);
+        }
+        let Some(left_answer) = self.post(left.clone()) else {
+            return self.settle(right);
+        };
+        let Some(right_answer) = self.post(right.clone()) else {
+            return self.settle_answered(left, left_answer);
+        };
+        if let (Err(a), Err(b)) = (&left_answer, &right_answer)
+            && same_answer(a, &failure)
+            && same_answer(b, &failure)
+        {
+            self.request_level = true;
+            return Err(failure);
+        }
+        self.settle_answered(left, left_answer)?;
+        self.settle_answered(right, right_answer)
     }
 
     /// After `failure` stopped the send: the whole request's error when nothing of it
@@ -175,7 +276,7 @@ impl<H: Host> Delivery<'_, '_, H> {
     /// 100,000-row fault matrix took 67 s instead of 5 with resets mid-response.)
     fn hand_back(&mut self, failure: Failure) -> Result<(), DestinationError> {
         if self.statuses.iter().all(Option::is_none) {
-            return Err(request_error(failure));
+            return Err(request_error(failure, self.request_level));
         }
         let status = DeliveryStatus::Retryable(failure.to_string());
         for slot in self.statuses.iter_mut().filter(|slot| slot.is_none()) {
@@ -203,8 +304,23 @@ fn is_event_set_refusal(failure: &Failure) -> bool {
     )
 }
 
-/// A whole request's failure as the host should see it.
-fn request_error(failure: Failure) -> DestinationError {
+/// A whole request's failure as the host should see it. A refusal of the request
+/// itself (`request_level`) is a settings error, which stops the run: every request of
+/// it would be refused the same way, and no row is to blame.
+fn request_error(failure: Failure, request_level: bool) -> DestinationError {
+    if request_level {
+        let key = if failure.to_string().contains("test_event_code") {
+            "test_event_code"
+        } else {
+            "event_set_id"
+        };
+        return DestinationError::InvalidSettings(vec![FieldError::new(
+            key,
+            format!(
+                "TikTok refused the request itself, not one of its events ({failure}); no row is at fault: check this setting (an offline event set id, not a pixel code) and the other settings, then resend the failed rows"
+            ),
+        )]);
+    }
     match failure {
         Failure::Api { code: 40007, .. } => {
             DestinationError::InvalidSettings(vec![FieldError::new(
@@ -230,7 +346,8 @@ mod tests {
 
     const EVENT_SET: &str = "7181537436256731137";
     const TRACK: &str = "POST /event/track/";
-    const INVALID: &str = "Invalid value for event_time.";
+    /// TikTok names the field, an event's by its index in the request.
+    const INVALID: &str = "Invalid value for data[0].event_time: not a valid Unix timestamp.";
 
     fn settings() -> Vec<Setting> {
         [("access_token", "tok"), ("event_set_id", EVENT_SET)]
@@ -485,5 +602,70 @@ mod tests {
             );
             assert_eq!(events_of(&host.requests[3]), [2, 3]);
         }
+    }
+
+    /// TikTok refusing every request of this send the same way.
+    fn refusing_all(host: &mut ScriptedHost, message: &'static str) {
+        host.respond_with(move |_| Ok(envelope(40002, message, json!({}))));
+    }
+
+    #[test]
+    fn a_refusal_naming_a_top_level_field_fails_the_request_without_bisecting() {
+        let mut host = ScriptedHost::default();
+        refusing_all(
+            &mut host,
+            "Invalid value for test_event_code: not a valid string.",
+        );
+        let error = send(&settings(), &request(1000), &mut host).unwrap_err();
+        let DestinationError::InvalidSettings(fields) = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(fields[0].key, "test_event_code");
+        assert!(
+            fields[0].message.starts_with("TikTok refused the request itself, not one of its events (TikTok code 40002: Invalid value for test_event_code: not a valid string.); no row is at fault"),
+            "{}",
+            fields[0].message
+        );
+        assert_eq!(host.requests.len(), 1, "no bisection");
+    }
+
+    #[test]
+    fn a_refusal_naming_nothing_that_both_halves_repeat_is_the_requests_within_two_calls() {
+        let mut host = ScriptedHost::default();
+        refusing_all(&mut host, "Invalid parameters.");
+        let error = send(&settings(), &request(1000), &mut host).unwrap_err();
+        let DestinationError::InvalidSettings(fields) = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(fields[0].key, "event_set_id");
+        assert_eq!(host.requests.len(), 3, "the request and its two halves");
+        let halves: Vec<Vec<usize>> = host.requests[1..].iter().map(events_of).collect();
+        assert_eq!(
+            halves,
+            [(0..500).collect::<Vec<_>>(), (500..1000).collect()]
+        );
+    }
+
+    #[test]
+    fn a_refusal_naming_nothing_that_one_half_escapes_is_bisected_as_an_events() {
+        // One bad event, and TikTok's message names no field: the first split tells.
+        let poison = 700;
+        let mut host = ScriptedHost::default();
+        host.respond_with(move |request| {
+            Ok(if events_of(request).contains(&poison) {
+                envelope(40002, "Invalid parameters.", json!({}))
+            } else {
+                envelope(0, "OK", json!({}))
+            })
+        });
+        let outcomes = send(&settings(), &request(1000), &mut host).unwrap();
+        let rejected: Vec<usize> = statuses(&outcomes)
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, DeliveryStatus::Rejected(_)))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(rejected, [poison]);
+        assert!(host.requests.len() as u32 <= 1 + 2 * ceil_log2(1000));
     }
 }

@@ -194,6 +194,34 @@ fn an_auth_error_mid_run_stops_it_and_fails_the_rest() {
     assert!(results.iter().all(|line| !line.to_string().contains(TOKEN)));
 }
 
+/// TikTok's 40002 for the request itself (here a message naming no field, repeated by
+/// both halves of the first split): not one row is rejected, the run stops as for a
+/// settings error, and every row is `failed` with what to fix.
+#[test]
+fn a_refusal_of_the_request_itself_rejects_no_row_and_stops_the_run() {
+    let sandbox = sandbox();
+    for _ in 0..3 {
+        sandbox.inject(Fault::Code(40002));
+    }
+    let (send, results) = send_csv_to(&sandbox);
+    assert_exit(
+        &send,
+        2,
+        "The run stopped early: invalid settings: event_set_id: TikTok refused the request itself, not one of its events",
+    );
+    assert_eq!(
+        statuses(&results),
+        BTreeMap::from([("failed".into(), 285), ("rejected".into(), 17)]),
+        "the 17 rows the component refused, and not one more"
+    );
+    assert_eq!(
+        sandbox.stats().requests_seen,
+        6,
+        "validation's three calls, the request and its two halves"
+    );
+    assert!(sandbox.accepted_events().is_empty());
+}
+
 #[test]
 fn throttles_and_gateway_errors_are_retried_until_delivered() {
     let sandbox = sandbox();
