@@ -244,9 +244,7 @@ fn error(failure: Failure) -> DestinationError {
             ..
         } => DestinationError::InvalidSettings(vec![FieldError::new(
             "advertiser_id",
-            format!(
-                "{failure} (the token's user needs the Admin or Operator role on this ad account)"
-            ),
+            format!("{failure} ({})", crate::tiktok_api::NO_PERMISSION),
         )]),
         failure => failure.into_error(),
     }
@@ -424,7 +422,7 @@ mod tests {
             list(&settings(Some("7001")), &mut host).unwrap_err(),
             DestinationError::InvalidSettings(vec![FieldError::new(
                 "advertiser_id",
-                "TikTok code 40001: No permission to operate this advertiser_id. (the token's user needs the Admin or Operator role on this ad account)"
+                "TikTok code 40001: No permission to operate this advertiser_id. (the token's user needs the Admin or Operator role on this ad account, and the app needs the call's scope: Measurement > Report Conversion Event to send; Ad Account Management > Read Ad Account Information to validate; Offline Events Management to list, create or update event sets)"
             )])
         );
     }

@@ -123,11 +123,11 @@ fn name_accounts(host: &mut impl Host, token: &str, ids: Vec<String>) -> Vec<Acc
         .collect()
 }
 
-/// What a refused exchange means and what to do about it, by TikTok's code. The codes
-/// are the ones issue 7 names, as TikTok's public pages list none for the exchange (the
-/// sandbox answers each):
-/// - 40110: the code has expired (an hour after consenting) or is not this app's.
-/// - 40115: the code was already used; codes are single use.
+/// What a refused exchange means and what to do about it, by TikTok's published codes:
+/// - 40110: the code was already used, has expired (an hour after consenting) or was
+///   cancelled.
+/// - 40115: the authentication timestamp expired (not a used code).
+/// - 40101: the app id and secret do not match, or the code is not valid.
 /// - 40113: TikTok documents it as "app blocked", and it is also what a wrong secret
 ///   gets, so the advice covers both rather than guess which.
 /// - 40001: no permission: the user is not Admin or Operator of any ad account.
@@ -137,12 +137,16 @@ fn exchange_error(failure: Failure) -> DestinationError {
     };
     let (what, advice) = match code {
         40110 => (
-            "the authorisation code has expired or is not valid",
-            "A code lasts one hour after consenting: connect again and finish within the hour.",
+            "the authorisation code was already used, has expired or was cancelled",
+            "A code works once, within an hour of consenting: connect again to get a new one.",
         ),
         40115 => (
-            "the authorisation code was already used",
-            "A code works only once: connect again to get a new one.",
+            "the authentication timestamp expired",
+            "Too much time passed during the authorisation: connect again and finish it without a pause.",
+        ),
+        40101 => (
+            "the app id and secret do not match, or the authorisation code is not valid",
+            "Copy the app id and secret again from TikTok for Business Developers (My Apps, the app's basic information), then connect again.",
         ),
         40113 => (
             "TikTok refused the app",
@@ -251,22 +255,35 @@ mod tests {
         );
     }
 
+    /// TikTok's published codes for the exchange (its return-code page): 40110 for a
+    /// code used, expired or cancelled; 40115 for an expired authentication timestamp;
+    /// 40101 for an app id and secret that do not match.
     #[test]
-    fn an_expired_code_says_to_finish_within_the_hour() {
+    fn a_used_or_expired_code_says_to_get_a_new_one() {
         assert_eq!(
             refused(40110, "Invalid value for auth_code: expired."),
             DestinationError::Auth(
-                "the authorisation code has expired or is not valid (TikTok code 40110: Invalid value for auth_code: expired.). A code lasts one hour after consenting: connect again and finish within the hour.".into()
+                "the authorisation code was already used, has expired or was cancelled (TikTok code 40110: Invalid value for auth_code: expired.). A code works once, within an hour of consenting: connect again to get a new one.".into()
             )
         );
     }
 
     #[test]
-    fn a_used_code_says_to_get_a_new_one() {
+    fn an_expired_timestamp_is_not_called_a_used_code() {
         assert_eq!(
-            refused(40115, "Invalid value for auth_code: already used."),
+            refused(40115, "Authentication timestamp has expired."),
             DestinationError::Auth(
-                "the authorisation code was already used (TikTok code 40115: Invalid value for auth_code: already used.). A code works only once: connect again to get a new one.".into()
+                "the authentication timestamp expired (TikTok code 40115: Authentication timestamp has expired.). Too much time passed during the authorisation: connect again and finish it without a pause.".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_mismatched_app_secret_says_to_copy_both_again() {
+        assert_eq!(
+            refused(40101, "The app id and the app secret do not match."),
+            DestinationError::Auth(
+                "the app id and secret do not match, or the authorisation code is not valid (TikTok code 40101: The app id and the app secret do not match.). Copy the app id and secret again from TikTok for Business Developers (My Apps, the app's basic information), then connect again.".into()
             )
         );
     }

@@ -38,19 +38,45 @@ pub enum Class {
     Permanent,
 }
 
-/// Classifies an application code (§3 of the reference). Unknown 5xxxx/6xxxx codes are
-/// transient and unknown 4xxxx codes permanent: neither rejects records for good.
+/// Classifies an application code (§3 of the reference, TikTok's published return
+/// codes). Unknown 5xxxx/6xxxx codes are transient and unknown 4xxxx codes permanent:
+/// neither rejects records for good.
+///
+/// Codes TikTok does not publish, kept from connectors and earlier notes, each with
+/// the handling that is safe if the guess is wrong: 40061 (batch size) and 40062 (PII
+/// not hashed) as payload errors, which bisection narrows to the events at fault;
+/// 40063 (partner name) as configuration; 40130 (scope) as auth, which stops the run
+/// for the user to act; 61000 (blocked for too many requests) as a throttle.
 pub fn classify(code: i64) -> Class {
     match code {
         40000 | 40002 | 40061 | 40062 => Class::Payload,
-        40001 | 40102 | 40104 | 40105 | 40106 | 40107 | 40113 | 40119 | 40130 => Class::Auth,
-        40007 | 40063 | 40300 | 40301 => Class::Config,
+        40001 | 40101 | 40102 | 40104 | 40105 | 40106 | 40107 | 40110 | 40113 | 40115 | 40119
+        | 40130 => Class::Auth,
+        40007 | 40063 | 40118 | 40125 | 40300 | 40301 => Class::Config,
         // 60001 (maintenance) and 61000 (blocked for too many requests) ask for a long pause.
         40016 | 40100 | 40132 | 40133 | 60001 | 61000 => Class::Throttle,
         40202 | 50000..=69999 => Class::Transient,
         _ => Class::Permanent,
     }
 }
+
+/// What the user can do about a code whose message alone does not say.
+pub fn advice(code: i64) -> Option<&'static str> {
+    match code {
+        40001 => Some(NO_PERMISSION),
+        40118 => Some(
+            "the app or the ad account is not on TikTok's allowlist for this feature: ask your TikTok representative to allowlist it",
+        ),
+        40125 => Some(
+            "the app's developer account has no permission for this API: check the app's permissions in TikTok for Business Developers (My Apps)",
+        ),
+        _ => None,
+    }
+}
+
+/// 40001 is a missing role or a missing app scope, and TikTok does not say which. The
+/// scopes are those of TikTok's v1.3 endpoint list (README: "Permissions").
+pub const NO_PERMISSION: &str = "the token's user needs the Admin or Operator role on this ad account, and the app needs the call's scope: Measurement > Report Conversion Event to send; Ad Account Management > Read Ad Account Information to validate; Offline Events Management to list, create or update event sets";
 
 /// Why a call did not return data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,7 +128,13 @@ impl Failure {
     /// The generic mapping to a contract error; callers map `Config` themselves when
     /// they know which setting is at fault.
     pub fn into_error(self) -> DestinationError {
-        let message = self.to_string();
+        let message = match &self {
+            Failure::Api { code, .. } => match advice(*code) {
+                Some(advice) => format!("{self} ({advice})"),
+                None => self.to_string(),
+            },
+            _ => self.to_string(),
+        };
         match self.class() {
             Class::Auth => DestinationError::Auth(message),
             Class::Throttle => DestinationError::rate_limited(self.retry_after_ms(), message),
@@ -415,6 +447,11 @@ mod tests {
             (40061, Class::Payload),
             (40062, Class::Payload),
             (40001, Class::Auth),
+            (40101, Class::Auth),
+            (40110, Class::Auth),
+            (40115, Class::Auth),
+            (40118, Class::Config),
+            (40125, Class::Config),
             (40105, Class::Auth),
             (40102, Class::Auth),
             (40007, Class::Config),
@@ -434,6 +471,28 @@ mod tests {
         for (code, class) in cases {
             assert_eq!(classify(code), class, "code {code}");
         }
+    }
+
+    #[test]
+    fn allowlist_and_developer_permission_refusals_say_what_to_do() {
+        let allowlist = Failure::Api {
+            code: 40118,
+            message: "Not on the allowlist for this feature.".into(),
+        };
+        assert_eq!(
+            allowlist.into_error(),
+            DestinationError::Permanent(
+                "TikTok code 40118: Not on the allowlist for this feature. (the app or the ad account is not on TikTok's allowlist for this feature: ask your TikTok representative to allowlist it)".into()
+            )
+        );
+        let developer = Failure::Api {
+            code: 40125,
+            message: "No permission.".into(),
+        };
+        assert!(matches!(
+            developer.into_error(),
+            DestinationError::Permanent(message) if message.ends_with("(the app's developer account has no permission for this API: check the app's permissions in TikTok for Business Developers (My Apps))")
+        ));
     }
 
     #[test]

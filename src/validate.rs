@@ -51,16 +51,15 @@ pub fn validate(
 
 /// The configured ad account's name; a missing account is the setting's problem.
 fn advertiser(api: &mut Api<'_, impl Host>, id: &str) -> Result<String, DestinationError> {
-    let found = advertisers::info(api, &[id.to_string()]).map_err(|failure| {
-        match failure.class() {
+    let found =
+        advertisers::info(api, &[id.to_string()]).map_err(|failure| match failure.class() {
             Class::Config | Class::Payload => field_error("advertiser_id", &failure),
             Class::Auth if matches!(failure, Failure::Api { code: 40001, .. }) => field_error(
                 "advertiser_id",
-                &format!("{failure} (the authorising user needs the Admin or Operator role on this ad account)"),
+                &format!("{failure} ({})", crate::tiktok_api::NO_PERMISSION),
             ),
             _ => failure.into_error(),
-        }
-    })?;
+        })?;
     found
         .into_iter()
         .find(|a| a.id == id)

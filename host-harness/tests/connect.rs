@@ -535,7 +535,7 @@ fn a_denied_consent_says_to_approve_access() {
 }
 
 #[test]
-fn an_expired_auth_code_says_to_finish_within_the_hour() {
+fn an_expired_auth_code_says_to_get_a_new_one() {
     let sandbox = start(Seed::default());
     let workspace = Workspace::new(None, APP_SECRET);
     let mut issued = String::new();
@@ -548,7 +548,7 @@ fn an_expired_auth_code_says_to_finish_within_the_hour() {
     assert_refused(
         &run,
         &workspace,
-        "error: the authorisation code has expired or is not valid (TikTok code 40110: Invalid value for auth_code: expired.). A code lasts one hour after consenting: connect again and finish within the hour.",
+        "error: the authorisation code was already used, has expired or was cancelled (TikTok code 40110: Invalid value for auth_code: expired.). A code works once, within an hour of consenting: connect again to get a new one.",
         &[&issued],
     );
 }
@@ -574,7 +574,7 @@ fn a_reused_auth_code_says_to_get_a_new_one() {
     assert_refused(
         &run,
         &second,
-        "error: the authorisation code was already used (TikTok code 40115: Invalid value for auth_code: already used.). A code works only once: connect again to get a new one.",
+        "error: the authorisation code was already used, has expired or was cancelled (TikTok code 40110: Invalid value for auth_code: already used.). A code works once, within an hour of consenting: connect again to get a new one.",
         &[token, &used, &issued],
     );
 }

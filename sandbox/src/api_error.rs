@@ -19,7 +19,6 @@ pub(crate) mod code {
     pub(crate) const INVALID_AUTH_CODE: u32 = 40110;
     /// TikTok's "app blocked", which issue 7 names for a wrong app secret too.
     pub(crate) const APP_REFUSED: u32 = 40113;
-    pub(crate) const AUTH_CODE_USED: u32 = 40115;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,9 +91,12 @@ pub(crate) fn message_for(code: u32) -> &'static str {
         40104 => "Access token is empty.",
         40105 => "Access token is incorrect or has been revoked.",
         40106 => "The user of this access token is invalid.",
-        40110 => "The auth_code is invalid or has expired.",
+        40101 => "The app id and the app secret do not match.",
+        40110 => "The auth_code has been used, has expired or was cancelled.",
         40113 => "The app is blocked.",
-        40115 => "The auth_code has already been used.",
+        40115 => "Authentication timestamp has expired.",
+        40118 => "Not on the allowlist for this feature.",
+        40125 => "The developer has no permission for this feature.",
         40119 => "The developer and the advertiser do not match.",
         40130 => "The scope is not authorized.",
         40132 | 40133 => "Too many requests for this object. Please retry in some time.",

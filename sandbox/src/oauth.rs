@@ -40,8 +40,9 @@ fn invalid_auth_code(rule: &str) -> ApiError {
     refused_auth_code(code::INVALID_AUTH_CODE, rule)
 }
 
+/// TikTok's 40110 covers a code used, expired or cancelled alike.
 fn used_auth_code() -> ApiError {
-    refused_auth_code(code::AUTH_CODE_USED, "already used")
+    refused_auth_code(code::INVALID_AUTH_CODE, "already used")
 }
 
 impl Directory {
@@ -147,7 +148,10 @@ mod tests {
         let again = dir.exchange_auth_code(exchange("code", "s3cret"), NOW + 11);
         let again = again.unwrap_err();
         assert_eq!(again, used_auth_code());
-        assert_eq!(again.code, 40115);
+        assert_eq!(
+            again.code, 40110,
+            "TikTok answers a used code as an invalid one"
+        );
     }
 
     #[test]

@@ -67,7 +67,7 @@ fn consent_then_exchange_yields_a_working_token() {
     assert_eq!(
         reused.outcome(),
         (
-            40115,
+            40110,
             "Invalid value for auth_code: already used.".to_owned()
         )
     );
