@@ -1,33 +1,39 @@
-//! TikTok's standard event names: the only events offline event sets accept.
+//! TikTok's standard event names that offline event sets accept.
 
 use std::fmt;
 
-/// The union of the names TikTok lists for offline event sets and its newer standard
-/// list. `Purchase`/`Lead` are replacing `CompletePayment`/`SubmitForm` and `PlaceAnOrder`
-/// is being retired, on dates TikTok has not confirmed: all are accepted until it does.
-pub const STANDARD: [&str; 22] = [
+/// The names TikTok's help page "supported events for offline event sets" lists, plus
+/// `Purchase` (the Events 2.0 offline example) and `Lead` (the offline upload list),
+/// which are replacing `CompletePayment` and `SubmitForm` on dates TikTok has not
+/// confirmed: all are accepted until it does.
+pub const STANDARD: [&str; 16] = [
     "AddPaymentInfo",
     "AddToCart",
     "AddToWishlist",
-    "ApplicationApproval",
     "ClickButton",
     "CompletePayment",
     "CompleteRegistration",
     "Contact",
-    "CustomizeProduct",
     "Download",
-    "FindLocation",
     "InitiateCheckout",
     "Lead",
     "PlaceAnOrder",
     "Purchase",
-    "Schedule",
     "Search",
-    "StartTrial",
-    "SubmitApplication",
     "SubmitForm",
     "Subscribe",
     "ViewContent",
+];
+
+/// Standard events TikTok lists for web pixels only: an offline event set refuses them,
+/// and the reason says so rather than calling them unknown.
+const WEB_ONLY: [&str; 6] = [
+    "ApplicationApproval",
+    "CustomizeProduct",
+    "FindLocation",
+    "Schedule",
+    "StartTrial",
+    "SubmitApplication",
 ];
 
 /// A name's slot in [`BY_SLOT`], ignoring ASCII case. The multipliers were picked so
@@ -102,11 +108,16 @@ impl fmt::Debug for EventName {
     }
 }
 
-/// Why a name is not a standard event. Event names are not PII, so the name is echoed,
-/// shortened so that a misplaced column cannot flood a reason.
+/// Why a name is not a standard event of offline sets. Event names are not PII, so the
+/// name is echoed, shortened so that a misplaced column cannot flood a reason.
 pub fn not_standard(name: &str) -> String {
     const SHOWN: usize = 40;
     let name = crate::row::trim(name);
+    if let Some(web) = WEB_ONLY.iter().find(|web| web.eq_ignore_ascii_case(name)) {
+        return format!(
+            "'{web}' is a TikTok standard event for web pixels only; offline event sets do not accept it"
+        );
+    }
     match name.char_indices().nth(SHOWN) {
         Some((cut, _)) => format!("'{}…' is not a TikTok standard event", &name[..cut]),
         None => format!("'{name}' is not a TikTok standard event"),
@@ -160,6 +171,49 @@ mod tests {
         assert_eq!(EventName::parse(&format!("P{}e", "x".repeat(40))), None);
         for name in STANDARD {
             assert_eq!(EventName::parse(&format!("{name}{}", "s".repeat(30))), None);
+        }
+    }
+
+    /// TikTok's offline list, in its casing, and the six names of its web-only list.
+    #[test]
+    fn offline_sets_take_tiktoks_offline_names_and_web_only_names_say_so() {
+        let offline = [
+            "CompletePayment",
+            "Contact",
+            "Subscribe",
+            "SubmitForm",
+            "AddPaymentInfo",
+            "AddToCart",
+            "AddToWishlist",
+            "ClickButton",
+            "CompleteRegistration",
+            "Download",
+            "InitiateCheckout",
+            "PlaceAnOrder",
+            "Search",
+            "ViewContent",
+            "Purchase",
+            "Lead",
+        ];
+        for name in offline {
+            assert_eq!(EventName::parse(name).map(|e| e.as_str()), Some(name));
+        }
+        assert_eq!(STANDARD.len(), offline.len());
+        for web in [
+            "ApplicationApproval",
+            "CustomizeProduct",
+            "FindLocation",
+            "Schedule",
+            "StartTrial",
+            "SubmitApplication",
+        ] {
+            assert_eq!(EventName::parse(web), None, "{web}");
+            assert_eq!(
+                not_standard(&web.to_lowercase()),
+                format!(
+                    "'{web}' is a TikTok standard event for web pixels only; offline event sets do not accept it"
+                )
+            );
         }
     }
 

@@ -806,7 +806,7 @@ mod tests {
         let event = described.iter().find(|f| f.key == "event_name").unwrap();
         assert_eq!(
             (event.field_type, event.options.len()),
-            (FieldType::Choice, 22)
+            (FieldType::Choice, 16)
         );
         assert!(event.options.iter().any(|o| o == "Purchase"));
         let country = described

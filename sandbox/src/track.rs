@@ -20,28 +20,25 @@ pub(crate) const MAX_EVENTS: usize = 1000;
 /// accepted: whether TikTok refuses events older than its 28-day window is unconfirmed.
 const MAX_FUTURE_SECS: u64 = 24 * 60 * 60;
 
-/// Standard events accepted by offline event sets: the older offline list and the
-/// newer standard list. Case-sensitive.
-const STANDARD_EVENTS: [&str; 22] = [
+/// Standard events accepted by offline event sets: TikTok's help page "supported events
+/// for offline event sets", plus `Purchase` (the Events 2.0 offline example) and `Lead`
+/// (the offline upload list). Case-sensitive. The standard events TikTok lists for web
+/// only (`ApplicationApproval`, `CustomizeProduct`, `FindLocation`, `Schedule`,
+/// `StartTrial`, `SubmitApplication`) are refused like any other name.
+const STANDARD_EVENTS: [&str; 16] = [
     "AddPaymentInfo",
     "AddToCart",
     "AddToWishlist",
-    "ApplicationApproval",
     "ClickButton",
     "CompletePayment",
     "CompleteRegistration",
     "Contact",
-    "CustomizeProduct",
     "Download",
-    "FindLocation",
     "InitiateCheckout",
     "Lead",
     "PlaceAnOrder",
     "Purchase",
-    "Schedule",
     "Search",
-    "StartTrial",
-    "SubmitApplication",
     "SubmitForm",
     "Subscribe",
     "ViewContent",

@@ -65,6 +65,46 @@ fn every_standard_event_is_accepted_and_names_are_case_sensitive() {
 }
 
 #[test]
+fn offline_sets_take_the_offline_names_and_refuse_the_web_only_ones() {
+    let offline = [
+        "CompletePayment",
+        "Contact",
+        "Subscribe",
+        "SubmitForm",
+        "AddPaymentInfo",
+        "AddToCart",
+        "AddToWishlist",
+        "ClickButton",
+        "CompleteRegistration",
+        "Download",
+        "InitiateCheckout",
+        "PlaceAnOrder",
+        "Search",
+        "ViewContent",
+        "Purchase",
+        "Lead",
+    ];
+    assert_eq!(STANDARD_EVENTS.len(), offline.len());
+    assert!(offline.iter().all(|name| STANDARD_EVENTS.contains(name)));
+    for web in [
+        "ApplicationApproval",
+        "CustomizeProduct",
+        "FindLocation",
+        "Schedule",
+        "StartTrial",
+        "SubmitApplication",
+    ] {
+        assert_eq!(
+            refusal(|e| e["event"] = json!(web)),
+            invalid(
+                "Invalid value for data[0].event: not a standard event name (names are case-sensitive)."
+            ),
+            "{web}"
+        );
+    }
+}
+
+#[test]
 fn event_id_must_be_a_json_string() {
     assert_eq!(
         refusal(|e| e["event_id"] = json!(10023)),
