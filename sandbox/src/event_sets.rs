@@ -43,19 +43,28 @@ impl Directory {
         }
     }
 
-    /// The ad account's sets, filtered by ids and/or exact name; no match is an empty list.
+    /// The ad account's sets, filtered by ids and/or exact name; no match is an empty
+    /// list. Without an ad account (optional in TikTok's schema): the sets of every ad
+    /// account the token may act for.
     pub(crate) fn find_event_sets(
         &self,
         token: Option<&str>,
-        advertiser_id: &str,
+        advertiser_id: Option<&str>,
         ids: Option<&[String]>,
         name: Option<&str>,
     ) -> Result<Vec<&EventSet>, ApiError> {
-        self.advertiser(self.grants(token)?, advertiser_id)?;
+        let grants = self.grants(token)?;
+        if let Some(advertiser_id) = advertiser_id {
+            self.advertiser(grants, advertiser_id)?;
+        }
         let found = self
             .event_sets
             .values()
-            .filter(|set| set.advertiser_id == advertiser_id)
+            .filter(|set| {
+                advertiser_id.map_or(grants.contains(&set.advertiser_id), |id| {
+                    set.advertiser_id == id
+                })
+            })
             .filter(|set| ids.is_none_or(|ids| ids.contains(&set.event_set_id)))
             .filter(|set| name.is_none_or(|name| set.name == name))
             .collect();
@@ -86,12 +95,13 @@ impl Directory {
         Ok(id)
     }
 
+    /// Applies `change` and returns the set as it now is, as TikTok answers.
     pub(crate) fn update_event_set(
         &mut self,
         token: Option<&str>,
         change: EventSetChange,
         now: u64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<&EventSet, ApiError> {
         self.advertiser(self.grants(token)?, &change.advertiser_id)?;
         let belongs = |set: &EventSet| set.advertiser_id == change.advertiser_id;
         if !self
@@ -107,16 +117,18 @@ impl Directory {
         if change.auto_tracking == Some(true) {
             self.clear_auto_tracking(&change.advertiser_id, now);
         }
-        if let Some(set) = self.event_sets.get_mut(&change.event_set_id) {
-            if let Some(name) = change.name {
-                set.name = name;
-            }
-            if let Some(auto_tracking) = change.auto_tracking {
-                set.auto_tracking = auto_tracking;
-            }
-            set.update_time = now;
+        let set = self
+            .event_sets
+            .get_mut(&change.event_set_id)
+            .expect("checked above");
+        if let Some(name) = change.name {
+            set.name = name;
         }
-        Ok(())
+        if let Some(auto_tracking) = change.auto_tracking {
+            set.auto_tracking = auto_tracking;
+        }
+        set.update_time = now;
+        Ok(set)
     }
 
     /// `auto_tracking` makes a set the one all future campaigns of the ad account

@@ -100,14 +100,10 @@ fn offline_sets_are_found_by_id_or_name() {
     );
     assert!(none.is_empty());
 
-    let missing = client.get("/open_api/v1.3/offline/get/", Some(TOKEN), &[]);
-    assert_eq!(
-        missing.outcome(),
-        (
-            40002,
-            "Invalid value for advertiser_id: required field is missing.".to_owned()
-        )
-    );
+    // advertiser_id is optional in TikTok's schema: without it, the sets of every ad
+    // account the token may act for.
+    let without_account = event_sets(&client, &[("event_set_ids", &format!("[\"{EVENT_SET}\"]"))]);
+    assert_eq!(without_account, by_id);
 }
 
 #[test]
@@ -150,6 +146,12 @@ fn offline_sets_are_created_and_updated() {
         &update.to_string(),
     );
     assert_eq!(updated.outcome().0, 0);
+    // TikTok answers with the updated set.
+    let set = &updated.json()["data"];
+    assert_eq!(
+        (&set["event_set_id"], &set["name"], &set["auto_tracking"]),
+        (&json!(EVENT_SET), &json!("Stores"), &json!(true))
+    );
 
     let sets = event_sets(&client, &[("advertiser_id", DEFAULT_ADVERTISER_ID)]);
     let summary: Vec<(Value, Value, Value)> = sets

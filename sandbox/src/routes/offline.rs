@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::params::{
-    self, access_token, id_list, json_object, optional_bool, optional_string, required_query,
+    self, access_token, id_list, json_object, optional_bool, optional_query, optional_string,
     required_string,
 };
 use crate::api_error::ApiError;
@@ -34,7 +34,7 @@ fn find(
     let token = access_token(headers);
     let directory = lock(&state.directory);
     directory.grants(token)?;
-    let advertiser_id = required_query(query, "advertiser_id")?;
+    let advertiser_id = optional_query(query, "advertiser_id");
     let ids = id_list(query, "event_set_ids")?;
     let name = query.get("name").map(String::as_str);
     let sets = directory.find_event_sets(token, advertiser_id, ids.as_deref(), name)?;
@@ -70,11 +70,11 @@ pub(super) async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = update_set(&state, &headers, &body).map(|()| json!({}));
+    let result = update_set(&state, &headers, &body);
     state.respond(result)
 }
 
-fn update_set(state: &SandboxState, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+fn update_set(state: &SandboxState, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
     let token = access_token(headers);
     lock(&state.directory).grants(token)?;
     let body = json_object(headers, body)?;
@@ -84,5 +84,7 @@ fn update_set(state: &SandboxState, headers: &HeaderMap, body: &[u8]) -> Result<
         name: optional_string(&body, "name")?,
         auto_tracking: optional_bool(&body, "auto_tracking")?,
     };
-    lock(&state.directory).update_event_set(token, change, state.clock.now())
+    let mut directory = lock(&state.directory);
+    let set = directory.update_event_set(token, change, state.clock.now())?;
+    Ok(serde_json::to_value(set).expect("an event set serialises"))
 }

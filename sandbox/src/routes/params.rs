@@ -75,12 +75,12 @@ pub(super) fn optional_bool(
 
 pub(super) type Query = HashMap<String, String>;
 
-pub(super) fn required_query<'q>(query: &'q Query, key: &str) -> Result<&'q str, ApiError> {
+/// An optional query parameter; empty counts as absent, as a form's empty field does.
+pub(super) fn optional_query<'q>(query: &'q Query, key: &str) -> Option<&'q str> {
     query
         .get(key)
         .map(String::as_str)
         .filter(|value| !value.is_empty())
-        .ok_or_else(|| ApiError::missing(key))
 }
 
 /// A list of ids in a query string, written as TikTok wants it: a JSON array of
