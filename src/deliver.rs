@@ -221,8 +221,9 @@ impl<H: Host> Delivery<'_, '_, H> {
     }
 
     /// Bisects `events`, which TikTok refused as a whole with `failure`. The first time,
-    /// when the answer names no field, both halves are sent before either is bisected:
-    /// the same answer for both is a refusal of the request, not of an event.
+    /// when the answer names no field and the first half gets the same answer, the
+    /// second half is sent before either is bisected: the same answer for both is a
+    /// refusal of the request, not of an event.
     fn split(&mut self, events: Range<usize>, failure: Failure) -> Result<(), Failure> {
         let message = format!(
             "{failure}; splitting {} events to isolate the bad ones",
@@ -240,13 +241,16 @@ impl<H: Host> Delivery<'_, '_, H> {
         let Some(left_answer) = self.post(left.clone()) else {
             return self.settle(right);
         };
+        // Anything else from the first half (delivered, throttled) settles as usual: a
+        // throttle stops the send before the second half meets it too.
+        if !matches!(&left_answer, Err(answer) if same_answer(answer, &failure)) {
+            self.settle_answered(left, left_answer)?;
+            return self.settle(right);
+        }
         let Some(right_answer) = self.post(right.clone()) else {
             return self.settle_answered(left, left_answer);
         };
-        if let (Err(a), Err(b)) = (&left_answer, &right_answer)
-            && same_answer(a, &failure)
-            && same_answer(b, &failure)
-        {
+        if matches!(&right_answer, Err(answer) if same_answer(answer, &failure)) {
             self.request_level = true;
             return Err(failure);
         }
