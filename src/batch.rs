@@ -170,6 +170,11 @@ impl<'a> Merging<'a> {
                         .insert(hash)
                         .map_err(|_| line::too_many("phone"))?;
                 }
+                for &hash in line.users.external_id.iter() {
+                    user.external_id
+                        .insert(hash)
+                        .map_err(|_| line::too_many("external_id"))?;
+                }
             }
         }
         if let (Some(first), Some(this)) = (properties.currency, line.currency)

@@ -42,6 +42,8 @@ struct Body<'a> {
     event_source: &'a str,
     event_source_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    partner_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     test_event_code: Option<String>,
     #[serde(borrow)]
     data: Vec<&'a RawValue>,
@@ -52,6 +54,7 @@ impl Body<'_> {
         let subset = Body {
             event_source: self.event_source,
             event_source_id: self.event_source_id,
+            partner_name: self.partner_name.clone(),
             test_event_code: self.test_event_code.clone(),
             data: self.data[events].to_vec(),
         };
@@ -671,5 +674,15 @@ mod tests {
             .collect();
         assert_eq!(rejected, [poison]);
         assert!(host.requests.len() as u32 <= 1 + 2 * ceil_log2(1000));
+    }
+
+    #[test]
+    fn the_halves_of_a_split_keep_the_top_level_fields() {
+        let original = r#"{"event_source":"offline","event_source_id":"1","partner_name":"Acme CDP","test_event_code":"T1","data":[{"a":1},{"b":2}]}"#;
+        let body: Body = serde_json::from_str(original).unwrap();
+        assert_eq!(
+            body.subset(1..2),
+            r#"{"event_source":"offline","event_source_id":"1","partner_name":"Acme CDP","test_event_code":"T1","data":[{"b":2}]}"#
+        );
     }
 }

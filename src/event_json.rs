@@ -59,6 +59,7 @@ fn user(out: &mut String, user: &User) {
     let mut object = Object::start(out);
     hex_list(&mut object, key!("email", "[\""), &user.email);
     hex_list(&mut object, key!("phone", "[\""), &user.phone);
+    hex_list(&mut object, key!("external_id", "[\""), &user.external_id);
     object.end();
 }
 

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use crate::currency::Currency;
 use crate::event_name::{self, EventName};
 use crate::normalize::{
-    Hashes, LastHashed, MAX_VALUES_PER_FIELD, PhoneCountry, Sha256Hex, TooMany,
+    self, Hashes, LastHashed, MAX_VALUES_PER_FIELD, PhoneCountry, Sha256Hex, TooMany,
 };
 use crate::number;
 use crate::phone::Country;
@@ -194,6 +194,14 @@ fn users(
             problem(phone)
         ));
     }
+    // Sent alongside, never instead: TikTok matches offline events by email or phone.
+    // A malformed one is left out of an accepted row.
+    collect(
+        row.take(Column::ExternalId),
+        "external_id",
+        &mut users.external_id,
+        |v| normalize::external_id(v).map_err(|e| e.to_string()),
+    )?;
     Ok(users)
 }
 

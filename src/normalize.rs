@@ -120,6 +120,29 @@ pub fn email(raw: &str) -> Result<Sha256Hex, EmailProblem> {
     }
 }
 
+/// Why an `external_id` value is not used. Never contains the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ExternalIdProblem {
+    #[error("longer than {MAX_EXTERNAL_ID_BYTES} characters")]
+    TooLong,
+}
+
+/// The longest `external_id` hashed: a CRM id, not a document.
+pub const MAX_EXTERNAL_ID_BYTES: usize = 256;
+
+/// The rule TikTok's own connector applies to `external_id`: trim, lowercase, SHA-256;
+/// a value that is already a SHA-256 digest is passed through, lowercased.
+pub fn external_id(raw: &str) -> Result<Sha256Hex, ExternalIdProblem> {
+    let id = crate::row::trim(raw);
+    if let Some(hash) = Sha256Hex::already_hashed(id) {
+        return Ok(hash);
+    }
+    if id.len() > MAX_EXTERNAL_ID_BYTES {
+        return Err(ExternalIdProblem::TooLong);
+    }
+    Ok(Sha256Hex::of(id.to_lowercase().as_bytes()))
+}
+
 /// `ascii` (at most [`MAX_EMAIL_BYTES`]) lowercased into the start of `out`, and
 /// whether it holds an `@`, eight bytes at a time: a byte loop, a `memchr` call and a
 /// `memory.copy` were most of an email's cost besides its hash.
@@ -329,6 +352,21 @@ mod tests {
             other.0[at] ^= 1;
             assert_ne!(alice, other, "digit {at}");
         }
+    }
+
+    /// TikTok's connector: trimmed, lower-cased, SHA-256 (computed with `sha256sum`).
+    #[test]
+    fn external_ids_are_trimmed_lowercased_and_hashed_or_passed_through() {
+        assert_eq!(
+            external_id("  CRM-00042 ").unwrap().as_str(),
+            "35bed454e0b6c6932c2254201e5923a3f0c21a9278e9a7f546bd748c7ffa7742"
+        );
+        let hashed = "A6C8E6F7D7B5B8F1C6D5D8C0B7E8E6A5E1F7C9D3B1A2C4E6F8A0B2C4D6E8F0A2";
+        assert_eq!(external_id(hashed).unwrap().as_str(), hashed.to_lowercase());
+        assert_eq!(
+            external_id(&"x".repeat(257)),
+            Err(ExternalIdProblem::TooLong)
+        );
     }
 
     #[test]

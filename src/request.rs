@@ -67,11 +67,16 @@ impl RequestBuilder {
     /// token is never in a body: it travels in a header that `send` adds.
     pub fn new(
         event_set: &str,
+        partner_name: Option<&str>,
         test_event_code: Option<&str>,
         batch_size: usize,
     ) -> RequestBuilder {
         let mut start = String::from(r#"{"event_source":"offline","event_source_id":"#);
         start.push_str(&json_string(event_set));
+        if let Some(name) = partner_name {
+            start.push_str(r#","partner_name":"#);
+            start.push_str(&json_string(name));
+        }
         if let Some(code) = test_event_code {
             start.push_str(r#","test_event_code":"#);
             start.push_str(&json_string(code));
@@ -194,7 +199,7 @@ mod tests {
 
     #[test]
     fn one_set_one_request() {
-        let mut builder = RequestBuilder::new("123", None, 1000);
+        let mut builder = RequestBuilder::new("123", None, None, 1000);
         assert_eq!(builder.push(&fake("a", 0), prepared("a")), Ok(0));
         assert_eq!(builder.push(&fake("b", 1), prepared("b")), Ok(0));
         let requests = builder.finish();
@@ -210,7 +215,7 @@ mod tests {
 
     #[test]
     fn the_test_event_code_is_at_the_top_level_escaped() {
-        let mut builder = RequestBuilder::new("123", Some("TEST\"1"), 1000);
+        let mut builder = RequestBuilder::new("123", None, Some("TEST\"1"), 1000);
         builder.push(&fake("a", 0), prepared("a")).unwrap();
         assert_eq!(
             builder.finish()[0].body,
@@ -220,7 +225,7 @@ mod tests {
 
     #[test]
     fn requests_hold_at_most_batch_size_events() {
-        let mut builder = RequestBuilder::new("123", None, 2);
+        let mut builder = RequestBuilder::new("123", None, None, 2);
         let placed: Vec<usize> = ["a", "b", "c", "d", "e"]
             .iter()
             .map(|id| builder.push(&fake(id, 0), prepared(id)).unwrap())
@@ -232,7 +237,7 @@ mod tests {
 
     #[test]
     fn an_event_too_large_after_a_full_request_leaves_no_empty_one() {
-        let mut builder = RequestBuilder::new("123", None, 1);
+        let mut builder = RequestBuilder::new("123", None, None, 1);
         assert_eq!(builder.push(&fake("a", 0), prepared("a")), Ok(0));
         let too_large = fake("b", MAX_REQUEST_BYTES);
         assert_eq!(builder.push(&too_large, prepared("b")), Err(TooLarge));
@@ -246,7 +251,7 @@ mod tests {
         let event_overhead = r#"{"id":"a","pad":""}"#.len();
         // Two events that fill a request to the byte, then one more.
         let half = (MAX_REQUEST_BYTES - start - END.len() - 1) / 2 - event_overhead;
-        let mut builder = RequestBuilder::new("123", None, 1000);
+        let mut builder = RequestBuilder::new("123", None, None, 1000);
         assert_eq!(builder.push(&fake("a", half), prepared("a")), Ok(0));
         let rest =
             MAX_REQUEST_BYTES - start - END.len() - 1 - event_overhead - (half + event_overhead);
@@ -261,7 +266,7 @@ mod tests {
     fn an_event_too_large_alone_is_refused_and_the_rest_go_on() {
         let start = r#"{"event_source":"offline","event_source_id":"123","data":["#.len();
         let largest = MAX_REQUEST_BYTES - start - END.len() - r#"{"id":"a","pad":""}"#.len();
-        let mut builder = RequestBuilder::new("123", None, 1000);
+        let mut builder = RequestBuilder::new("123", None, None, 1000);
         assert_eq!(builder.push(&fake("a", 3), prepared("a")), Ok(0));
         assert_eq!(
             builder.push(&fake("b", largest + 1), prepared("b")),

@@ -33,6 +33,8 @@ pub struct Settings {
     /// The currency of rows that have none.
     pub default_currency: Currency,
     pub test_event_code: Option<String>,
+    /// Sent at the top level of every request, as TikTok's partners' connectors do.
+    pub partner_name: Option<String>,
     /// Events per request, 1 to [`MAX_EVENTS_PER_REQUEST`] (checked).
     pub batch_size: usize,
 }
@@ -76,6 +78,7 @@ enum Key {
     DefaultPhoneCountry,
     DefaultCurrency,
     TestEventCode,
+    PartnerName,
     BatchSize,
 }
 
@@ -103,7 +106,7 @@ struct Field {
     required: bool,
 }
 
-const FIELDS: [Field; 14] = [
+const FIELDS: [Field; 15] = [
     Field {
         key: Key::AccessToken,
         name: "access_token",
@@ -209,6 +212,14 @@ const FIELDS: [Field; 14] = [
         required: false,
     },
     Field {
+        key: Key::PartnerName,
+        name: "partner_name",
+        label: "Partner name",
+        description: "Your platform's name as TikTok knows it, if it is a TikTok partner: sent at the top level of every request, as partners' connectors do. Leave it empty otherwise.",
+        kind: Kind::Text,
+        required: false,
+    },
+    Field {
         key: Key::BatchSize,
         name: "batch_size",
         label: "Events per request",
@@ -280,6 +291,7 @@ impl Settings {
                 .take(Key::DefaultCurrency, currency)
                 .unwrap_or(Currency::USD),
             test_event_code: input.take(Key::TestEventCode, text),
+            partner_name: input.take(Key::PartnerName, text),
             batch_size: input
                 .take(Key::BatchSize, batch_size)
                 .unwrap_or(DEFAULT_BATCH_SIZE),
@@ -790,6 +802,7 @@ mod tests {
                 "default_phone_country",
                 "default_currency",
                 "test_event_code",
+                "partner_name",
                 "batch_size"
             ]
         );

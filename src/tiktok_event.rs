@@ -28,6 +28,8 @@ pub struct User {
     pub email: Hashes,
     #[serde(skip_serializing_if = "Hashes::is_empty")]
     pub phone: Hashes,
+    #[serde(skip_serializing_if = "Hashes::is_empty")]
+    pub external_id: Hashes,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]

@@ -131,6 +131,7 @@ fn pack(
     for SetEvents { event_set, events } in sets {
         let mut builder = RequestBuilder::new(
             event_set,
+            settings.partner_name.as_deref(),
             settings.test_event_code.as_deref(),
             settings.batch_size,
         )
@@ -307,6 +308,21 @@ mod tests {
     }
 
     #[test]
+    fn the_partner_name_goes_at_the_top_level() {
+        let output = run(
+            &settings(&[("partner_name", "Acme CDP"), ("test_event_code", "T1")]),
+            &GOLDEN[2..3],
+        );
+        assert!(
+            output.requests[0]
+                .body
+                .starts_with(r#"{"event_source":"offline","event_source_id":"7181537436256731137","partner_name":"Acme CDP","test_event_code":"T1","data":["#),
+            "{}",
+            output.requests[0].body
+        );
+    }
+
+    #[test]
     fn the_test_event_code_goes_at_the_top_level() {
         let output = run(&settings(&[("test_event_code", "TEST42")]), &GOLDEN[2..3]);
         assert!(
@@ -402,6 +418,37 @@ mod tests {
         );
         assert_eq!(output.requests.len(), 1);
         assert_eq!(output.requests[0].events.len(), 1);
+    }
+
+    /// `external_id` as TikTok's connector sends it: trimmed, lower-cased, hashed (the
+    /// digest computed with `sha256sum` of `crm-00042`), united across an order's rows,
+    /// and never a row's only identifier.
+    #[test]
+    fn external_ids_are_hashed_united_across_an_order_and_not_enough_alone() {
+        let output = run(
+            &settings(&[]),
+            &[
+                r#"{"email": "a@b.c", "external_id": " CRM-00042 ", "event": "Purchase", "event_id": "o1", "timestamp": 1684574395}"#,
+                r#"{"email": "a@b.c", "external_id": 7, "event": "Purchase", "event_id": "o1", "timestamp": 1684574395}"#,
+                r#"{"external_id": "CRM-1", "event": "Purchase", "event_id": "o2", "timestamp": 1684574395}"#,
+            ],
+        );
+        assert_eq!(
+            statuses(&output),
+            [
+                accepted(0),
+                accepted(0),
+                rejected("no usable email or phone (email: missing; phone: missing)")
+            ]
+        );
+        let body: serde_json::Value = serde_json::from_str(&output.requests[0].body).unwrap();
+        assert_eq!(
+            body["data"][0]["user"]["external_id"],
+            serde_json::json!([
+                "35bed454e0b6c6932c2254201e5923a3f0c21a9278e9a7f546bd748c7ffa7742",
+                "7902699be42c8a8e46fbbb4501726517e86b22c56a189f7625a6da49081b2451"
+            ])
+        );
     }
 
     #[test]

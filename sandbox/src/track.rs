@@ -239,6 +239,11 @@ fn check_user(i: usize, user: Option<&Value>) -> Result<(), ApiError> {
             identifiers += count_hashes(i, key, value)?;
         }
     }
+    // Hashed like email (TikTok's Events 2.0 page; its offline connector sends it), but
+    // not an offline match key on its own: TikTok's offline help names email and phone.
+    if let Some(value) = user.and_then(|user| field(user, "external_id")) {
+        count_hashes(i, "external_id", value)?;
+    }
     // Choice: TikTok's docs are silent; an offline event nobody can match is refused.
     if identifiers == 0 {
         return Err(ApiError::invalid(

@@ -105,6 +105,26 @@ fn offline_sets_take_the_offline_names_and_refuse_the_web_only_ones() {
 }
 
 #[test]
+fn external_id_is_taken_hashed_beside_email_or_phone_never_alone() {
+    assert!(
+        check(&request(vec![{
+            let mut event = purchase();
+            event["user"]["external_id"] = json!([HASH]);
+            event
+        }]))
+        .is_ok()
+    );
+    assert_eq!(
+        refusal(|e| e["user"]["external_id"] = json!("CRM-1")).code,
+        40062
+    );
+    assert_eq!(
+        refusal(|e| e["user"] = json!({"external_id": HASH})),
+        invalid("Invalid value for data[0].user: email or phone is required for offline events.")
+    );
+}
+
+#[test]
 fn event_id_must_be_a_json_string() {
     assert_eq!(
         refusal(|e| e["event_id"] = json!(10023)),
