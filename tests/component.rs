@@ -108,6 +108,7 @@ fn describe_declares_the_destination() {
             "default_phone_country",
             "default_currency",
             "test_event_code",
+            "partner_name",
             "batch_size",
         ]
     );
