@@ -17,6 +17,7 @@ pub mod input;
 pub mod interrupt;
 pub mod job;
 pub mod json;
+pub mod pacing;
 pub mod pipeline;
 pub mod policy;
 pub mod redact;

@@ -22,6 +22,7 @@ use url::Url;
 use host_harness::engine::default_cache_dir;
 pub use host_harness::errors::explain;
 use host_harness::job::Summary;
+use host_harness::pacing::{DEFAULT_REQUESTS_PER_SECOND, Paced};
 use host_harness::settings_file::SettingsFile;
 use host_harness::transport::{HttpTransport, check_endpoint};
 use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
@@ -87,10 +88,15 @@ pub struct EndpointArg {
 
 /// Loads the component with the host policy, its HTTP routed to `endpoint`.
 pub fn load(host: &HostArgs, endpoint: Option<Url>) -> Result<Destination> {
+    load_paced(host, endpoint, DEFAULT_REQUESTS_PER_SECOND)
+}
+
+/// [`load`], its HTTP requests started at most `per_second` a second.
+pub fn load_paced(host: &HostArgs, endpoint: Option<Url>, per_second: u32) -> Result<Destination> {
     Ok(Destination::load(
         runtime(host)?,
         &component_bytes(host)?,
-        Arc::new(HttpTransport::new(endpoint)?),
+        Arc::new(Paced::new(HttpTransport::new(endpoint)?, per_second)),
     )?)
 }
 

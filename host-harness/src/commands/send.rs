@@ -20,7 +20,7 @@ use host_harness::settings_file::SettingsFile;
 
 use super::{
     BATCH_ROWS, EXIT_INTERRUPTED, EXIT_USAGE, EndpointArg, HostArgs, InputArg, SettingsArg, count,
-    endpoint_or_sandbox, exit_code, explain, load, print_outcome,
+    endpoint_or_sandbox, exit_code, explain, load_paced, print_outcome,
 };
 
 #[derive(Args)]
@@ -40,6 +40,12 @@ pub struct SendArgs {
     /// Requests in flight at once (1-64).
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
+    /// HTTP requests started per second at most, across all requests in flight. TikTok
+    /// allows 1,000 a second and 600,000 a minute per developer app, shared by every
+    /// customer of the app, and suspends the app for 5 minutes when the minute's limit
+    /// is exceeded.
+    #[arg(long, value_name = "N", default_value_t = host_harness::pacing::DEFAULT_REQUESTS_PER_SECOND, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    max_requests_per_second: u32,
     /// Attempts per request before its rows are reported failed, and for the validation
     /// at the start before the run gives up.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
@@ -74,7 +80,7 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
         );
     }
     let (endpoint, _sandbox) = endpoint_or_sandbox(args.endpoint.endpoint, &settings)?;
-    let destination = load(host, Some(endpoint))?;
+    let destination = load_paced(host, Some(endpoint), args.max_requests_per_second)?;
     let columns = Columns::of(destination.spec());
     if let Some(previous) = &previous {
         check_same_input(previous, input_path, &columns)?;
