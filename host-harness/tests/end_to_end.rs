@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
 use host_harness::bindings::guest::{DeliveryStatus, PreparedEvent, PreparedRequest};
@@ -17,31 +17,9 @@ use tiktok_sandbox::{Fault, Sandbox};
 use url::Url;
 
 use common::{
-    EVENT_SET, TOKEN, assert_exit, cache_dir, example_settings, examples, lines, path, sandbox,
-    stderr,
+    EVENT_SET, TOKEN, assert_exit, cache_dir, example_settings, examples, harness, lines, path,
+    sandbox, send_sample, stderr,
 };
-
-fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_host-harness"))
-        .args(args)
-        .env("XDG_CACHE_HOME", cache_dir())
-        .output()
-        .expect("host-harness runs")
-}
-
-/// `send` of the sample settings with `input`, plus `extra` arguments.
-fn send_sample(input: &Path, extra: &[&str]) -> Output {
-    let settings = example_settings();
-    let mut args = vec![
-        "send",
-        "--settings",
-        path(&settings),
-        "--input",
-        path(input),
-    ];
-    args.extend_from_slice(extra);
-    harness(&args)
-}
 
 /// `send` of the example CSV to `sandbox`: its output and its results.ndjson lines.
 fn send_csv_to(sandbox: &Sandbox) -> (Output, Vec<Value>) {

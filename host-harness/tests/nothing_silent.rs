@@ -12,33 +12,16 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 use common::{
-    EVENT_SET, TOKEN, assert_exit, cache_dir, example_settings, lines, path, sandbox, stderr,
+    EVENT_SET, TOKEN, assert_exit, cache_dir, example_settings, harness_with_env, lines, path,
+    sandbox, send_sample, stderr,
 };
-
-fn harness(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_host-harness"))
-        .args(args)
-        .env("XDG_CACHE_HOME", cache_dir())
-        .envs(env.iter().copied())
-        .output()
-        .expect("host-harness runs")
-}
 
 /// `send` of the sample settings with `input` to `sandbox`, plus `extra` arguments.
 fn send_to(sandbox: &tiktok_sandbox::Sandbox, input: &Path, extra: &[&str]) -> Output {
-    let settings = example_settings();
     let base_url = sandbox.base_url();
-    let mut args = vec![
-        "send",
-        "--settings",
-        path(&settings),
-        "--input",
-        path(input),
-        "--endpoint",
-        &base_url,
-    ];
+    let mut args = vec!["--endpoint", base_url.as_str()];
     args.extend_from_slice(extra);
-    harness(&args, &[])
+    send_sample(input, &args)
 }
 
 /// `rows` single-item orders (`o1`, `o2`, ...) as CSV lines under `header`'s columns
@@ -169,7 +152,7 @@ fn transform_counts_every_row_and_rejects_an_order_too_big_for_one_event() {
     csv += &orders(3, 1, ',');
     std::fs::write(&input, csv).unwrap();
     let out = dir.path().join("out");
-    let transform = harness(
+    let transform = harness_with_env(
         &[
             "transform",
             "--settings",
@@ -278,7 +261,7 @@ fn no_log_level_prints_the_token() {
         "ureq=trace,ureq_proto=trace,rustls=trace",
         "info",
     ] {
-        let send = harness(
+        let send = harness_with_env(
             &[
                 "send",
                 "-vv",
@@ -306,7 +289,7 @@ fn no_log_level_prints_the_token() {
 
 #[test]
 fn plain_http_off_loopback_is_refused_before_any_connection() {
-    let send = harness(
+    let send = harness_with_env(
         &[
             "send",
             "--settings",
@@ -340,7 +323,7 @@ fn loopback_is_never_proxied_and_a_proxy_that_fails_is_named() {
         ("NO_PROXY", ""),
     ];
     let validate = |endpoint: &str| {
-        harness(
+        harness_with_env(
             &[
                 "validate",
                 "--settings",
@@ -367,7 +350,7 @@ fn settings_mistakes_are_settings_errors_with_the_component_message() {
     let validate = |json: &str| {
         let settings = dir.path().join("settings.json");
         std::fs::write(&settings, json).unwrap();
-        harness(&["validate", "--settings", path(&settings)], &[])
+        harness_with_env(&["validate", "--settings", path(&settings)], &[])
     };
     let number = validate(&format!(
         r#"{{"access_token":"{TOKEN}","advertiser_id":7000000000000000001,"event_set_id":"{EVENT_SET}"}}"#
@@ -399,7 +382,7 @@ fn messages_are_said_once_and_the_cli_survives_a_closed_pipe() {
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty.csv");
     std::fs::write(&empty, "").unwrap();
-    let transform = harness(
+    let transform = harness_with_env(
         &[
             "transform",
             "--settings",
@@ -432,7 +415,7 @@ fn messages_are_said_once_and_the_cli_survives_a_closed_pipe() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
 
-    let help = harness(&["sandbox", "--help"], &[]);
+    let help = harness_with_env(&["sandbox", "--help"], &[]);
     let help = String::from_utf8_lossy(&help.stdout);
     for option in ["--component", "--cache-dir", "--no-cache", "--allow-host"] {
         assert!(!help.contains(option), "{option} in {help}");

@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 
 use serde_json::json;
 use tiktok_sandbox::{Sandbox, Seed};
@@ -60,4 +60,33 @@ pub fn lines(path: &Path) -> Vec<serde_json::Value> {
 /// A path as a command-line argument.
 pub fn path(p: &Path) -> &str {
     p.to_str().unwrap()
+}
+
+/// Runs the `host-harness` binary with `args` and one compiled-code cache.
+pub fn harness(args: &[&str]) -> Output {
+    harness_with_env(args, &[])
+}
+
+/// [`harness`] with extra environment variables.
+pub fn harness_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_host-harness"))
+        .args(args)
+        .env("XDG_CACHE_HOME", cache_dir())
+        .envs(env.iter().copied())
+        .output()
+        .expect("host-harness runs")
+}
+
+/// `send` of the sample settings with `input`, plus `extra` arguments.
+pub fn send_sample(input: &Path, extra: &[&str]) -> Output {
+    let settings = example_settings();
+    let mut args = vec![
+        "send",
+        "--settings",
+        path(&settings),
+        "--input",
+        path(input),
+    ];
+    args.extend_from_slice(extra);
+    harness(&args)
 }
