@@ -5,10 +5,9 @@
 //! defaults), every further line one record's JSON, as the host would pass it.
 
 use serde_json::Value;
-use tiktok_offline_events::contract::{InputRecord, Setting, SettingValue, TransformStatus};
+use tiktok_offline_events::contract::{Setting, SettingValue};
 use tiktok_offline_events::row::{KeyOrder, Row};
 use tiktok_offline_events::settings::Settings;
-use tiktok_offline_events::transform::transform_batch;
 
 /// The component's clock during the run: 2026-09-21.
 const NOW_MS: u64 = 1_790_000_000_000;
@@ -23,56 +22,52 @@ pub fn transform(data: &[u8]) {
     let Ok(settings) = Settings::parse(&settings(lines.next().unwrap_or_default())) else {
         return;
     };
-    let records: Vec<InputRecord> = lines
-        .take(MAX_RECORDS)
-        .enumerate()
-        .map(|(i, json)| InputRecord {
-            id: format!("r{i}"),
-            json: json.to_string(),
-        })
-        .collect();
-    rows(records.iter().map(|record| record.json.as_str()));
-    let output = transform_batch(&settings, records.clone(), NOW_MS);
-
-    assert_eq!(
-        output.outcomes.len(),
-        records.len(),
-        "one outcome per record"
-    );
-    let mut accepted_into: Vec<Vec<&str>> = vec![vec![]; output.requests.len()];
-    for (record, outcome) in records.iter().zip(&output.outcomes) {
-        assert_eq!(outcome.id, record.id, "outcomes in input order");
-        match &outcome.status {
-            TransformStatus::Accepted(index) => accepted_into
-                .get_mut(*index as usize)
-                .expect("accepted into a request that exists")
-                .push(&record.id),
-            TransformStatus::Rejected(reason) => assert!(!reason.is_empty(), "a reason"),
-        }
+    let rows: Vec<&str> = lines.take(MAX_RECORDS).collect();
+    self::rows(rows.iter().copied());
+    use tiktok_offline_events::transform::{Rows, transform};
+    let output = transform(&settings, Rows::Texts(&rows), NOW_MS);
+    {
+        // Each row ended by its line break, as a last empty row needs.
+        let lines: String = rows.iter().map(|row| format!("{row}\n")).collect();
+        assert_eq!(
+            transform(&settings, Rows::Lines(&lines), NOW_MS),
+            output,
+            "a batch reads the same as lines and as texts"
+        );
     }
-    for (request, mut accepted) in output.requests.iter().zip(accepted_into) {
-        assert!(!request.events.is_empty(), "no empty request");
+
+    let mut outcomes = vec![0u32; rows.len()];
+    for rejection in &output.rejections {
+        assert!(!rejection.reason.is_empty(), "a reason");
+        outcomes[rejection.row as usize] += 1;
+    }
+    for request in &output.requests {
+        assert!(!request.event_ids.is_empty(), "no empty request");
+        assert_eq!(request.event_ids.len(), request.event_sizes.len());
+        assert!(!request.event_sizes.contains(&0), "every event has a row");
+        assert_eq!(
+            request.event_sizes.iter().sum::<u32>() as usize,
+            request.rows.len(),
+            "the event sizes add up to the rows"
+        );
         let body: Value = serde_json::from_str(&request.body).expect("the body is JSON");
         let data = body["data"].as_array().expect("the body has a data array");
-        assert_eq!(
-            data.len(),
-            request.events.len(),
-            "one prepared event per event"
-        );
-        for (event, prepared) in data.iter().zip(&request.events) {
-            assert_eq!(event["event_id"].as_str(), Some(prepared.event_id.as_str()));
+        assert_eq!(data.len(), request.event_ids.len(), "one id per event");
+        for (event, id) in data.iter().zip(&request.event_ids) {
+            assert_eq!(event["event_id"].as_str(), Some(id.as_str()));
         }
-        let mut held: Vec<&str> = request
-            .events
-            .iter()
-            .flat_map(|e| &e.record_ids)
-            .map(String::as_str)
-            .collect();
-        held.sort_unstable();
-        accepted.sort_unstable();
-        assert_eq!(
-            held, accepted,
-            "a request holds exactly its accepted records"
+        for &row in &request.rows {
+            outcomes[row as usize] += 1;
+        }
+    }
+    assert!(
+        outcomes.iter().all(|&n| n == 1),
+        "every row exactly once, in a request or rejected"
+    );
+    for warning in &output.warnings {
+        assert!(
+            (warning.position as usize) < rows.len(),
+            "warnings about rows"
         );
     }
 }

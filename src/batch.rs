@@ -310,6 +310,7 @@ mod tests {
                 settings,
                 NOW_MS,
                 &mut hashed,
+                &mut Vec::new(),
             ) {
                 Ok((key, line)) => batch.add(i, key, line),
                 Err(rejection) => batch.reject(

@@ -1,14 +1,16 @@
 //! The WIT glue: the exports call the logic, and the imports serve as its [`Host`].
-//! The types are the generated ones (`contract`), so nothing here converts or decides.
+//! The types are the generated ones (`contract`); contract 0.1's by-id transform and
+//! send go through `by_id`, which turns the logic's positions into ids.
 
-use crate::contract::cdp::destination::{clock, http, log};
-use crate::contract::exports::cdp::destination::destination as api;
-use crate::contract::exports::cdp::destination::{event_sets, oauth};
+use crate::contract::cdp::destination0_1_0::{clock, http, log};
+use crate::contract::exports::cdp::destination0_1_0::destination as api;
+use crate::contract::exports::cdp::destination0_1_0::{event_sets, oauth};
+use crate::contract::exports::cdp::destination0_2_0::batch;
 use crate::contract::{
-    Connection, DeliveryOutcome, DestinationError, EventSet, Host, HttpError, HttpRequest,
-    HttpResponse, InputRecord, LogLevel, PreparedRequest, Setting, Spec, TransformOutput,
-    Validation,
+    Connection, DestinationError, EventSet, Host, HttpError, HttpRequest, HttpResponse, LogLevel,
+    PreparedRequest, SendOutput, Setting, Spec, TransformOutput, Validation, v0_1,
 };
+use crate::transform::Rows;
 
 /// Small blocks from size-class free lists, the rest from dlmalloc (`hot::allocator`).
 #[global_allocator]
@@ -29,13 +31,36 @@ impl api::Guest for Component {
 
     fn transform_batch(
         settings: Vec<Setting>,
-        records: Vec<InputRecord>,
+        records: Vec<v0_1::InputRecord>,
+    ) -> Result<v0_1::TransformOutput, DestinationError> {
+        let settings = crate::settings::Settings::parse(&settings)
+            .map_err(DestinationError::InvalidSettings)?;
+        let rows: Vec<&str> = records.iter().map(|r| r.json.as_str()).collect();
+        let output = crate::transform::transform(&settings, Rows::Texts(&rows), clock::now_ms());
+        Ok(crate::by_id::transform_output(output, records))
+    }
+
+    fn send(
+        settings: Vec<Setting>,
+        request: v0_1::PreparedRequest,
+    ) -> Result<Vec<v0_1::DeliveryOutcome>, DestinationError> {
+        let output =
+            crate::deliver::send(&settings, &request.body, request.events.len(), &mut WitHost)?;
+        Ok(crate::by_id::delivery_outcomes(output, &request))
+    }
+}
+
+impl batch::Guest for Component {
+    fn transform(
+        settings: Vec<Setting>,
+        lines: String,
     ) -> Result<TransformOutput, DestinationError> {
         let settings = crate::settings::Settings::parse(&settings)
             .map_err(DestinationError::InvalidSettings)?;
-        Ok(crate::transform::transform_batch(
+        let rows = Rows::Lines(&lines);
+        Ok(crate::transform::transform(
             &settings,
-            records,
+            rows,
             clock::now_ms(),
         ))
     }
@@ -43,8 +68,13 @@ impl api::Guest for Component {
     fn send(
         settings: Vec<Setting>,
         request: PreparedRequest,
-    ) -> Result<Vec<DeliveryOutcome>, DestinationError> {
-        crate::deliver::send(&settings, &request, &mut WitHost)
+    ) -> Result<SendOutput, DestinationError> {
+        crate::deliver::send(
+            &settings,
+            &request.body,
+            request.event_ids.len(),
+            &mut WitHost,
+        )
     }
 }
 

@@ -1,30 +1,45 @@
-//! The contract's types: the ones wit-bindgen generates from `wit/destination.wit`, for
+//! The contract's types: the ones wit-bindgen generates from `wit/v0.1` and `wit/v0.2`, for
 //! every target (as Zed's `extension_api` does), so the logic works on the very types
 //! that cross the boundary and is unit-tested natively. This module re-exports them
 //! under the names the logic uses and adds what the logic needs on them: constructors,
 //! text for people (the generated `Display` of an error is its `Debug`), and the
 //! [`Host`] trait that stands for the imports in native tests.
 //!
-//! Only `component.rs` calls the imports and exports the world.
+//! The world is 0.2's, which includes 0.1's: transform and send by position (`batch`)
+//! are the logic's own types; 0.1's by-id ones are in [`v0_1`], for `component.rs` to
+//! adapt to. Only `component.rs` calls the imports and exports the world.
 
 wit_bindgen::generate!({
-    world: "destination-plugin",
-    path: "wit",
+    world: "cdp:destination/destination-plugin@0.2.0",
+    path: ["wit/v0.1", "wit/v0.2"],
+    generate_all,
     additional_derives: [PartialEq, Eq],
 });
 
-pub use cdp::destination::http::{
+pub use cdp::destination0_1_0::http::{
     HttpError, Method, Request as HttpRequest, Response as HttpResponse,
 };
-pub use cdp::destination::log::Level as LogLevel;
-pub use cdp::destination::types::{DestinationError, FieldError, RateLimit, Setting, SettingValue};
-pub use exports::cdp::destination::destination::{
-    DeliveryOutcome, DeliveryStatus, FieldType, InputRecord, PreparedEvent, PreparedRequest,
-    RecordField, SettingField, Spec, TransformOutcome, TransformOutput, TransformStatus,
-    Validation,
+pub use cdp::destination0_1_0::log::Level as LogLevel;
+pub use cdp::destination0_1_0::types::{
+    DestinationError, FieldError, RateLimit, Setting, SettingValue,
 };
-pub use exports::cdp::destination::event_sets::EventSet;
-pub use exports::cdp::destination::oauth::{Account, Connection};
+pub use exports::cdp::destination0_1_0::destination::{
+    FieldType, RecordField, SettingField, Spec, Validation,
+};
+pub use exports::cdp::destination0_1_0::event_sets::EventSet;
+pub use exports::cdp::destination0_1_0::oauth::{Account, Connection};
+pub use exports::cdp::destination0_2_0::batch::{
+    DeliveryStatus, PositionedWarning, PreparedRequest, Rejection, SendOutput, TransformOutput,
+    Warning,
+};
+
+/// Contract 0.1's transform and send: records by id, outcomes by id.
+pub mod v0_1 {
+    pub use super::exports::cdp::destination0_1_0::destination::{
+        DeliveryOutcome, DeliveryStatus, InputRecord, PreparedEvent, PreparedRequest,
+        TransformOutcome, TransformOutput, TransformStatus,
+    };
+}
 
 impl FieldError {
     pub fn new(key: &str, message: impl Into<String>) -> Self {
@@ -89,11 +104,21 @@ impl std::fmt::Display for Method {
 }
 
 impl TransformOutput {
-    /// No requests and no outcomes: the answer to an empty batch.
+    /// No requests, rejections or warnings: the answer to an empty batch.
     pub fn empty() -> Self {
         TransformOutput {
             requests: Vec::new(),
-            outcomes: Vec::new(),
+            rejections: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+impl Warning {
+    pub fn new(field: &str, rule: impl Into<String>) -> Self {
+        Warning {
+            field: field.to_string(),
+            rule: rule.into(),
         }
     }
 }

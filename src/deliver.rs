@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::contract::{
-    DeliveryOutcome, DeliveryStatus, DestinationError, FieldError, Host, LogLevel, PreparedRequest,
-    Setting,
+    DeliveryStatus, DestinationError, FieldError, Host, LogLevel, PositionedWarning, SendOutput,
+    Setting, Warning,
 };
 use crate::settings::Settings;
 use crate::tiktok_api::{Api, Class, Failure};
@@ -62,31 +62,44 @@ impl Body<'_> {
     }
 }
 
+/// The warning on events TikTok answered "partially successful" (20001) for: it says
+/// neither which part nor why, so they count as delivered, unconfirmed.
+pub fn partial_success() -> Warning {
+    Warning::new(
+        "event",
+        "TikTok answered 'partially successful' (20001) for its request without naming the events it dropped: delivery is unconfirmed",
+    )
+}
+
+/// Delivers the prepared request `body` of `events` events: one status per event, in
+/// the body's order.
 pub fn send(
     settings: &[Setting],
-    request: &PreparedRequest,
+    body: &str,
+    events: usize,
     host: &mut impl Host,
-) -> Result<Vec<DeliveryOutcome>, DestinationError> {
+) -> Result<SendOutput, DestinationError> {
     let settings = Settings::parse(settings).map_err(DestinationError::InvalidSettings)?;
-    let body: Body = serde_json::from_str(&request.body).map_err(|e| {
+    let original = body;
+    let body: Body = serde_json::from_str(body).map_err(|e| {
         DestinationError::Permanent(format!(
             "the request body is not a prepared TikTok request: {e}"
         ))
     })?;
-    if body.data.len() != request.events.len() {
+    if body.data.len() != events {
         return Err(DestinationError::Permanent(format!(
-            "the request body has {} events but lists records for {}",
+            "the request body has {} events but lists {events}",
             body.data.len(),
-            request.events.len()
         )));
     }
     let row_named_set = settings.event_set_id.as_deref() != Some(body.event_source_id);
     let mut delivery = Delivery {
         api: Api::new(host, settings.access_token.expose()),
         row_named_set,
-        original: &request.body,
+        original,
         body: &body,
         statuses: vec![None; body.data.len()],
+        partial: vec![false; body.data.len()],
         calls: 0,
         probed: false,
         request_level: false,
@@ -94,19 +107,20 @@ pub fn send(
     if let Err(failure) = delivery.settle(0..body.data.len()) {
         delivery.hand_back(failure)?;
     }
-    let outcomes = request
-        .events
-        .iter()
-        .zip(delivery.statuses)
-        .flat_map(|(event, status)| {
-            let status = status.expect("settle leaves no event unsettled");
-            event.record_ids.iter().map(move |id| DeliveryOutcome {
-                id: id.clone(),
-                status: status.clone(),
-            })
+    let warnings = (0..events)
+        .filter(|&event| delivery.partial[event])
+        .map(|event| PositionedWarning {
+            // A request holds at most 1,000 events.
+            position: event as u32,
+            warning: partial_success(),
         })
         .collect();
-    Ok(outcomes)
+    let statuses = delivery
+        .statuses
+        .into_iter()
+        .map(|status| status.expect("settle leaves no event unsettled"))
+        .collect();
+    Ok(SendOutput { statuses, warnings })
 }
 
 struct Delivery<'a, 'h, H: Host> {
@@ -119,6 +133,8 @@ struct Delivery<'a, 'h, H: Host> {
     original: &'a str,
     body: &'a Body<'a>,
     statuses: Vec<Option<DeliveryStatus>>,
+    /// Events delivered in an answer that was only "partially successful".
+    partial: Vec<bool>,
     calls: u32,
     /// Whether the first split has been used to tell a request-level refusal apart.
     probed: bool,
@@ -178,7 +194,7 @@ impl<H: Host> Delivery<'_, '_, H> {
     }
 
     /// Sends `events`; `None` (and the events handed back) past [`MAX_CALLS`].
-    fn post(&mut self, events: Range<usize>) -> Option<Result<(), Failure>> {
+    fn post(&mut self, events: Range<usize>) -> Option<Result<bool, Failure>> {
         if self.calls >= MAX_CALLS {
             let reason = format!("not sent: isolating bad events took more than {MAX_CALLS} calls");
             self.mark(events, DeliveryStatus::Retryable(reason));
@@ -190,17 +206,18 @@ impl<H: Host> Delivery<'_, '_, H> {
         } else {
             self.body.subset(events)
         };
-        Some(self.api.post(TRACK_PATH, body).map(drop))
+        Some(self.api.post(TRACK_PATH, body).map(|data| data.partial))
     }
 
     /// [`Delivery::settle`] once TikTok has answered for `events`.
     fn settle_answered(
         &mut self,
         events: Range<usize>,
-        answer: Result<(), Failure>,
+        answer: Result<bool, Failure>,
     ) -> Result<(), Failure> {
         let failure = match answer {
-            Ok(()) => {
+            Ok(partial) => {
+                self.partial[events.clone()].fill(partial);
                 self.mark(events, DeliveryStatus::Delivered);
                 return Ok(());
             }
@@ -348,7 +365,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::contract::{HttpError, HttpRequest, HttpResponse, PreparedEvent, SettingValue};
+    use crate::contract::{HttpError, HttpRequest, HttpResponse, SettingValue};
     use crate::test_host::{ScriptedHost, envelope};
 
     const EVENT_SET: &str = "7181537436256731137";
@@ -366,21 +383,12 @@ mod tests {
             .collect()
     }
 
-    /// A request of `n` events `e0`, `e1`…, each from one record `r0`, `r1`….
-    fn request(n: usize) -> PreparedRequest {
+    /// The body of a request of `n` events `e0`, `e1`….
+    fn request(n: usize) -> String {
         let data: Vec<Value> = (0..n)
             .map(|i| json!({"event_id": format!("e{i}")}))
             .collect();
-        let body = json!({"event_source": "offline", "event_source_id": EVENT_SET, "data": data});
-        PreparedRequest {
-            body: body.to_string(),
-            events: (0..n)
-                .map(|i| PreparedEvent {
-                    event_id: format!("e{i}"),
-                    record_ids: vec![format!("r{i}")],
-                })
-                .collect(),
-        }
+        json!({"event_source": "offline", "event_source_id": EVENT_SET, "data": data}).to_string()
     }
 
     /// The event indices in a request's body.
@@ -419,8 +427,8 @@ mod tests {
         stored
     }
 
-    fn statuses(outcomes: &[DeliveryOutcome]) -> Vec<DeliveryStatus> {
-        outcomes.iter().map(|o| o.status.clone()).collect()
+    fn statuses(output: &SendOutput) -> Vec<DeliveryStatus> {
+        output.statuses.clone()
     }
 
     fn rejected() -> DeliveryStatus {
@@ -451,7 +459,7 @@ mod tests {
             let poison: BTreeSet<usize> = positions.iter().copied().collect();
             let mut host = ScriptedHost::default();
             refusing(&mut host, &poison);
-            let outcomes = send(&settings(), &request(n), &mut host).unwrap();
+            let outcomes = send(&settings(), &request(n), n, &mut host).unwrap();
 
             let expected: Vec<DeliveryStatus> = (0..n)
                 .map(|i| match poison.contains(&i) {
@@ -460,9 +468,6 @@ mod tests {
                 })
                 .collect();
             assert_eq!(statuses(&outcomes), expected, "poison at {positions:?}");
-            let ids: Vec<String> = outcomes.iter().map(|o| o.id.clone()).collect();
-            let records: Vec<String> = (0..n).map(|i| format!("r{i}")).collect();
-            assert_eq!(ids, records, "one outcome per record, in order");
             let stored = stored(&host, &poison, n);
             for (i, &times) in stored.iter().enumerate() {
                 let once = u32::from(!poison.contains(&i));
@@ -486,26 +491,25 @@ mod tests {
         let poison: BTreeSet<usize> = (0..n).filter(|i| i % 10 == 3).collect();
         let mut host = ScriptedHost::default();
         refusing(&mut host, &poison);
-        let outcomes = send(&settings(), &request(n), &mut host).unwrap();
+        let outcomes = send(&settings(), &request(n), n, &mut host).unwrap();
 
         assert_eq!(
             host.requests.len() as u32,
             MAX_CALLS,
             "the cap, not one call more"
         );
-        assert_eq!(outcomes.len(), n, "one outcome per record");
+        assert_eq!(outcomes.statuses.len(), n, "one status per event");
         let stored = stored(&host, &poison, n);
         let cap = format!("not sent: isolating bad events took more than {MAX_CALLS} calls");
         let mut retryable = 0;
-        for (i, outcome) in outcomes.iter().enumerate() {
-            assert_eq!(outcome.id, format!("r{i}"));
-            match &outcome.status {
+        for (i, status) in outcomes.statuses.iter().enumerate() {
+            match status {
                 DeliveryStatus::Delivered => {
                     assert!(!poison.contains(&i), "poison event {i} delivered");
                     assert_eq!(stored[i], 1, "delivered event {i} stored once");
                 }
                 DeliveryStatus::Rejected(_) => {
-                    assert_eq!(outcome.status, rejected());
+                    assert_eq!(status, &rejected());
                     assert!(poison.contains(&i), "good event {i} rejected");
                 }
                 DeliveryStatus::Retryable(reason) => {
@@ -517,9 +521,7 @@ mod tests {
         }
         assert!(retryable > 0, "the cap was reached, so some events wait");
         assert!(
-            outcomes
-                .iter()
-                .any(|o| o.status == DeliveryStatus::Delivered),
+            outcomes.statuses.contains(&DeliveryStatus::Delivered),
             "the calls made before the cap delivered what they isolated"
         );
     }
@@ -545,7 +547,7 @@ mod tests {
         // On the first call.
         let mut host = ScriptedHost::default();
         host.answer(TRACK, throttle());
-        let error = send(&settings(), &request(4), &mut host).unwrap_err();
+        let error = send(&settings(), &request(4), 4, &mut host).unwrap_err();
         assert_eq!(
             error,
             rate_limited(1000, "TikTok code 40100: Too many requests.")
@@ -556,7 +558,7 @@ mod tests {
         let mut host = ScriptedHost::default();
         host.answer(TRACK, refused());
         host.expect(TRACK, 61000, "Blocked for too many requests.", json!({}));
-        let error = send(&settings(), &request(4), &mut host).unwrap_err();
+        let error = send(&settings(), &request(4), 4, &mut host).unwrap_err();
         assert_eq!(
             error,
             rate_limited(60_000, "TikTok code 61000: Blocked for too many requests.")
@@ -597,7 +599,7 @@ mod tests {
                 .answer(TRACK, refused())
                 .answer(TRACK, accepted())
                 .answer(TRACK, failure);
-            let outcomes = send(&settings(), &request(8), &mut host).unwrap();
+            let outcomes = send(&settings(), &request(8), 8, &mut host).unwrap();
             let retryable = DeliveryStatus::Retryable(reason.into());
             let mut expected = vec![DeliveryStatus::Delivered; 2];
             expected.extend(vec![retryable; 6]);
@@ -616,6 +618,28 @@ mod tests {
         host.respond_with(move |_| Ok(envelope(40002, message, json!({}))));
     }
 
+    /// TikTok's 20001 names no event: every event it answered for is delivered, with
+    /// the warning that delivery is unconfirmed; events of a fully accepted half are not.
+    #[test]
+    fn a_partial_success_delivers_with_a_warning_on_the_events_it_answered_for() {
+        let mut host = ScriptedHost::default();
+        host.answer(TRACK, refused())
+            .answer(
+                TRACK,
+                Ok(envelope(20001, "Partially successful.", json!({}))),
+            )
+            .answer(TRACK, accepted());
+        let output = send(&settings(), &request(4), 4, &mut host).unwrap();
+        assert_eq!(output.statuses, vec![DeliveryStatus::Delivered; 4]);
+        let warned: Vec<(u32, Warning)> = output
+            .warnings
+            .into_iter()
+            .map(|w| (w.position, w.warning))
+            .collect();
+        assert_eq!(warned, [(0, partial_success()), (1, partial_success())]);
+        assert_eq!(partial_success().field, "event");
+    }
+
     #[test]
     fn a_refusal_naming_a_top_level_field_fails_the_request_without_bisecting() {
         let mut host = ScriptedHost::default();
@@ -623,7 +647,7 @@ mod tests {
             &mut host,
             "Invalid value for test_event_code: not a valid string.",
         );
-        let error = send(&settings(), &request(1000), &mut host).unwrap_err();
+        let error = send(&settings(), &request(1000), 1000, &mut host).unwrap_err();
         let DestinationError::InvalidSettings(fields) = &error else {
             panic!("{error:?}")
         };
@@ -640,7 +664,7 @@ mod tests {
     fn a_refusal_naming_nothing_that_both_halves_repeat_is_the_requests_within_two_calls() {
         let mut host = ScriptedHost::default();
         refusing_all(&mut host, "Invalid parameters.");
-        let error = send(&settings(), &request(1000), &mut host).unwrap_err();
+        let error = send(&settings(), &request(1000), 1000, &mut host).unwrap_err();
         let DestinationError::InvalidSettings(fields) = &error else {
             panic!("{error:?}")
         };
@@ -665,7 +689,7 @@ mod tests {
                 envelope(0, "OK", json!({}))
             })
         });
-        let outcomes = send(&settings(), &request(1000), &mut host).unwrap();
+        let outcomes = send(&settings(), &request(1000), 1000, &mut host).unwrap();
         let rejected: Vec<usize> = statuses(&outcomes)
             .iter()
             .enumerate()

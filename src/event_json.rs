@@ -232,6 +232,7 @@ mod tests {
                 &settings,
                 1_700_000_000_000,
                 &mut hashed,
+                &mut Vec::new(),
             )
             .unwrap();
             batch.add(i, key, line);

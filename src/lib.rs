@@ -1,12 +1,13 @@
 //! TikTok offline-conversions destination.
 //!
 //! Built for `wasm32-wasip2` this crate is a WebAssembly component implementing the
-//! `cdp:destination` world (`wit/destination.wit`); built natively it is a plain library
+//! `cdp:destination` world, 0.2 and the 0.1 it includes (`wit/v0.1`, `wit/v0.2`); built natively it is a plain library
 //! whose logic is tested at native speed, on the same generated types ([`contract`]).
 //! Only `component` exports the world and calls the imports.
 
 pub mod advertisers;
 pub mod batch;
+pub mod by_id;
 pub mod contract;
 pub mod currency;
 pub mod deliver;

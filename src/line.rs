@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use crate::contract::Warning;
 use crate::currency::Currency;
 use crate::event_name::{self, EventName};
 use crate::normalize::{
@@ -78,19 +79,21 @@ const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
 
 /// Maps one row. The key comes first; problems found before it is known reject the
 /// row alone, problems found after it reject it as part of its event. `hashed` carries
-/// the last identifiers hashed from one row to the next.
+/// the last identifiers hashed from one row to the next. What the row loses without
+/// being rejected (an unusable identifier beside a usable one) goes to `warnings`.
 pub fn map_row<'a>(
     row: &mut Row<'a>,
     settings: &'a Settings,
     now_ms: u64,
     hashed: &mut LastHashed,
+    warnings: &mut Vec<Warning>,
 ) -> Result<(EventKey<'a>, Line<'a>), Rejection<'a>> {
     let alone = |reason: String| Rejection { key: None, reason };
     let event_set = event_set(row, settings).map_err(alone)?;
     let event = event(row, settings).map_err(alone)?;
     let given_id = id(row, Column::EventId).map_err(alone)?;
     let time = event_time(row, now_ms);
-    let users = users(row, settings, hashed);
+    let users = users(row, settings, hashed, warnings);
     let order_id = id(row, Column::OrderId);
     let event_id = match given_id {
         Some(event_id) => event_id,
@@ -172,11 +175,13 @@ fn event_time(row: &mut Row<'_>, now_ms: u64) -> Result<i64, String> {
 }
 
 /// The row's emails and phones, hashed and de-duplicated. Values that cannot be used are
-/// dropped; only a row left with none is rejected, with the reason for each field.
+/// dropped, each field's first problem a warning; only a row left with none is
+/// rejected, with the reason for each field.
 fn users(
     row: &mut Row<'_>,
     settings: &Settings,
     hashed: &mut LastHashed,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Box<User>, String> {
     let country = phone_country(row, settings);
     let mut users = Box::<User>::default();
@@ -196,13 +201,27 @@ fn users(
     }
     // Sent alongside, never instead: TikTok matches offline events by email or phone.
     // A malformed one is left out of an accepted row.
-    collect(
+    let external_id = collect(
         row.take(Column::ExternalId),
         "external_id",
         &mut users.external_id,
         |v| normalize::external_id(v).map_err(|e| e.to_string()),
     )?;
+    for (field, problem) in [
+        ("email", email),
+        ("phone", phone),
+        ("external_id", external_id),
+    ] {
+        if let Some(problem) = problem {
+            warnings.push(Warning::new(field, dropped(&problem)));
+        }
+    }
     Ok(users)
+}
+
+/// The rule of a warning on an identifier left out of an accepted row.
+pub fn dropped(problem: &str) -> String {
+    format!("{problem}; left out, the row was sent with its other identifiers")
 }
 
 /// Hashes every value of one identifier column into `hashes`; returns the first
@@ -480,6 +499,7 @@ mod tests {
             settings,
             NOW_MS,
             &mut LastHashed::default(),
+            &mut Vec::new(),
         )
     }
 

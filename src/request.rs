@@ -1,7 +1,7 @@
 //! Request bodies for `POST /event/track/`: events of one event set, in requests TikTok
 //! takes (at most [`MAX_EVENTS_PER_REQUEST`] events and [`MAX_REQUEST_BYTES`] of JSON).
 
-use crate::contract::{PreparedEvent, PreparedRequest};
+use crate::contract::PreparedRequest;
 use crate::hot::append::append;
 
 /// TikTok rejects a whole request of more events than this.
@@ -48,7 +48,9 @@ pub struct RequestBuilder {
 /// yet (one that was too large was taken back out of it).
 struct Open {
     body: String,
-    events: Vec<PreparedEvent>,
+    event_ids: Vec<String>,
+    event_sizes: Vec<u32>,
+    rows: Vec<u32>,
 }
 
 impl Open {
@@ -57,8 +59,14 @@ impl Open {
         body.push_str(start);
         Open {
             body,
-            events: Vec::new(),
+            event_ids: Vec::new(),
+            event_sizes: Vec::new(),
+            rows: Vec::new(),
         }
+    }
+
+    fn events(&self) -> usize {
+        self.event_ids.len()
     }
 }
 
@@ -103,18 +111,20 @@ impl RequestBuilder {
         (self.start.len() + events * TYPICAL_EVENT).min(MAX_REQUEST_BYTES)
     }
 
-    /// Adds one event to the open request, or to a new one when it is full; returns the
-    /// index of its request. The event is written straight into the open body, and taken
-    /// back out in the rare case that it does not fit: most events then cost no copy.
+    /// Adds one event, with its id and the batch rows merged into it, to the open
+    /// request, or to a new one when it is full; returns the index of its request. The
+    /// event is written straight into the open body, and taken back out in the rare
+    /// case that it does not fit: most events then cost no copy.
     pub fn push(
         &mut self,
         event: &impl EventJson,
-        prepared: PreparedEvent,
+        event_id: &str,
+        rows: &[usize],
     ) -> Result<usize, TooLarge> {
         if self
             .open
             .as_ref()
-            .is_some_and(|open| open.events.len() >= self.batch_size)
+            .is_some_and(|open| open.events() >= self.batch_size)
         {
             self.close();
         }
@@ -124,7 +134,7 @@ impl RequestBuilder {
             .open
             .get_or_insert_with(|| Open::new(&self.start, capacity));
         let before = open.body.len();
-        if !open.events.is_empty() {
+        if open.events() > 0 {
             append(&mut open.body, ",");
         }
         let at = open.body.len();
@@ -144,7 +154,11 @@ impl RequestBuilder {
             self.close();
             self.open.insert(next)
         };
-        open.events.push(prepared);
+        // A batch's rows and an event's rows are far fewer than 2^32: a batch crosses
+        // the boundary as one string, whose length is a u32.
+        open.event_ids.push(event_id.to_string());
+        open.event_sizes.push(rows.len() as u32);
+        open.rows.extend(rows.iter().map(|&row| row as u32));
         Ok(self.done.len())
     }
 
@@ -154,11 +168,21 @@ impl RequestBuilder {
     }
 
     fn close(&mut self) {
-        if let Some(Open { mut body, events }) = self.open.take()
-            && !events.is_empty()
+        if let Some(Open {
+            mut body,
+            event_ids,
+            event_sizes,
+            rows,
+        }) = self.open.take()
+            && !event_ids.is_empty()
         {
             body.push_str(END);
-            self.done.push(PreparedRequest { body, events });
+            self.done.push(PreparedRequest {
+                body,
+                event_ids,
+                event_sizes,
+                rows,
+            });
         }
     }
 }
@@ -170,13 +194,6 @@ fn json_string(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn prepared(id: &str) -> PreparedEvent {
-        PreparedEvent {
-            event_id: id.into(),
-            record_ids: vec![format!("r-{id}")],
-        }
-    }
 
     #[derive(serde::Serialize)]
     struct Fake<'a> {
@@ -200,15 +217,17 @@ mod tests {
     #[test]
     fn one_set_one_request() {
         let mut builder = RequestBuilder::new("123", None, None, 1000);
-        assert_eq!(builder.push(&fake("a", 0), prepared("a")), Ok(0));
-        assert_eq!(builder.push(&fake("b", 1), prepared("b")), Ok(0));
+        assert_eq!(builder.push(&fake("a", 0), "a", &[0]), Ok(0));
+        assert_eq!(builder.push(&fake("b", 1), "b", &[0]), Ok(0));
         let requests = builder.finish();
         assert_eq!(
             requests,
             [PreparedRequest {
                 body: r#"{"event_source":"offline","event_source_id":"123","data":[{"id":"a","pad":""},{"id":"b","pad":"x"}]}"#
                     .into(),
-                events: vec![prepared("a"), prepared("b")],
+                event_ids: vec!["a".into(), "b".into()],
+                event_sizes: vec![1, 1],
+                rows: vec![0, 0],
             }]
         );
     }
@@ -216,7 +235,7 @@ mod tests {
     #[test]
     fn the_test_event_code_is_at_the_top_level_escaped() {
         let mut builder = RequestBuilder::new("123", None, Some("TEST\"1"), 1000);
-        builder.push(&fake("a", 0), prepared("a")).unwrap();
+        builder.push(&fake("a", 0), "a", &[0]).unwrap();
         assert_eq!(
             builder.finish()[0].body,
             r#"{"event_source":"offline","event_source_id":"123","test_event_code":"TEST\"1","data":[{"id":"a","pad":""}]}"#
@@ -228,20 +247,20 @@ mod tests {
         let mut builder = RequestBuilder::new("123", None, None, 2);
         let placed: Vec<usize> = ["a", "b", "c", "d", "e"]
             .iter()
-            .map(|id| builder.push(&fake(id, 0), prepared(id)).unwrap())
+            .map(|id| builder.push(&fake(id, 0), id, &[0]).unwrap())
             .collect();
         assert_eq!(placed, [0, 0, 1, 1, 2]);
-        let counts: Vec<usize> = builder.finish().iter().map(|r| r.events.len()).collect();
+        let counts: Vec<usize> = builder.finish().iter().map(|r| r.event_ids.len()).collect();
         assert_eq!(counts, [2, 2, 1]);
     }
 
     #[test]
     fn an_event_too_large_after_a_full_request_leaves_no_empty_one() {
         let mut builder = RequestBuilder::new("123", None, None, 1);
-        assert_eq!(builder.push(&fake("a", 0), prepared("a")), Ok(0));
+        assert_eq!(builder.push(&fake("a", 0), "a", &[0]), Ok(0));
         let too_large = fake("b", MAX_REQUEST_BYTES);
-        assert_eq!(builder.push(&too_large, prepared("b")), Err(TooLarge));
-        let counts: Vec<usize> = builder.finish().iter().map(|r| r.events.len()).collect();
+        assert_eq!(builder.push(&too_large, "b", &[0]), Err(TooLarge));
+        let counts: Vec<usize> = builder.finish().iter().map(|r| r.event_ids.len()).collect();
         assert_eq!(counts, [1]);
     }
 
@@ -252,11 +271,11 @@ mod tests {
         // Two events that fill a request to the byte, then one more.
         let half = (MAX_REQUEST_BYTES - start - END.len() - 1) / 2 - event_overhead;
         let mut builder = RequestBuilder::new("123", None, None, 1000);
-        assert_eq!(builder.push(&fake("a", half), prepared("a")), Ok(0));
+        assert_eq!(builder.push(&fake("a", half), "a", &[0]), Ok(0));
         let rest =
             MAX_REQUEST_BYTES - start - END.len() - 1 - event_overhead - (half + event_overhead);
-        assert_eq!(builder.push(&fake("b", rest), prepared("b")), Ok(0));
-        assert_eq!(builder.push(&fake("c", 0), prepared("c")), Ok(1));
+        assert_eq!(builder.push(&fake("b", rest), "b", &[0]), Ok(0));
+        assert_eq!(builder.push(&fake("c", 0), "c", &[0]), Ok(1));
         let requests = builder.finish();
         assert_eq!(requests[0].body.len(), MAX_REQUEST_BYTES);
         assert!(serde_json::from_str::<serde_json::Value>(&requests[0].body).is_ok());
@@ -267,13 +286,13 @@ mod tests {
         let start = r#"{"event_source":"offline","event_source_id":"123","data":["#.len();
         let largest = MAX_REQUEST_BYTES - start - END.len() - r#"{"id":"a","pad":""}"#.len();
         let mut builder = RequestBuilder::new("123", None, None, 1000);
-        assert_eq!(builder.push(&fake("a", 3), prepared("a")), Ok(0));
+        assert_eq!(builder.push(&fake("a", 3), "a", &[0]), Ok(0));
         assert_eq!(
-            builder.push(&fake("b", largest + 1), prepared("b")),
+            builder.push(&fake("b", largest + 1), "b", &[0]),
             Err(TooLarge)
         );
-        assert_eq!(builder.push(&fake("c", 0), prepared("c")), Ok(0));
-        assert_eq!(builder.push(&fake("d", largest), prepared("d")), Ok(1));
+        assert_eq!(builder.push(&fake("c", 0), "c", &[0]), Ok(0));
+        assert_eq!(builder.push(&fake("d", largest), "d", &[0]), Ok(1));
         let requests = builder.finish();
         assert_eq!(requests.len(), 2);
         assert_eq!(requests[1].body.len(), MAX_REQUEST_BYTES);

@@ -320,6 +320,22 @@ impl<'a> Row<'a> {
         Ok(())
     }
 
+    /// [`Row::read`] of the first line of `text` (up to a line break or its end), and
+    /// the length of that line. The usual row is scanned once, without a separate
+    /// search for its line's end.
+    pub fn read_line(
+        &mut self,
+        text: &'a str,
+        order: &mut KeyOrder,
+    ) -> (Result<(), RowError>, usize) {
+        self.clear();
+        if let Some(end) = scan::line(text, self, order) {
+            return (Ok(()), end);
+        }
+        let end = text.find('\n').unwrap_or(text.len());
+        (self.read(&text[..end], order), end)
+    }
+
     /// The reference reader: every JSON, with `serde_json`'s error messages.
     pub fn parse_with_serde(json: &'a str) -> Result<Row<'a>, RowError> {
         let invalid = |e: serde_json::Error| RowError::InvalidJson(e.to_string());

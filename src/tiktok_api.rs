@@ -178,13 +178,17 @@ struct Envelope {
 /// `data` of an unexpected shape is the caller's to judge (most treat it as empty),
 /// not a body that is "not JSON".
 #[derive(Debug)]
-pub struct Data(Option<Box<RawValue>>);
+pub struct Data {
+    data: Option<Box<RawValue>>,
+    /// TikTok answered code 20001, "partially successful", without saying which part.
+    pub partial: bool,
+}
 
 impl Data {
     /// `data` as `T`; `None` when it does not have that shape. A missing `data` reads
     /// as `null`.
     pub fn read<T: DeserializeOwned>(&self) -> Option<T> {
-        let text = self.0.as_deref().map_or("null", RawValue::get);
+        let text = self.data.as_deref().map_or("null", RawValue::get);
         serde_json::from_str(text).ok()
     }
 }
@@ -262,7 +266,10 @@ impl<'h, H: Host> Api<'h, H> {
         let envelope: Envelope =
             serde_json::from_str(&response.body).map_err(|_| Failure::NotJson)?;
         match envelope.code {
-            0 | 20001 => Ok(Data(envelope.data)),
+            0 | PARTIAL_SUCCESS => Ok(Data {
+                data: envelope.data,
+                partial: envelope.code == PARTIAL_SUCCESS,
+            }),
             code => Err(Failure::Api {
                 code,
                 message: bounded(&envelope.message),
@@ -270,6 +277,9 @@ impl<'h, H: Host> Api<'h, H> {
         }
     }
 }
+
+/// TikTok's code for an answer that was "partially successful".
+pub const PARTIAL_SUCCESS: i64 = 20001;
 
 /// An id as text. TikTok ids are strings, but some endpoints have been seen to return
 /// numbers; anything else (null, a list…) reads as an empty id rather than failing the

@@ -1,70 +1,138 @@
-//! `transform-batch`: records in, request bodies and one outcome per record out.
-//! Pure: no HTTP, the time is given.
+//! `transform`: a batch's rows in, request bodies out, and every row in exactly one
+//! request's events or among the rejections. Pure: no HTTP, the time is given.
 
 use rustc_hash::FxHashMap;
 
 use crate::batch::{Batch, Failure, Merged};
-use crate::contract::{
-    InputRecord, PreparedEvent, PreparedRequest, TransformOutcome, TransformOutput, TransformStatus,
-};
+use crate::contract::{self, PositionedWarning, PreparedRequest, TransformOutput, Warning};
 use crate::line::{self, Rejection};
 use crate::normalize::LastHashed;
 use crate::request::{RequestBuilder, TooLarge};
-use crate::row::{KeyOrder, Row};
+use crate::row::{KeyOrder, Row, RowError};
 use crate::settings::Settings;
 use crate::tiktok_event::Event;
 
 /// The reason of an order's other rows when one of its rows is rejected.
 const ANOTHER_ROW_REJECTED: &str = "another row of this event was rejected";
 
-/// Maps, merges and packs `records`. Every record gets exactly one outcome, in input
-/// order, whatever it holds. The records are taken, so that each id moves into its
-/// outcome instead of being copied.
-pub fn transform_batch(
-    settings: &Settings,
-    records: Vec<InputRecord>,
-    now_ms: u64,
-) -> TransformOutput {
-    let mut statuses = Statuses(vec![None; records.len()]);
-    let batch = map_rows(settings, &records, now_ms, &mut statuses);
+/// A batch's rows, each a JSON object.
+#[derive(Debug, Clone, Copy)]
+pub enum Rows<'a> {
+    /// Contract 0.2: a row a line; a last `\n` ends the last row. JSON text holds no
+    /// raw line break, so a line is a whole row.
+    Lines(&'a str),
+    /// Contract 0.1: a row a text.
+    Texts(&'a [&'a str]),
+}
+
+/// Maps, merges and packs `rows`. Every row ends in exactly one request or rejection,
+/// whatever it holds.
+pub fn transform(settings: &Settings, rows: Rows<'_>, now_ms: u64) -> TransformOutput {
+    let mut statuses = Statuses {
+        rows: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let batch = map_rows(settings, rows, now_ms, &mut statuses);
     let merged = batch.finish(settings.default_currency);
     let sets = by_event_set(&merged, &mut statuses);
-    let requests = pack(settings, &records, sets, &mut statuses);
+    let requests = pack(settings, sets, &mut statuses);
+    let (rejections, warnings) = statuses.finish();
     TransformOutput {
         requests,
-        outcomes: statuses.finish(records),
+        rejections,
+        warnings,
     }
 }
 
+/// Reads and maps every row into a batch of events; rejected rows get their status.
 fn map_rows<'a>(
     settings: &'a Settings,
-    records: &'a [InputRecord],
+    rows: Rows<'a>,
     now_ms: u64,
     statuses: &mut Statuses,
 ) -> Batch<'a> {
-    let mut batch = Batch::with_capacity(records.len());
-    let mut hashed = LastHashed::default();
-    let mut parsed = Row::default();
-    let mut order = KeyOrder::default();
-    for (row, record) in records.iter().enumerate() {
-        let mapped = match parsed.read(&record.json, &mut order) {
-            Ok(()) => line::map_row(&mut parsed, settings, now_ms, &mut hashed),
+    let mut mapper = Mapper {
+        settings,
+        now_ms,
+        batch: Batch::with_capacity(match rows {
+            Rows::Lines(text) => text.len() / TYPICAL_ROW_BYTES,
+            Rows::Texts(texts) => texts.len(),
+        }),
+        hashed: LastHashed::default(),
+        parsed: Row::default(),
+        order: KeyOrder::default(),
+        warnings: Vec::new(),
+    };
+    match rows {
+        Rows::Texts(texts) => {
+            for &json in texts {
+                let read = mapper.parsed.read(json, &mut mapper.order);
+                mapper.map(read, statuses);
+            }
+        }
+        Rows::Lines("") => {}
+        Rows::Lines(text) => {
+            let mut rest = text.strip_suffix('\n').unwrap_or(text);
+            loop {
+                let (read, len) = mapper.parsed.read_line(rest, &mut mapper.order);
+                mapper.map(read, statuses);
+                match rest[len..].strip_prefix('\n') {
+                    Some(next) => rest = next,
+                    None => break,
+                }
+            }
+        }
+    }
+    mapper.batch
+}
+
+/// Room for a typical row: a batch's capacity, from its size in bytes.
+const TYPICAL_ROW_BYTES: usize = 512;
+
+/// What mapping a batch's rows carries from one row to the next.
+struct Mapper<'a> {
+    settings: &'a Settings,
+    now_ms: u64,
+    batch: Batch<'a>,
+    hashed: LastHashed,
+    parsed: Row<'a>,
+    order: KeyOrder,
+    /// The row's warnings, while it is mapped.
+    warnings: Vec<Warning>,
+}
+
+impl<'a> Mapper<'a> {
+    /// Maps the row just `read` into `parsed`, the next of the batch.
+    fn map(&mut self, read: Result<(), RowError>, statuses: &mut Statuses) {
+        let row = statuses.rows.len();
+        statuses.rows.push(None);
+        let mapped = match read {
+            Ok(()) => line::map_row(
+                &mut self.parsed,
+                self.settings,
+                self.now_ms,
+                &mut self.hashed,
+                &mut self.warnings,
+            ),
             Err(e) => Err(Rejection {
                 key: None,
                 reason: e.to_string(),
             }),
         };
         match mapped {
-            Ok((key, line)) => batch.add(row, key, line),
+            Ok((key, line)) => {
+                self.batch.add(row, key, line);
+                statuses.warn(row, &mut self.warnings);
+            }
             Err(Rejection { key, reason }) => {
                 statuses.reject(row, reason);
                 if let Some(key) = key {
-                    batch.reject(row, key);
+                    self.batch.reject(row, key);
                 }
             }
         }
+        self.warnings.clear();
     }
-    batch
 }
 
 /// The events of one event set, each with its rows, borrowed where the merged events
@@ -123,7 +191,6 @@ fn by_event_set<'m, 'a>(
 /// The requests of each event set, in turn.
 fn pack(
     settings: &Settings,
-    records: &[InputRecord],
     sets: Vec<SetEvents>,
     statuses: &mut Statuses,
 ) -> Vec<PreparedRequest> {
@@ -137,14 +204,8 @@ fn pack(
         )
         .expecting(events.len());
         for (event, rows) in events {
-            let prepared = PreparedEvent {
-                event_id: event.event_id.to_string(),
-                record_ids: rows.iter().map(|&row| records[row].id.clone()).collect(),
-            };
-            match builder.push(event, prepared) {
-                Ok(request) => rows
-                    .iter()
-                    .for_each(|&row| statuses.accept(row, requests.len() + request)),
+            match builder.push(event, &event.event_id, rows) {
+                Ok(_) => rows.iter().for_each(|&row| statuses.accept(row)),
                 Err(TooLarge) => rows
                     .iter()
                     .for_each(|&row| statuses.reject(row, TooLarge::reason())),
@@ -155,32 +216,61 @@ fn pack(
     requests
 }
 
-/// Each record's status; the first one set stands.
-struct Statuses(Vec<Option<TransformStatus>>);
+/// What became of a row so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Status {
+    Accepted,
+    Rejected(String),
+}
+
+/// Each row's status, the first one set standing, and the warnings of mapped rows.
+struct Statuses {
+    rows: Vec<Option<Status>>,
+    warnings: Vec<PositionedWarning>,
+}
 
 impl Statuses {
     fn reject(&mut self, row: usize, reason: String) {
-        self.0[row].get_or_insert(TransformStatus::Rejected(reason));
+        self.rows[row].get_or_insert(Status::Rejected(reason));
     }
 
-    fn accept(&mut self, row: usize, request: usize) {
-        // A batch cannot hold 2^32 requests: each needs a record, and WIT lists are
-        // indexed by u32.
-        self.0[row].get_or_insert(TransformStatus::Accepted(request as u32));
+    fn accept(&mut self, row: usize) {
+        self.rows[row].get_or_insert(Status::Accepted);
     }
 
-    fn finish(self, records: Vec<InputRecord>) -> Vec<TransformOutcome> {
-        records
+    fn warn(&mut self, row: usize, warnings: &mut Vec<Warning>) {
+        self.warnings
+            .extend(warnings.drain(..).map(|warning| PositionedWarning {
+                position: row as u32,
+                warning,
+            }));
+    }
+
+    /// The rejections, in row order, and the warnings of accepted rows. Every row is
+    /// rejected or placed; a row neither would be would break the contract, so it is
+    /// rejected with an internal error.
+    fn finish(mut self) -> (Vec<contract::Rejection>, Vec<PositionedWarning>) {
+        let rows = &self.rows;
+        self.warnings
+            .retain(|w| rows[w.position as usize] == Some(Status::Accepted));
+        let rejections = self
+            .rows
             .into_iter()
-            .zip(self.0)
-            .map(|(record, status)| TransformOutcome {
-                id: record.id,
-                // Every row is rejected or placed; this only guards the contract.
-                status: status.unwrap_or_else(|| {
-                    TransformStatus::Rejected("internal error: the record was not placed".into())
-                }),
+            .enumerate()
+            .filter_map(|(row, status)| {
+                let reason = match status {
+                    Some(Status::Accepted) => return None,
+                    Some(Status::Rejected(reason)) => reason,
+                    None => "internal error: the row was not placed".into(),
+                };
+                // A batch's rows are fewer than 2^32: it crosses as one string.
+                Some(contract::Rejection {
+                    row: row as u32,
+                    reason,
+                })
             })
-            .collect()
+            .collect();
+        (rejections, self.warnings)
     }
 }
 
@@ -204,38 +294,56 @@ mod tests {
         crate::settings::from_text(&all)
     }
 
-    fn records(jsons: &[&str]) -> Vec<InputRecord> {
-        jsons
-            .iter()
-            .enumerate()
-            .map(|(i, json)| InputRecord {
-                id: format!("r{}", i + 1),
-                json: json.to_string(),
-            })
-            .collect()
-    }
-
+    /// Through both ways in, which must agree: the rows as lines (0.2) and as texts (0.1).
     fn run(settings: &Settings, jsons: &[&str]) -> TransformOutput {
-        transform_batch(settings, records(jsons), NOW_MS)
-    }
-
-    fn statuses(output: &TransformOutput) -> Vec<TransformStatus> {
-        output.outcomes.iter().map(|o| o.status.clone()).collect()
-    }
-
-    fn accepted(request: u32) -> TransformStatus {
-        TransformStatus::Accepted(request)
-    }
-
-    fn rejected(reason: &str) -> TransformStatus {
-        TransformStatus::Rejected(reason.to_string())
-    }
-
-    fn prepared(event_id: &str, record_ids: &[&str]) -> PreparedEvent {
-        PreparedEvent {
-            event_id: event_id.into(),
-            record_ids: record_ids.iter().map(|id| id.to_string()).collect(),
+        let texts = transform(settings, Rows::Texts(jsons), NOW_MS);
+        if jsons.iter().all(|json| !json.contains('\n')) {
+            let lines: String = jsons.iter().map(|json| format!("{json}\n")).collect();
+            assert_eq!(transform(settings, Rows::Lines(&lines), NOW_MS), texts);
         }
+        texts
+    }
+
+    /// What became of a row, as a test reads it.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    enum Outcome {
+        /// In `requests[index]`.
+        Accepted(u32),
+        Rejected(String),
+    }
+
+    /// Each row's outcome, in row order; every row exactly once.
+    fn statuses(output: &TransformOutput) -> Vec<Outcome> {
+        let mut outcomes: Vec<(u32, Outcome)> = output
+            .rejections
+            .iter()
+            .map(|r| (r.row, Outcome::Rejected(r.reason.clone())))
+            .collect();
+        for (index, request) in output.requests.iter().enumerate() {
+            assert_eq!(request.event_ids.len(), request.event_sizes.len());
+            assert_eq!(
+                request.event_sizes.iter().sum::<u32>() as usize,
+                request.rows.len()
+            );
+            outcomes.extend(
+                request
+                    .rows
+                    .iter()
+                    .map(|&row| (row, Outcome::Accepted(index as u32))),
+            );
+        }
+        outcomes.sort_by_key(|(row, _)| *row);
+        let rows: Vec<u32> = outcomes.iter().map(|(row, _)| *row).collect();
+        assert_eq!(rows, (0..rows.len() as u32).collect::<Vec<_>>());
+        outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+    }
+
+    fn accepted(request: u32) -> Outcome {
+        Outcome::Accepted(request)
+    }
+
+    fn rejected(reason: &str) -> Outcome {
+        Outcome::Rejected(reason.to_string())
     }
 
     /// A multi-row order, a row with a derived event_id, a rejected row, and a row for
@@ -280,16 +388,20 @@ mod tests {
                     body: format!(
                         r#"{{"event_source":"offline","event_source_id":"{SET}","data":[{order},{lead}]}}"#
                     ),
-                    events: vec![
-                        prepared("ord-10023", &["r1", "r2"]),
-                        prepared("ab7980962f665d55b362cd43f086c1b3", &["r3"])
+                    event_ids: vec![
+                        "ord-10023".into(),
+                        "ab7980962f665d55b362cd43f086c1b3".into()
                     ],
+                    event_sizes: vec![2, 1],
+                    rows: vec![0, 1, 2],
                 },
                 PreparedRequest {
                     body: format!(
                         r#"{{"event_source":"offline","event_source_id":"7000000000000000001","data":[{subscribe}]}}"#
                     ),
-                    events: vec![prepared("555", &["r5"])],
+                    event_ids: vec!["555".into()],
+                    event_sizes: vec![1],
+                    rows: vec![4],
                 },
             ]
         );
@@ -303,8 +415,6 @@ mod tests {
                 accepted(1),
             ]
         );
-        let ids: Vec<&str> = output.outcomes.iter().map(|o| o.id.as_str()).collect();
-        assert_eq!(ids, ["r1", "r2", "r3", "r4", "r5"]);
     }
 
     #[test]
@@ -384,13 +494,12 @@ mod tests {
                 accepted(0),
             ]
         );
-        for outcome in &output.outcomes {
-            if let TransformStatus::Rejected(reason) = &outcome.status {
-                assert!(
-                    !reason.contains("alice") && !reason.contains("aaaa"),
-                    "{reason}"
-                );
-            }
+        for rejection in &output.rejections {
+            let reason = &rejection.reason;
+            assert!(
+                !reason.contains("alice") && !reason.contains("aaaa"),
+                "{reason}"
+            );
         }
     }
 
@@ -417,7 +526,7 @@ mod tests {
             ]
         );
         assert_eq!(output.requests.len(), 1);
-        assert_eq!(output.requests[0].events.len(), 1);
+        assert_eq!(output.requests[0].event_ids.len(), 1);
     }
 
     /// `external_id` as TikTok's connector sends it: trimmed, lower-cased, hashed (the
@@ -505,7 +614,7 @@ mod tests {
             ],
         );
         assert_eq!(statuses(&output), [accepted(0), accepted(0)]);
-        assert_eq!(output.requests[0].events.len(), 1);
+        assert_eq!(output.requests[0].event_ids.len(), 1);
         assert!(
             output.requests[0].body.contains(r#""value":11.0"#),
             "{}",
@@ -520,13 +629,12 @@ mod tests {
             value: SettingValue::Text("t".into()),
         }])
         .unwrap();
-        let output = transform_batch(
+        let output = run(
             &no_set,
-            records(&[
+            &[
                 r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395}"#,
                 r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395, "event_set_id": "42"}"#,
-            ]),
-            NOW_MS,
+            ],
         );
         assert_eq!(
             statuses(&output),
@@ -561,7 +669,7 @@ mod tests {
             .map(|r| {
                 let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
                 let set = body["event_source_id"].as_str().unwrap().to_string();
-                (set, r.events.iter().map(|e| e.event_id.clone()).collect())
+                (set, r.event_ids.clone())
             })
             .collect();
         let expected = [
@@ -628,5 +736,96 @@ mod tests {
     #[test]
     fn an_empty_batch_is_empty() {
         assert_eq!(run(&settings(&[]), &[]), TransformOutput::empty());
+    }
+
+    /// An identifier that cannot be used beside one that can: the row goes, without it,
+    /// and says so; a row that does not go has no warnings.
+    #[test]
+    fn an_identifier_left_out_of_an_accepted_row_is_a_warning_on_that_row() {
+        let long_id = format!(
+            r#"{{"email": "a.b.c", "phone": "+12133734253", "external_id": "{}", "event": "Lead", "timestamp": 1684574395}}"#,
+            "x".repeat(257)
+        );
+        let output = run(
+            &settings(&[]),
+            &[
+                r#"{"email": "a@b.c", "phone": "2133734253", "event": "Lead", "timestamp": 1684574395}"#,
+                r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395}"#,
+                &long_id,
+                r#"{"email": "a@b.c", "phone": "21", "event": "Lead", "timestamp": "soon"}"#,
+            ],
+        );
+        assert_eq!(
+            statuses(&output)[..3],
+            [accepted(0), accepted(0), accepted(0)]
+        );
+        let warnings: Vec<(u32, &str, &str)> = output
+            .warnings
+            .iter()
+            .map(|w| {
+                (
+                    w.position,
+                    w.warning.field.as_str(),
+                    w.warning.rule.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                (
+                    0,
+                    "phone",
+                    "no country code and no default_phone_country; left out, the row was sent with its other identifiers"
+                ),
+                (
+                    2,
+                    "email",
+                    "missing '@'; left out, the row was sent with its other identifiers"
+                ),
+                (
+                    2,
+                    "external_id",
+                    "longer than 256 characters; left out, the row was sent with its other identifiers"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_are_rows_and_a_last_line_break_ends_the_last_row() {
+        let rejections = |text: &str| -> Vec<(u32, String)> {
+            let output = transform(&settings(&[]), Rows::Lines(text), NOW_MS);
+            assert!(output.requests.is_empty());
+            output
+                .rejections
+                .into_iter()
+                .map(|r| (r.row, r.reason))
+                .collect()
+        };
+        let empty = "invalid JSON: EOF while parsing a value at line 1 column 0".to_string();
+        let missing = "event: missing (add an event column or set event_name)".to_string();
+        assert_eq!(rejections(""), []);
+        assert_eq!(rejections("\n"), [(0, empty.clone())]);
+        assert_eq!(rejections(r#"{"email": "a@b.c"}"#), [(0, missing.clone())]);
+        assert_eq!(
+            rejections("{\"email\": \"a@b.c\"} \r\n"),
+            [(0, missing.clone())]
+        );
+        assert_eq!(
+            rejections("{\"email\": \"a@b.c\"}\n\n{\"email\":\n\"a@b.c\"}"),
+            [
+                (0, missing),
+                (1, empty),
+                (
+                    2,
+                    "invalid JSON: EOF while parsing a value at line 1 column 9".into()
+                ),
+                (
+                    3,
+                    "invalid JSON: trailing characters at line 1 column 8".into()
+                ),
+            ]
+        );
     }
 }

@@ -347,7 +347,7 @@ fn deeply_nested_values_are_rejected_without_a_trap() {
     };
     let records = [nested("1", 127), nested("2", 100_000)];
     let output = destination(&Arc::new(Scripted::new()))
-        .transform(&base_settings(), &records)
+        .transform_v0_1(&base_settings(), &records)
         .unwrap()
         .unwrap();
     let reasons: Vec<_> = output.outcomes.iter().map(|o| &o.status).collect();
@@ -359,7 +359,7 @@ fn deeply_nested_values_are_rejected_without_a_trap() {
 fn transform_produces_the_exact_golden_body() {
     let script = Arc::new(Scripted::new());
     let output = destination(&script)
-        .transform(&base_settings(), &golden_batch())
+        .transform_v0_1(&base_settings(), &golden_batch())
         .unwrap()
         .unwrap();
     // Byte for byte, in TikTok's documented key order (json! would sort the keys).
@@ -432,7 +432,7 @@ fn send_with(
     let script = Arc::new(Scripted::new());
     script.answer(&post("/event/track/"), answer);
     let result = destination(&script)
-        .send(&base_settings(), &one_event_request())
+        .send_v0_1(&base_settings(), &one_event_request())
         .unwrap();
     (
         result.map(|outcomes| outcomes.into_iter().map(|o| o.status).collect()),
@@ -635,36 +635,38 @@ fn the_component_and_the_native_build_agree_on_the_bench_sample() {
     let destination = destination(&Arc::new(Scripted::new())).with_clock(Clock::Fixed(now_ms));
     let mut rejected = 0;
     for batch in bench::batches(3_000) {
-        let records = batch
-            .iter()
-            .map(|r| contract::InputRecord {
-                id: r.id.clone(),
-                json: r.json.clone(),
-            })
-            .collect();
-        let native = tiktok_offline_events::transform::transform_batch(&parsed, records, now_ms);
-        let wasm = destination.transform(&settings, &batch).unwrap().unwrap();
+        let rows = tiktok_offline_events::transform::Rows::Lines(&batch.lines);
+        let native = tiktok_offline_events::transform::transform(&parsed, rows, now_ms);
+        let wasm = destination
+            .transform(&settings, &batch.lines, batch.rows)
+            .unwrap()
+            .unwrap();
         assert_eq!(wasm.requests.len(), native.requests.len());
         for (w, n) in wasm.requests.iter().zip(&native.requests) {
             assert_eq!(w.body, n.body);
-            let w_events = w.events.iter().map(|e| (&e.event_id, &e.record_ids));
-            let n_events = n.events.iter().map(|e| (&e.event_id, &e.record_ids));
-            assert!(w_events.eq(n_events), "the requests' events differ");
+            assert_eq!(
+                (&w.event_ids, &w.event_sizes, &w.rows),
+                (&n.event_ids, &n.event_sizes, &n.rows),
+                "the requests' events differ"
+            );
         }
-        assert_eq!(wasm.outcomes.len(), native.outcomes.len());
-        for (w, n) in wasm.outcomes.iter().zip(&native.outcomes) {
-            assert_eq!(w.id, n.id);
-            match (&w.status, &n.status) {
-                (TransformStatus::Accepted(a), contract::TransformStatus::Accepted(b)) => {
-                    assert_eq!(a, b)
-                }
-                (TransformStatus::Rejected(a), contract::TransformStatus::Rejected(b)) => {
-                    assert_eq!(a, b);
-                    rejected += 1;
-                }
-                (ws, ns) => panic!("record {}: {ws:?} in the component, {ns:?} natively", w.id),
-            }
-        }
+        let by_row = |rejections: Vec<(u32, String)>| rejections;
+        assert_eq!(
+            by_row(
+                wasm.rejections
+                    .iter()
+                    .map(|r| (r.row, r.reason.clone()))
+                    .collect()
+            ),
+            by_row(
+                native
+                    .rejections
+                    .iter()
+                    .map(|r| (r.row, r.reason.clone()))
+                    .collect()
+            )
+        );
+        rejected += wasm.rejections.len();
     }
     assert_eq!(rejected, 30, "one row in 100 of the sample is invalid");
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use host_harness::bindings::guest::{InputRecord, TransformOutput};
+use host_harness::bindings::batch::TransformOutput;
 use host_harness::bindings::http::{HttpError, Response};
 use host_harness::bindings::types::{Setting, SettingValue};
 use host_harness::destination::{Destination, HostError};
@@ -33,7 +33,7 @@ use sample::Sample;
 /// The sample's seed: every run, on every machine, sees the same rows.
 pub const SEED: u64 = 20_261_125;
 
-/// Rows per `transform-batch` call, as the CLI sends them.
+/// Rows per `transform` call, as the CLI sends them.
 pub const BATCH_ROWS: NonZeroUsize = NonZeroUsize::new(1000).unwrap();
 
 const TOKEN: &str = "bench-token-0123456789abcdef";
@@ -66,9 +66,16 @@ pub fn settings() -> Vec<Setting> {
         .collect()
 }
 
+/// One batch as the component gets it: its rows' JSON, a line each.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub lines: String,
+    pub rows: usize,
+}
+
 /// The first `rows` sample rows as the CLI batches them: through the NDJSON reader, in
-/// batches of [`BATCH_ROWS`] that never split an order, ids being row numbers.
-pub fn batches(rows: usize) -> Vec<Vec<InputRecord>> {
+/// batches of [`BATCH_ROWS`] that never split an order.
+pub fn batches(rows: usize) -> Vec<Batch> {
     let ndjson = ndjson(rows);
     Rows::new(
         ndjson.as_bytes(),
@@ -78,19 +85,22 @@ pub fn batches(rows: usize) -> Vec<Vec<InputRecord>> {
     .expect("NDJSON needs no header")
     .batches(BATCH_ROWS)
     .map(|batch| {
-        batch
+        let jsons: Vec<String> = batch
             .expect("reading memory cannot fail")
             .into_iter()
-            .map(|row| InputRecord {
-                id: row.number.to_string(),
-                json: row.record.expect("sample rows are JSON objects").json,
-            })
-            .collect()
+            .map(|row| row.record.expect("sample rows are JSON objects").json)
+            .collect();
+        Batch {
+            rows: jsons.len(),
+            lines: jsons.join("\n"),
+        }
     })
     .collect()
 }
 
-fn ndjson(rows: usize) -> String {
+/// The first `rows` sample rows as NDJSON, a row a line: the input of the Node.js and
+/// Python benchmarks (`bench --sample`).
+pub fn ndjson(rows: usize) -> String {
     let mut text = String::new();
     for row in Sample::new(SEED).take(rows) {
         text.push_str(&row);
@@ -157,7 +167,11 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BenchError {
 }
 
 fn events(output: &TransformOutput) -> u64 {
-    output.requests.iter().map(|r| r.events.len() as u64).sum()
+    output
+        .requests
+        .iter()
+        .map(|r| r.event_ids.len() as u64)
+        .sum()
 }
 
 /// Transforms every batch through the component, a fresh instance per batch, on this
@@ -165,7 +179,7 @@ fn events(output: &TransformOutput) -> u64 {
 pub fn component_run(
     destination: &Destination,
     settings: &[Setting],
-    batches: &[Vec<InputRecord>],
+    batches: &[Batch],
 ) -> Result<Run, BenchError> {
     let mut run = Run {
         rows: 0,
@@ -175,9 +189,9 @@ pub fn component_run(
     let start = Instant::now();
     for batch in batches {
         let output = destination
-            .transform(settings, batch)?
+            .transform(settings, &batch.lines, batch.rows)?
             .map_err(|e| BenchError::Settings(format!("{e:?}")))?;
-        run.rows += batch.len() as u64;
+        run.rows += batch.rows as u64;
         run.events += events(&output);
     }
     run.elapsed = start.elapsed();
@@ -185,28 +199,27 @@ pub fn component_run(
 }
 
 /// The same transform code compiled for this machine, on the same batches.
-pub fn native_run(settings: &[Setting], batches: &[Vec<InputRecord>]) -> Result<Run, BenchError> {
+pub fn native_run(settings: &[Setting], batches: &[Batch]) -> Result<Run, BenchError> {
     let settings = native::settings(settings);
-    let batches: Vec<Vec<native::InputRecord>> =
-        batches.iter().map(|batch| native::records(batch)).collect();
     let mut run = Run {
         rows: 0,
         events: 0,
         elapsed: Duration::ZERO,
     };
     let start = Instant::now();
-    for batch in &batches {
+    for batch in batches {
         // As the component does: settings parsed and the clock read once per batch.
         let parsed = native::Settings::parse(&settings)
             .map_err(|e| BenchError::Settings(format!("{e:?}")))?;
         // The component gets its own copy of each batch (the host lowers it into the
         // guest's memory), and so does the native code.
-        let output = native::transform_batch(&parsed, batch.clone(), now_ms());
-        run.rows += batch.len() as u64;
+        let lines = batch.lines.clone();
+        let output = native::transform(&parsed, native::Rows::Lines(&lines), now_ms());
+        run.rows += batch.rows as u64;
         run.events += output
             .requests
             .iter()
-            .map(|r| r.events.len() as u64)
+            .map(|r| r.event_ids.len() as u64)
             .sum::<u64>();
     }
     run.elapsed = start.elapsed();
@@ -216,11 +229,11 @@ pub fn native_run(settings: &[Setting], batches: &[Vec<InputRecord>]) -> Result<
 /// The component's own crate, compiled natively, and its generated WIT types (distinct
 /// from the host's, so converted here).
 mod native {
-    pub use tiktok_offline_events::contract::{InputRecord, Setting, SettingValue};
+    pub use tiktok_offline_events::contract::{Setting, SettingValue};
     pub use tiktok_offline_events::settings::Settings;
-    pub use tiktok_offline_events::transform::transform_batch;
+    pub use tiktok_offline_events::transform::{Rows, transform};
 
-    use host_harness::bindings::{guest, types};
+    use host_harness::bindings::types;
 
     pub fn settings(settings: &[types::Setting]) -> Vec<Setting> {
         settings
@@ -232,16 +245,6 @@ mod native {
                     types::SettingValue::Boolean(b) => SettingValue::Boolean(*b),
                     types::SettingValue::Integer(n) => SettingValue::Integer(*n),
                 },
-            })
-            .collect()
-    }
-
-    pub fn records(batch: &[guest::InputRecord]) -> Vec<InputRecord> {
-        batch
-            .iter()
-            .map(|r| InputRecord {
-                id: r.id.clone(),
-                json: r.json.clone(),
             })
             .collect()
     }
@@ -270,7 +273,7 @@ pub fn fuel_per_row(wasm: &[u8]) -> Result<u64, BenchError> {
     let before = runtime.fuel_used().unwrap_or_default();
     for batch in batches(FUEL_ROWS) {
         destination
-            .transform(&settings, &batch)?
+            .transform(&settings, &batch.lines, batch.rows)?
             .map_err(|e| BenchError::Settings(format!("{e:?}")))?;
     }
     let used = runtime.fuel_used().unwrap_or_default() - before;
@@ -288,7 +291,7 @@ pub fn per_batch_cost(
     for _ in 0..calls {
         let start = Instant::now();
         destination
-            .transform(settings, &[])?
+            .transform(settings, "", 0)?
             .map_err(|e| BenchError::Settings(format!("{e:?}")))?;
         times.push(start.elapsed());
     }
@@ -851,11 +854,12 @@ mod tests {
     }
 
     #[test]
-    fn batches_keep_orders_whole_and_number_rows() {
+    fn batches_keep_orders_whole_and_hold_a_row_a_line() {
         let batches = batches(2_500);
-        let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+        let sizes: Vec<usize> = batches.iter().map(|b| b.rows).collect();
         assert_eq!(sizes, [1000, 1000, 500]);
-        assert_eq!(batches[1][0].id, "1001");
+        let lines: Vec<usize> = batches.iter().map(|b| b.lines.lines().count()).collect();
+        assert_eq!(lines, sizes);
     }
 
     /// The sample is what the bench claims: one row in 100 rejected, the others
@@ -866,17 +870,7 @@ mod tests {
         let run = native_run(&settings(), &batches).unwrap();
         assert_eq!((run.rows, run.events), (10_000, 5_000));
         let parsed = native::Settings::parse(&native::settings(&settings())).unwrap();
-        let output = native::transform_batch(&parsed, native::records(&batches[0]), now_ms());
-        let rejected = output
-            .outcomes
-            .iter()
-            .filter(|o| {
-                matches!(
-                    o.status,
-                    tiktok_offline_events::contract::TransformStatus::Rejected(_)
-                )
-            })
-            .count();
-        assert_eq!(rejected, 10);
+        let output = native::transform(&parsed, native::Rows::Lines(&batches[0].lines), now_ms());
+        assert_eq!(output.rejections.len(), 10);
     }
 }

@@ -56,6 +56,10 @@ struct Args {
     /// Print only the wasm instructions per row (the deterministic figure) and stop.
     #[arg(long)]
     fuel: bool,
+    /// Print the first N sample rows as NDJSON and stop: the input of the Node.js and
+    /// Python benchmarks (`conformance/node/bench.mjs`, `conformance/python/bench.py`).
+    #[arg(long, value_name = "N")]
+    sample: Option<usize>,
     /// Internal: be the child that `bench` times from process start (given in Unix ns)
     /// to its first batch transformed.
     #[arg(long, hide = true, value_name = "UNIX_NS")]
@@ -69,6 +73,13 @@ fn main() -> Result<ExitCode> {
     let args = Args::parse();
     if let Some(spawned) = args.cold_start_probe {
         return cold_start_probe(&args, spawned);
+    }
+    if let Some(rows) = args.sample {
+        use std::io::Write;
+        std::io::stdout()
+            .lock()
+            .write_all(bench::ndjson(rows).as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
     }
     let wasm = match &args.component {
         Some(path) => std::fs::read(path)
@@ -233,8 +244,8 @@ fn cold_start_probe(args: &Args, spawned_unix_ns: u128) -> Result<ExitCode> {
     };
     let runtime = Arc::new(Runtime::new(Policy::default(), args.cache_dir.clone())?);
     let destination = Destination::load(runtime, &wasm, Arc::new(HttpTransport::new(None)?))?;
-    let output = destination.transform(&bench::settings(), &batch)?;
-    output.map_err(|e| anyhow::anyhow!("transform-batch failed: {e:?}"))?;
+    let output = destination.transform(&bench::settings(), &batch.lines, batch.rows)?;
+    output.map_err(|e| anyhow::anyhow!("transform failed: {e:?}"))?;
     let elapsed = bench::since_spawn(spawned_unix_ns, generated);
     println!("{}", elapsed.as_micros());
     Ok(ExitCode::SUCCESS)

@@ -86,6 +86,29 @@ export function deliveryOutcomes(outcomes) {
   return outcomes.map((o) => ({ id: o.id, status: variant(o.status) }));
 }
 
+/** Contract 0.2's transform output; jco gives `list<u32>` as a Uint32Array. */
+export function positions(output) {
+  return {
+    requests: output.requests.map((r) => ({
+      body: r.body,
+      event_ids: r.eventIds,
+      event_sizes: [...r.eventSizes],
+      rows: [...r.rows],
+    })),
+    rejections: output.rejections.map((r) => ({ row: r.row, reason: r.reason })),
+    warnings: warnings(output.warnings),
+  };
+}
+
+/** Contract 0.2's send output. */
+export function sendOutput(output) {
+  return { statuses: output.statuses.map((s) => variant(s)), warnings: warnings(output.warnings) };
+}
+
+function warnings(list) {
+  return list.map((w) => ({ position: w.position, field: w.warning.field, rule: w.warning.rule }));
+}
+
 export function connection(c) {
   return {
     settings: c.settings.map((s) => ({ key: s.key, value: settingValue(s.value) })),

@@ -10,11 +10,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { callResult, instantiate, load } from './host.mjs';
+import { PureInstance, callResult, instantiate, keepBack, load, resolveHeaders } from './host.mjs';
 import * as normal from './normal.mjs';
 
-/** Exports the contract declares pure: the host refuses their HTTP calls. */
-const PURE = new Set(['describe-settings', 'transform-batch', 'authorization-url']);
+/** Exports the contract declares pure: the host refuses their HTTP calls, and they
+ * run on one kept instance (`PureInstance`). */
+const PURE = new Set(['describe-settings', 'transform-batch', 'batch.transform', 'authorization-url']);
 
 const { values: args } = parseArgs({
   options: {
@@ -28,8 +29,10 @@ if (!args.component) {
 }
 
 const loaded = await load(readFileSync(args.component));
-const hosts = instantiate(loaded, new ScriptedHost([], 0n, []))
-  .destination.describeSettings().hosts.map((h) => h.toLowerCase());
+const pure = new PureInstance(loaded);
+const spec = instantiate(loaded, new ScriptedHost([], 0n, [])).destination.describeSettings();
+const hosts = spec.hosts.map((h) => h.toLowerCase());
+const isSecret = (key) => spec.settings.some((f) => f.secret && f.key === key);
 
 const outputs = [];
 let failed = 0;
@@ -49,17 +52,30 @@ process.exitCode = failed === 0 ? 0 : 1;
 
 function runCase(name, testCase) {
   const host = new ScriptedHost(testCase.http ?? [], BigInt(testCase.clock_ms), hosts);
+  const byReference = testCase.contract === '0.2';
   const calls = [];
   const problems = [];
   testCase.calls.forEach((call, index) => {
-    host.startCall(PURE.has(call.export));
+    const isPure = PURE.has(call.export);
     let result;
+    let secretInGuest = false;
     try {
-      result = invoke(instantiate(loaded, host), call);
+      const given = call.settings === undefined ? undefined : toSettings(call.settings);
+      const kept = given !== undefined && byReference ? keepBack(given, isSecret) : { settings: given, secrets: new Map() };
+      host.startCall(isPure, kept.secrets ?? new Map());
+      if (kept.err !== undefined) {
+        result = normal.result(kept, () => null);
+      } else {
+        secretInGuest = secretCrossed(given ?? [], [...texts(kept.settings ?? []), ...argumentTexts(call)]);
+        const run = (exports) => invoke(exports, call, kept.settings);
+        result = isPure ? pure.call(host, run) : run(instantiate(loaded, host));
+      }
     } catch (error) {
       result = { host_error: String(error) };
     }
-    const output = { export: call.export, result, http: host.calls, logs: host.logs };
+    const output = {
+      export: call.export, result, http: host.calls, logs: host.logs, secret_in_guest: secretInGuest,
+    };
     const expected = { result: call.expect, http: call.expect_http ?? [] };
     for (const part of ['result', 'http']) {
       if (normal.stringify(output[part]) !== normal.stringify(expected[part])) {
@@ -73,8 +89,7 @@ function runCase(name, testCase) {
 }
 
 /** Calls one export with the case's arguments, in jco's shapes, and normalises. */
-function invoke({ destination, oauth, eventSets }, call) {
-  const settings = call.settings === undefined ? undefined : toSettings(call.settings);
+function invoke({ destination, oauth, eventSets, batch }, call, settings) {
   switch (call.export) {
     case 'describe-settings':
       return normal.spec(destination.describeSettings());
@@ -90,6 +105,17 @@ function invoke({ destination, oauth, eventSets }, call) {
         events: call.request.events.map((e) => ({ eventId: e.event_id, recordIds: e.record_ids })),
       };
       return normal.result(callResult(() => destination.send(settings, request)), normal.deliveryOutcomes);
+    }
+    case 'batch.transform':
+      return normal.result(callResult(() => batch.transform(settings, lines(call.lines))), normal.positions);
+    case 'batch.send': {
+      const request = {
+        body: text(call.request.body),
+        eventIds: call.request.event_ids,
+        eventSizes: new Uint32Array(call.request.event_sizes),
+        rows: new Uint32Array(call.request.rows),
+      };
+      return normal.result(callResult(() => batch.send(settings, request)), normal.sendOutput);
     }
     case 'authorization-url':
       return oauth.authorizationUrl(call.app_id, call.redirect_uri, call.state);
@@ -125,6 +151,46 @@ function toSettings(object) {
   });
 }
 
+/** The rows of a `batch.transform`, a line each. */
+function lines(rows) {
+  return rows.map(text).join('\n');
+}
+
+/** Every argument but the settings, as the text that crosses into the guest. */
+function argumentTexts(call) {
+  switch (call.export) {
+    case 'transform-batch':
+      return call.records.flatMap((r) => [r.id, text(r.json)]);
+    case 'send':
+      return [text(call.request.body), ...call.request.events.flatMap((e) => [e.event_id, ...e.record_ids])];
+    case 'batch.transform':
+      return [lines(call.lines)];
+    case 'batch.send':
+      return [text(call.request.body), ...call.request.event_ids];
+    case 'authorization-url':
+      return [call.app_id, call.redirect_uri, call.state];
+    case 'connect':
+      return [call.app_id, call.app_secret, call.auth_code];
+    case 'create-event-set':
+      return [call.name, call.description];
+    case 'update-event-set':
+      return [call.id, call.name].filter((t) => t !== undefined && t !== null);
+    default:
+      return [];
+  }
+}
+
+/** The text values of settings in jco's shape. */
+function texts(settings) {
+  return settings.filter((s) => s.value.tag === 'text').map((s) => s.value.val);
+}
+
+/** Whether the value of a secret setting of `given` is in any of `crossing`. */
+function secretCrossed(given, crossing) {
+  const secrets = given.filter((s) => isSecret(s.key) && s.value.tag === 'text').map((s) => s.value.val);
+  return crossing.some((t) => secrets.some((secret) => t.includes(secret)));
+}
+
 /** A string as is; any other JSON compact, keys sorted. */
 function text(value) {
   return typeof value === 'string' ? value : JSON.stringify(sortKeys(value));
@@ -151,10 +217,12 @@ function ScriptedHost(answers, clockMs, allowedHosts) {
   }
   const denied = (reason) => ({ payload: { tag: 'denied', val: reason } });
   let pure = false;
+  let secrets = new Map();
   this.calls = [];
   this.logs = [];
-  this.startCall = (isPure) => {
+  this.startCall = (isPure, callSecrets = new Map()) => {
     pure = isPure;
+    secrets = callSecrets;
     this.calls = [];
     this.logs = [];
   };
@@ -171,7 +239,8 @@ function ScriptedHost(answers, clockMs, allowedHosts) {
     const refusal = egressRefusal(url, allowedHosts);
     if (refusal) throw denied(refusal);
     const method = request.method.toUpperCase();
-    this.calls.push({ method, url: url.href, headers: request.headers, body: request.body ?? null });
+    const headers = resolveHeaders(request.headers, secrets);
+    this.calls.push({ method, url: url.href, headers, body: request.body ?? null });
     const key = `${method} ${url.href}`;
     const answer = queues.get(key)?.shift();
     if (answer === undefined) {

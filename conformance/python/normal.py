@@ -107,6 +107,37 @@ def delivery_outcomes(outcomes):
     return [{"id": o.id, "status": variant(o.status)} for o in outcomes]
 
 
+def positions(output):
+    """Contract 0.2's transform output."""
+    return {
+        "requests": [
+            {
+                "body": r.body,
+                "event_ids": field(r, "event_ids"),
+                "event_sizes": field(r, "event_sizes"),
+                "rows": r.rows,
+            }
+            for r in output.requests
+        ],
+        "rejections": [{"row": r.row, "reason": r.reason} for r in output.rejections],
+        "warnings": warnings(output.warnings),
+    }
+
+
+def send_output(output):
+    """Contract 0.2's send output."""
+    return {
+        "statuses": [variant(s) for s in output.statuses],
+        "warnings": warnings(output.warnings),
+    }
+
+
+def warnings(items):
+    return [
+        {"position": w.position, "field": w.warning.field, "rule": w.warning.rule} for w in items
+    ]
+
+
 def connection(c):
     return {
         # Untagged: a setting value arrives as the str, bool or int itself.

@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 from wasmtime.component import Record, Variant
 
 import normal
-from host import Plugin, record
+from host import Plugin, SecretError, keep_back, record, resolve_headers
 
 # Exports the contract declares pure: the host refuses their HTTP calls.
-PURE = {"describe-settings", "transform-batch", "authorization-url"}
+PURE = {"describe-settings", "transform-batch", "batch.transform", "authorization-url"}
 
 
 def main():
@@ -31,12 +31,13 @@ def main():
     plugin = Plugin(args.component)
     spec = plugin.call(ScriptedHost([], 0, []), "destination", "describe-settings")
     hosts = [h.lower() for h in spec.hosts]
+    secret_keys = {f.key for f in spec.settings if f.secret}
 
     outputs = []
     failed = 0
     for path in sorted(args.cases.glob("*.json")):
         case = json.loads(path.read_text())
-        output, problems = run_case(plugin, hosts, path.stem, case)
+        output, problems = run_case(plugin, hosts, secret_keys, path.stem, case)
         if problems:
             failed += 1
             print(f"FAIL {path.stem}\n  " + "\n  ".join(problems), file=sys.stderr)
@@ -46,17 +47,32 @@ def main():
     return 0 if failed == 0 else 1
 
 
-def run_case(plugin, hosts, name, case):
+def run_case(plugin, hosts, secret_keys, name, case):
     host = ScriptedHost(case.get("http", []), case["clock_ms"], hosts)
+    by_reference = case.get("contract") == "0.2"
     calls = []
     problems = []
     for index, call in enumerate(case["calls"]):
+        secret_in_guest = False
         host.start_call(call["export"] in PURE)
         try:
-            result = invoke(plugin, host, call)
+            given = to_settings(call["settings"]) if "settings" in call else None
+            passed = given
+            if given is not None and by_reference:
+                passed, host.secrets = keep_back(given, lambda key: key in secret_keys)
+            secret_in_guest = secret_crossed(given or [], secret_keys, texts(passed or []) + argument_texts(call))
+            result = invoke(plugin, host, call, passed)
+        except SecretError as error:
+            result = {"err": {"invalid_settings": [{"key": k, "message": m} for k, m in error.errors]}}
         except Exception as error:  # a trap: the component failed, not the case file
             result = {"host_error": str(error)}
-        output = {"export": call["export"], "result": result, "http": host.calls, "logs": host.logs}
+        output = {
+            "export": call["export"],
+            "result": result,
+            "http": host.calls,
+            "logs": host.logs,
+            "secret_in_guest": secret_in_guest,
+        }
         expected = {"result": call["expect"], "http": call.get("expect_http", [])}
         for part in ["result", "http"]:
             if output[part] != expected[part]:
@@ -68,10 +84,9 @@ def run_case(plugin, hosts, name, case):
     return {"name": name, "calls": calls}, problems
 
 
-def invoke(plugin, host, call):
+def invoke(plugin, host, call, settings):
     """Calls one export with the case's arguments, in wasmtime-py's shapes, and normalises."""
     export = call["export"]
-    settings = to_settings(call["settings"]) if "settings" in call else None
 
     def destination(*args):
         return plugin.call(host, "destination", export, *args)
@@ -94,6 +109,18 @@ def invoke(plugin, host, call):
         events = [record(event_id=e["event_id"], record_ids=e["record_ids"]) for e in request["events"]]
         prepared = record(body=text(request["body"]), events=events)
         return normal.result(destination(settings, prepared), normal.delivery_outcomes)
+    if export == "batch.transform":
+        lines = "\n".join(text(row) for row in call["lines"])
+        return normal.result(plugin.call(host, "batch", "transform", settings, lines), normal.positions)
+    if export == "batch.send":
+        request = call["request"]
+        prepared = record(
+            body=text(request["body"]),
+            event_ids=request["event_ids"],
+            event_sizes=request["event_sizes"],
+            rows=request["rows"],
+        )
+        return normal.result(plugin.call(host, "batch", "send", settings, prepared), normal.send_output)
     if export == "authorization-url":
         return oauth(call["app_id"], call["redirect_uri"], call["state"])
     if export == "connect":
@@ -123,6 +150,41 @@ def to_settings(flat):
     return settings
 
 
+def argument_texts(call):
+    """Every argument but the settings, as the text that crosses into the guest."""
+    export = call["export"]
+    if export == "transform-batch":
+        return [t for r in call["records"] for t in (r["id"], text(r["json"]))]
+    if export == "send":
+        request = call["request"]
+        ids = [t for e in request["events"] for t in [e["event_id"], *e["record_ids"]]]
+        return [text(request["body"]), *ids]
+    if export == "batch.transform":
+        return ["\n".join(text(row) for row in call["lines"])]
+    if export == "batch.send":
+        return [text(call["request"]["body"]), *call["request"]["event_ids"]]
+    if export == "authorization-url":
+        return [call["app_id"], call["redirect_uri"], call["state"]]
+    if export == "connect":
+        return [call["app_id"], call["app_secret"], call["auth_code"]]
+    if export == "create-event-set":
+        return [call["name"], call["description"]]
+    if export == "update-event-set":
+        return [t for t in (call["id"], call.get("name")) if t is not None]
+    return []
+
+
+def texts(settings):
+    """The text values of settings records."""
+    return [s.value for s in settings if isinstance(s.value, str)]
+
+
+def secret_crossed(given, secret_keys, crossing):
+    """Whether the value of a secret setting of `given` is in any of `crossing`."""
+    secrets = [s.value for s in given if s.key in secret_keys and isinstance(s.value, str)]
+    return any(secret in t for t in crossing for secret in secrets)
+
+
 def text(value):
     """A string as is; any other JSON compact, keys sorted."""
     if isinstance(value, str):
@@ -143,8 +205,9 @@ class ScriptedHost:
         self.allowed_hosts = allowed_hosts
         self.start_call(pure=False)
 
-    def start_call(self, pure):
+    def start_call(self, pure, secrets=None):
         self.pure = pure
+        self.secrets = secrets or {}
         self.calls = []
         self.logs = []
 
@@ -165,7 +228,7 @@ class ScriptedHost:
             {
                 "method": method,
                 "url": request.url,
-                "headers": [list(h) for h in request.headers],
+                "headers": [list(h) for h in resolve_headers(request.headers, self.secrets)],
                 "body": request.body,
             }
         )

@@ -17,11 +17,12 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::bindings::guest::Spec;
-use crate::destination::{Destination, HostError};
+use crate::bindings::types::SettingValue;
+use crate::destination::{Destination, HostError, Version};
 use crate::engine::Runtime;
 use crate::state::Clock;
 use crate::transport::Scripted;
-use case::{Case, Invoke};
+use case::{Case, Contract, Invoke};
 
 /// What one call did, normalised: what every driver prints.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,6 +34,10 @@ pub struct CallOutput {
     pub http: Vec<Value>,
     /// The component's log lines, `{"level", "message"}`.
     pub logs: Vec<Value>,
+    /// Whether the value of a setting the spec marks secret was in any argument this
+    /// call passed into the guest (settings as passed, and every other argument). A 0.1
+    /// host passes secrets by value; a 0.2 host never does.
+    pub secret_in_guest: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -76,12 +81,16 @@ impl Suite {
         for answer in &case.http {
             script.answer(&answer.key(), answer.to_scripted());
         }
-        let destination = Destination::load(self.runtime.clone(), &self.wasm, script.clone())?
+        let mut destination = Destination::load(self.runtime.clone(), &self.wasm, script.clone())?
             .with_clock(Clock::Fixed(case.clock_ms));
+        if case.contract == Contract::V0_1 {
+            destination = destination.as_v0_1_host();
+        }
         let mut calls = vec![];
         let mut problems = vec![];
         for (index, call) in case.calls.iter().enumerate() {
             let before = script.calls().len();
+            let secret_in_guest = self.secret_in_guest(&destination, &call.invoke);
             let (result, logs) = logs::capture(|| invoke(&destination, &call.invoke));
             let http: Vec<Value> = script.calls()[before..]
                 .iter()
@@ -106,7 +115,11 @@ impl Suite {
                 result,
                 http,
                 logs,
+                secret_in_guest,
             });
+        }
+        if case.contract == Contract::V0_2 && destination.version() != Version::V0_2 {
+            problems.push("the component does not export contract 0.2's batch".into());
         }
         problems.extend(invariants::check(case, &calls, &self.spec));
         Ok(CaseReport {
@@ -116,6 +129,39 @@ impl Suite {
             },
             problems,
         })
+    }
+}
+
+impl Suite {
+    /// See [`CallOutput::secret_in_guest`].
+    fn secret_in_guest(&self, destination: &Destination, invoke: &Invoke) -> bool {
+        let Some(settings) = invoke.settings() else {
+            return false;
+        };
+        let is_secret = |key: &str| self.spec.settings.iter().any(|f| f.secret && f.key == key);
+        let secrets: Vec<&str> = settings
+            .0
+            .iter()
+            .filter(|s| is_secret(&s.key))
+            .filter_map(|s| match &s.value {
+                SettingValue::Text(text) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        let passed = destination
+            .settings_for_guest(&settings.0)
+            .unwrap_or_default();
+        let mut arguments: Vec<String> = passed
+            .iter()
+            .filter_map(|s| match &s.value {
+                SettingValue::Text(text) => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        arguments.extend(invoke.arguments());
+        arguments
+            .iter()
+            .any(|argument| secrets.iter().any(|secret| argument.contains(secret)))
     }
 }
 
@@ -129,12 +175,21 @@ fn invoke(destination: &Destination, invoke: &Invoke) -> Value {
         Invoke::TransformBatch { settings, records } => {
             let records: Vec<_> = records.iter().map(|r| r.to_input()).collect();
             destination
-                .transform(&settings.0, &records)
+                .transform_v0_1(&settings.0, &records)
                 .map(|r| normal::result(&r, normal::transform_output))
         }
         Invoke::Send { settings, request } => destination
-            .send(&settings.0, &request.to_prepared())
+            .send_v0_1(&settings.0, &request.to_prepared())
             .map(|r| normal::result(&r, |o| normal::delivery_outcomes(o))),
+        Invoke::BatchTransform { settings, lines } => {
+            let (text, rows) = case::lines(lines);
+            destination
+                .transform(&settings.0, &text, rows)
+                .map(|r| normal::result(&r, normal::positions))
+        }
+        Invoke::BatchSend { settings, request } => destination
+            .send(&settings.0, &request.to_prepared())
+            .map(|r| normal::result(&r, normal::send_output)),
         Invoke::AuthorizationUrl {
             app_id,
             redirect_uri,

@@ -1,6 +1,12 @@
 //! A loaded destination component and its exports, each call in a fresh `Store`
 //! and instance: cheap (an `InstancePre`), isolates batches, and a trapped instance is
 //! never reused.
+//!
+//! A component speaks contract 0.1 or 0.2 (`bindings`). The host's jobs use 0.2's
+//! transform and send by position; a 0.1 component gets them through its by-id exports
+//! (`transform_v0_1`, `send_v0_1`), adapted here. A 0.2 component never receives a
+//! secret's value: each setting the spec marks secret crosses as a reference
+//! (`secret:<key>`), which the `http` import resolves in request headers only.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -8,17 +14,21 @@ use std::sync::Arc;
 
 use wasmtime::{Store, UpdateDeadline};
 
-use crate::bindings::exports::cdp::destination::event_sets::EventSet;
-use crate::bindings::exports::cdp::destination::oauth::Connection;
+use wasmtime::component::{Instance, InstancePre};
+
+use crate::bindings::batch::{PreparedRequest, SendOutput, TransformOutput};
+use crate::bindings::event_sets::{self, EventSet};
 use crate::bindings::guest::{
-    DeliveryOutcome, InputRecord, PreparedRequest, Spec, TransformOutput, TransformStatus,
-    Validation,
+    self as v0_1, DeliveryOutcome, InputRecord, Spec, TransformStatus, Validation,
 };
+use crate::bindings::oauth::{self, Connection};
 use crate::bindings::types::{DestinationError, Setting, SettingValue};
-use crate::bindings::{DestinationPlugin, DestinationPluginPre};
+use crate::bindings::{batch, guest};
+use crate::by_id;
 use crate::engine::Runtime;
 use crate::policy::Egress;
 use crate::redact::Redactor;
+use crate::secrets::Secrets;
 use crate::state::{Clock, HttpGrant, LimitHit, StoreState};
 use crate::transport::Transport;
 
@@ -65,14 +75,40 @@ impl fmt::Display for LimitHit {
     }
 }
 
+/// The contract version a component speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// Exports 0.1's interfaces only.
+    V0_1,
+    /// Exports 0.1's interfaces and `batch`.
+    V0_2,
+}
+
+/// Where each exported interface is, looked up once per component.
+struct Exports {
+    destination: guest::GuestIndices,
+    oauth: oauth::GuestIndices,
+    event_sets: event_sets::GuestIndices,
+    /// Only in a 0.2 component.
+    batch: Option<batch::GuestIndices>,
+}
+
 /// A component of the `destination-plugin` world, ready to be called from any thread.
 pub struct Destination {
     runtime: Arc<Runtime>,
-    pre: DestinationPluginPre<StoreState>,
+    pre: InstancePre<StoreState>,
+    exports: Exports,
     transport: Arc<dyn Transport>,
     clock: Clock,
     spec: Spec,
     egress: Arc<Egress>,
+}
+
+/// A call's settings as the guest gets them, and the secrets the host keeps back.
+struct GuestSettings {
+    settings: Vec<Setting>,
+    secrets: Arc<Secrets>,
+    redactor: Redactor,
 }
 
 impl Destination {
@@ -84,8 +120,13 @@ impl Destination {
     ) -> Result<Destination, HostError> {
         let load = |e: wasmtime::Error| HostError::Load(format!("{e:#}"));
         let component = runtime.compile(wasm).map_err(load)?;
-        let instance_pre = runtime.linker.instantiate_pre(&component).map_err(load)?;
-        let pre = DestinationPluginPre::new(instance_pre).map_err(load)?;
+        let pre = runtime.linker.instantiate_pre(&component).map_err(load)?;
+        let exports = Exports {
+            destination: guest::GuestIndices::new(&pre).map_err(load)?,
+            oauth: oauth::GuestIndices::new(&pre).map_err(load)?,
+            event_sets: event_sets::GuestIndices::new(&pre).map_err(load)?,
+            batch: batch::GuestIndices::new(&pre).ok(),
+        };
         let placeholder = Spec {
             id: String::new(),
             name: String::new(),
@@ -99,6 +140,7 @@ impl Destination {
         let mut destination = Destination {
             runtime,
             pre,
+            exports,
             transport,
             clock: Clock::System,
             spec: placeholder,
@@ -108,6 +150,21 @@ impl Destination {
         let allowed = destination.runtime.policy.allowed_hosts.as_deref();
         destination.egress = Arc::new(Egress::new(&destination.spec.hosts, allowed));
         Ok(destination)
+    }
+
+    /// Calls the component as a host of contract 0.1 would: secrets by value, and
+    /// transform and send through 0.1's exports, whatever else it exports.
+    pub fn as_v0_1_host(mut self) -> Destination {
+        self.exports.batch = None;
+        self
+    }
+
+    /// The settings as the guest receives them (see [`Destination::guest_settings`]);
+    /// `None` when the host refuses them.
+    pub fn settings_for_guest(&self, settings: &[Setting]) -> Option<Vec<Setting>> {
+        self.guest_settings(settings)
+            .ok()
+            .map(|guest| guest.settings)
     }
 
     /// Fixes the guest's clock (for reproducible tests).
@@ -120,6 +177,13 @@ impl Destination {
         &self.spec
     }
 
+    pub fn version(&self) -> Version {
+        match self.exports.batch {
+            Some(_) => Version::V0_2,
+            None => Version::V0_1,
+        }
+    }
+
     /// The hosts the component may reach: what it declared ∩ what the policy allows.
     pub fn egress(&self) -> &Egress {
         &self.egress
@@ -129,10 +193,11 @@ impl Destination {
         self.call(
             "describe-settings",
             HttpGrant::None,
-            Redactor::default(),
-            |plugin, store| {
-                plugin
-                    .cdp_destination_destination()
+            self.no_settings(),
+            |exports, instance, store| {
+                exports
+                    .destination
+                    .load(&mut *store, instance)?
                     .call_describe_settings(store)
             },
         )
@@ -142,34 +207,100 @@ impl Destination {
         &self,
         settings: &[Setting],
     ) -> Result<Result<Validation, DestinationError>, HostError> {
-        self.call(
+        self.call_with_settings(
             "validate-credentials",
             HttpGrant::Allowed,
-            self.redactor(settings),
-            |plugin, store| {
-                plugin
-                    .cdp_destination_destination()
-                    .call_validate_credentials(store, &settings.to_vec())
+            settings,
+            |exports, instance, store, passed| {
+                exports
+                    .destination
+                    .load(&mut *store, instance)?
+                    .call_validate_credentials(store, passed)
             },
         )
     }
 
-    /// Pure: the host refuses any HTTP call the component attempts here.
+    /// Pure: the host refuses any HTTP call the component attempts here. `lines` holds
+    /// `rows` rows, a JSON object a line (see the WIT's `batch.transform`).
     pub fn transform(
         &self,
         settings: &[Setting],
-        records: &[InputRecord],
+        lines: &str,
+        rows: usize,
     ) -> Result<Result<TransformOutput, DestinationError>, HostError> {
-        let output = self.call(
+        if self.version() == Version::V0_1 {
+            return self.transform_by_id(settings, lines);
+        }
+        let output = self.call_with_settings(
+            "transform",
+            HttpGrant::None,
+            settings,
+            |exports, instance, store, passed| {
+                let batch = exports
+                    .batch
+                    .as_ref()
+                    .expect("a 0.2 component exports batch");
+                batch
+                    .load(&mut *store, instance)?
+                    .call_transform(store, passed, lines)
+            },
+        )?;
+        if let Ok(output) = &output {
+            check_positions(rows, output).map_err(|problem| HostError::Contract {
+                export: "transform",
+                problem,
+            })?;
+        }
+        Ok(output)
+    }
+
+    /// Delivers one request that [`Destination::transform`] prepared.
+    pub fn send(
+        &self,
+        settings: &[Setting],
+        request: &PreparedRequest,
+    ) -> Result<Result<SendOutput, DestinationError>, HostError> {
+        if self.version() == Version::V0_1 {
+            return self.send_by_id(settings, request);
+        }
+        let output = self.call_with_settings(
+            "send",
+            HttpGrant::Allowed,
+            settings,
+            |exports, instance, store, passed| {
+                let batch = exports
+                    .batch
+                    .as_ref()
+                    .expect("a 0.2 component exports batch");
+                batch
+                    .load(&mut *store, instance)?
+                    .call_send(store, passed, request)
+            },
+        )?;
+        if let Ok(output) = &output {
+            check_sent(request.event_ids.len(), output).map_err(|problem| HostError::Contract {
+                export: "send",
+                problem,
+            })?;
+        }
+        Ok(output)
+    }
+
+    /// Contract 0.1's `transform-batch`, records by id. Pure.
+    pub fn transform_v0_1(
+        &self,
+        settings: &[Setting],
+        records: &[InputRecord],
+    ) -> Result<Result<v0_1::TransformOutput, DestinationError>, HostError> {
+        let output = self.call_with_settings(
             "transform-batch",
             HttpGrant::None,
-            self.redactor(settings),
-            |plugin, store| {
-                plugin.cdp_destination_destination().call_transform_batch(
-                    store,
-                    &settings.to_vec(),
-                    records,
-                )
+            settings,
+            |exports, instance, store, passed| {
+                exports
+                    .destination
+                    .load(&mut *store, instance)?
+                    .call_transform_batch(store, passed, records)
             },
         )?;
         if let Ok(output) = &output {
@@ -181,19 +312,21 @@ impl Destination {
         Ok(output)
     }
 
-    pub fn send(
+    /// Contract 0.1's `send`, outcomes by record id.
+    pub fn send_v0_1(
         &self,
         settings: &[Setting],
-        request: &PreparedRequest,
+        request: &v0_1::PreparedRequest,
     ) -> Result<Result<Vec<DeliveryOutcome>, DestinationError>, HostError> {
-        let outcomes = self.call(
+        let outcomes = self.call_with_settings(
             "send",
             HttpGrant::Allowed,
-            self.redactor(settings),
-            |plugin, store| {
-                plugin
-                    .cdp_destination_destination()
-                    .call_send(store, &settings.to_vec(), request)
+            settings,
+            |exports, instance, store, passed| {
+                exports
+                    .destination
+                    .load(&mut *store, instance)?
+                    .call_send(store, passed, request)
             },
         )?;
         if let Ok(outcomes) = &outcomes {
@@ -203,6 +336,44 @@ impl Destination {
             })?;
         }
         Ok(outcomes)
+    }
+
+    /// [`Destination::transform`] through 0.1: each row's id is its position.
+    fn transform_by_id(
+        &self,
+        settings: &[Setting],
+        lines: &str,
+    ) -> Result<Result<TransformOutput, DestinationError>, HostError> {
+        let records: Vec<InputRecord> = by_id::records(lines);
+        let output = self
+            .transform_v0_1(settings, &records)?
+            .map(by_id::transform_output);
+        if let Ok(output) = &output {
+            check_positions(records.len(), output).map_err(|problem| HostError::Contract {
+                export: "transform-batch",
+                problem,
+            })?;
+        }
+        Ok(output)
+    }
+
+    /// [`Destination::send`] through 0.1: one outcome per event, which its records
+    /// must agree on (0.2 settles events, not rows).
+    fn send_by_id(
+        &self,
+        settings: &[Setting],
+        request: &PreparedRequest,
+    ) -> Result<Result<SendOutput, DestinationError>, HostError> {
+        let by_id = by_id::request(request);
+        match self.send_v0_1(settings, &by_id)? {
+            Ok(outcomes) => by_id::send_output(&by_id, outcomes)
+                .map(Ok)
+                .map_err(|problem| HostError::Contract {
+                    export: "send",
+                    problem,
+                }),
+            Err(error) => Ok(Err(error)),
+        }
     }
 
     /// Pure: builds the page where the user grants access.
@@ -215,14 +386,12 @@ impl Destination {
         self.call(
             "authorization-url",
             HttpGrant::None,
-            Redactor::default(),
-            |plugin, store| {
-                plugin.cdp_destination_oauth().call_authorization_url(
-                    store,
-                    app_id,
-                    redirect_uri,
-                    state,
-                )
+            self.no_settings(),
+            |exports, instance, store| {
+                exports
+                    .oauth
+                    .load(&mut *store, instance)?
+                    .call_authorization_url(store, app_id, redirect_uri, state)
             },
         )
     }
@@ -235,13 +404,18 @@ impl Destination {
         app_secret: &str,
         auth_code: &str,
     ) -> Result<Result<Connection, DestinationError>, HostError> {
+        let guest = GuestSettings {
+            redactor: Redactor::new([app_secret.to_string(), auth_code.to_string()]),
+            ..self.no_settings()
+        };
         self.call(
             "connect",
             HttpGrant::Allowed,
-            Redactor::new([app_secret.to_string(), auth_code.to_string()]),
-            |plugin, store| {
-                plugin
-                    .cdp_destination_oauth()
+            guest,
+            |exports, instance, store| {
+                exports
+                    .oauth
+                    .load(&mut *store, instance)?
                     .call_connect(store, app_id, app_secret, auth_code)
             },
         )
@@ -251,14 +425,15 @@ impl Destination {
         &self,
         settings: &[Setting],
     ) -> Result<Result<Vec<EventSet>, DestinationError>, HostError> {
-        self.call(
+        self.call_with_settings(
             "list-event-sets",
             HttpGrant::Allowed,
-            self.redactor(settings),
-            |plugin, store| {
-                plugin
-                    .cdp_destination_event_sets()
-                    .call_list_event_sets(store, &settings.to_vec())
+            settings,
+            |exports, instance, store, passed| {
+                exports
+                    .event_sets
+                    .load(&mut *store, instance)?
+                    .call_list_event_sets(store, passed)
             },
         )
     }
@@ -270,18 +445,15 @@ impl Destination {
         description: &str,
         auto_tracking: bool,
     ) -> Result<Result<EventSet, DestinationError>, HostError> {
-        self.call(
+        self.call_with_settings(
             "create-event-set",
             HttpGrant::Allowed,
-            self.redactor(settings),
-            |plugin, store| {
-                plugin.cdp_destination_event_sets().call_create_event_set(
-                    store,
-                    &settings.to_vec(),
-                    name,
-                    description,
-                    auto_tracking,
-                )
+            settings,
+            |exports, instance, store, passed| {
+                exports
+                    .event_sets
+                    .load(&mut *store, instance)?
+                    .call_create_event_set(store, passed, name, description, auto_tracking)
             },
         )
     }
@@ -294,39 +466,86 @@ impl Destination {
         name: Option<&str>,
         auto_tracking: Option<bool>,
     ) -> Result<Result<EventSet, DestinationError>, HostError> {
-        self.call(
+        self.call_with_settings(
             "update-event-set",
             HttpGrant::Allowed,
-            self.redactor(settings),
-            |plugin, store| {
-                plugin.cdp_destination_event_sets().call_update_event_set(
-                    store,
-                    &settings.to_vec(),
-                    id,
-                    name,
-                    auto_tracking,
-                )
+            settings,
+            |exports, instance, store, passed| {
+                exports
+                    .event_sets
+                    .load(&mut *store, instance)?
+                    .call_update_event_set(store, passed, id, name, auto_tracking)
             },
         )
     }
 
-    /// Secret settings (as the spec marks them) are scrubbed from everything the guest says.
-    fn redactor(&self, settings: &[Setting]) -> Redactor {
+    fn no_settings(&self) -> GuestSettings {
+        GuestSettings {
+            settings: Vec::new(),
+            secrets: Arc::new(Secrets::default()),
+            redactor: Redactor::default(),
+        }
+    }
+
+    /// The settings the guest gets. Secret ones (as the spec marks them) are scrubbed
+    /// from everything the guest says; for a 0.2 component they are kept back too, each
+    /// replaced by its reference, and refused when they cannot be a header value.
+    fn guest_settings(&self, settings: &[Setting]) -> Result<GuestSettings, DestinationError> {
         let is_secret = |key: &str| self.spec.settings.iter().any(|f| f.secret && f.key == key);
-        Redactor::new(settings.iter().filter(|s| is_secret(&s.key)).filter_map(
-            |s| match &s.value {
+        let secret_values = settings
+            .iter()
+            .filter(|s| is_secret(&s.key))
+            .filter_map(|s| match &s.value {
                 SettingValue::Text(text) => Some(text.clone()),
                 _ => None,
-            },
-        ))
+            });
+        let redactor = Redactor::new(secret_values);
+        if self.version() == Version::V0_1 {
+            return Ok(GuestSettings {
+                settings: settings.to_vec(),
+                secrets: Arc::new(Secrets::default()),
+                redactor,
+            });
+        }
+        let (settings, secrets) =
+            Secrets::keep_back(settings, is_secret).map_err(DestinationError::InvalidSettings)?;
+        Ok(GuestSettings {
+            settings,
+            secrets: Arc::new(secrets),
+            redactor,
+        })
+    }
+
+    /// [`Destination::call`] with `settings` as the guest gets them, passed to `f`; a
+    /// setting the host refuses is the call's settings error, and the guest is not run.
+    fn call_with_settings<R>(
+        &self,
+        export: &'static str,
+        grant: HttpGrant,
+        settings: &[Setting],
+        f: impl FnOnce(
+            &Exports,
+            &Instance,
+            &mut Store<StoreState>,
+            &Vec<Setting>,
+        ) -> wasmtime::Result<Result<R, DestinationError>>,
+    ) -> Result<Result<R, DestinationError>, HostError> {
+        let guest = match self.guest_settings(settings) {
+            Ok(guest) => guest,
+            Err(error) => return Ok(Err(error)),
+        };
+        let passed = guest.settings.clone();
+        self.call(export, grant, guest, |exports, instance, store| {
+            f(exports, instance, store, &passed)
+        })
     }
 
     fn call<R>(
         &self,
         export: &'static str,
         grant: HttpGrant,
-        redactor: Redactor,
-        f: impl FnOnce(&DestinationPlugin, &mut Store<StoreState>) -> wasmtime::Result<R>,
+        guest: GuestSettings,
+        f: impl FnOnce(&Exports, &Instance, &mut Store<StoreState>) -> wasmtime::Result<R>,
     ) -> Result<R, HostError> {
         let policy = &self.runtime.policy;
         let state = StoreState::new(
@@ -335,7 +554,8 @@ impl Destination {
             self.egress.clone(),
             self.transport.clone(),
             self.clock,
-            Arc::new(redactor),
+            Arc::new(guest.redactor),
+            guest.secrets,
         );
         let mut store = Store::new(&self.runtime.engine, state);
         store.limiter(|state| &mut state.memory);
@@ -358,7 +578,7 @@ impl Destination {
         let result = self
             .pre
             .instantiate(&mut store)
-            .and_then(|plugin| f(&plugin, &mut store));
+            .and_then(|instance| f(&self.exports, &instance, &mut store));
         if let (Some(total), Ok(left)) = (&self.runtime.fuel_used, store.get_fuel()) {
             total.fetch_add(u64::MAX - left, std::sync::atomic::Ordering::Relaxed);
         }
@@ -381,9 +601,77 @@ impl Destination {
     }
 }
 
+/// Every row of the batch exactly once, in a request's events or among the rejections;
+/// each request's events consistent (an id and at least one row each); warnings only
+/// about rows of the batch.
+fn check_positions(rows: usize, output: &TransformOutput) -> Result<(), String> {
+    let mut seen = vec![false; rows];
+    let mut place = |row: u32| -> Result<(), String> {
+        match seen.get_mut(row as usize) {
+            None => Err(format!("row {row} is outside the batch of {rows} rows")),
+            Some(true) => Err(format!("row {row} has more than one outcome")),
+            Some(slot) => {
+                *slot = true;
+                Ok(())
+            }
+        }
+    };
+    for (index, request) in output.requests.iter().enumerate() {
+        let sizes: u64 = request.event_sizes.iter().map(|&s| u64::from(s)).sum();
+        if request.event_ids.is_empty()
+            || request.event_ids.len() != request.event_sizes.len()
+            || request.event_sizes.contains(&0)
+            || sizes != request.rows.len() as u64
+        {
+            return Err(format!(
+                "request {index}: {} event ids, {} event sizes (total {sizes}) for {} rows",
+                request.event_ids.len(),
+                request.event_sizes.len(),
+                request.rows.len()
+            ));
+        }
+        request.rows.iter().try_for_each(|&row| place(row))?;
+    }
+    output
+        .rejections
+        .iter()
+        .try_for_each(|rejection| place(rejection.row))?;
+    if let Some(row) = seen.iter().position(|&settled| !settled) {
+        return Err(format!("row {row} has no outcome"));
+    }
+    if let Some(warning) = output.warnings.iter().find(|w| w.position as usize >= rows) {
+        return Err(format!(
+            "a warning about row {}, outside the batch of {rows} rows",
+            warning.position
+        ));
+    }
+    Ok(())
+}
+
+/// One status per event of the request; warnings only about its events.
+fn check_sent(events: usize, output: &SendOutput) -> Result<(), String> {
+    if output.statuses.len() != events {
+        return Err(format!(
+            "{} statuses for the request's {events} events",
+            output.statuses.len()
+        ));
+    }
+    if let Some(warning) = output
+        .warnings
+        .iter()
+        .find(|w| w.position as usize >= events)
+    {
+        return Err(format!(
+            "a warning about event {}, outside the request's {events} events",
+            warning.position
+        ));
+    }
+    Ok(())
+}
+
 /// Exactly one outcome per record, in input order; every accepted record in exactly
 /// one event of the request it names, and no event holding anything else.
-fn check_transform(records: &[InputRecord], output: &TransformOutput) -> Result<(), String> {
+fn check_transform(records: &[InputRecord], output: &v0_1::TransformOutput) -> Result<(), String> {
     if output.outcomes.len() != records.len() {
         return Err(format!(
             "{} outcomes for {} records",
@@ -432,7 +720,7 @@ fn check_transform(records: &[InputRecord], output: &TransformOutput) -> Result<
 }
 
 /// One outcome for every record of the request, in the order of its events.
-fn check_send(request: &PreparedRequest, outcomes: &[DeliveryOutcome]) -> Result<(), String> {
+fn check_send(request: &v0_1::PreparedRequest, outcomes: &[DeliveryOutcome]) -> Result<(), String> {
     let expected: Vec<&str> = request
         .events
         .iter()
@@ -455,7 +743,9 @@ fn check_send(request: &PreparedRequest, outcomes: &[DeliveryOutcome]) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::guest::{PreparedEvent, TransformOutcome};
+    use crate::bindings::guest::{
+        PreparedEvent, PreparedRequest, TransformOutcome, TransformOutput,
+    };
 
     fn record(id: &str) -> InputRecord {
         InputRecord {

@@ -39,10 +39,23 @@ impl http::Host for StoreState {
             }
         };
         let timeout = Duration::from_millis(request.timeout_ms.into()).min(http.max_timeout);
+        // Only now, past the egress policy: a secret goes only to the hosts allowed.
+        let headers: Vec<(String, String)> = if http.secrets.is_empty() {
+            request.headers
+        } else {
+            request
+                .headers
+                .into_iter()
+                .map(|(name, value)| {
+                    let value = http.secrets.resolve(&value).to_string();
+                    (name, value)
+                })
+                .collect()
+        };
         let call = Outbound {
             method: request.method,
             url: &url,
-            headers: &request.headers,
+            headers: &headers,
             body: request.body.as_deref(),
             timeout,
             max_response_bytes: http.max_response_bytes,

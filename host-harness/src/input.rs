@@ -43,9 +43,16 @@ impl Row {
     pub fn event_id(&self) -> Option<&str> {
         self.record.as_ref().ok()?.event_id.as_deref()
     }
+
+    /// The length of a readable row's JSON; 0 for an unreadable one.
+    pub fn json_len(&self) -> usize {
+        self.record.as_ref().map_or(0, |r| r.json.len())
+    }
 }
 
-/// A readable row: its columns as one JSON object, the component's `input-record.json`.
+/// A readable row: its columns as one JSON object without a line break (NDJSON lines
+/// as read, CSV rows as serialised), so that it is one line of the batch the component
+/// gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     pub json: String,

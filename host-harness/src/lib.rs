@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod bindings;
+pub mod by_id;
 pub mod conformance;
 pub mod connect;
 pub mod destination;
@@ -23,6 +24,7 @@ pub mod policy;
 pub mod redact;
 pub mod rerun;
 pub mod results;
+pub mod secrets;
 pub mod settings_file;
 pub mod state;
 pub mod transport;

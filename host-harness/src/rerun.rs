@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::bindings::batch::Warning;
 use crate::input::Row;
 use crate::results::{ResultsFile, RowResult, Status, WriteError};
 
@@ -54,6 +55,14 @@ struct Line {
     event_id: Option<String>,
     status: Status,
     reason: Option<String>,
+    #[serde(default)]
+    warnings: Vec<LineWarning>,
+}
+
+#[derive(Deserialize)]
+struct LineWarning {
+    field: String,
+    rule: String,
 }
 
 impl Line {
@@ -169,11 +178,20 @@ impl Previous {
             if !line.is_settled() {
                 return Ok(());
             }
+            let warnings: Vec<Warning> = line
+                .warnings
+                .iter()
+                .map(|w| Warning {
+                    field: w.field.clone(),
+                    rule: w.rule.clone(),
+                })
+                .collect();
             results.write(&RowResult {
                 row: line.row,
                 event_id: line.event_id.as_deref(),
                 status: line.status,
                 reason: line.reason.as_deref(),
+                warnings: &warnings,
             })
         })
         .map(drop)

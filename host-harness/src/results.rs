@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::bindings::batch::Warning;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -27,6 +29,19 @@ pub struct RowResult<'a> {
     pub event_id: Option<&'a str>,
     pub status: Status,
     pub reason: Option<&'a str>,
+    /// What the row lost or what is unconfirmed about it, though it went on: each the
+    /// field and the rule, never the value. Left out when there is none.
+    #[serde(skip_serializing_if = "<[_]>::is_empty", serialize_with = "warnings")]
+    pub warnings: &'a [Warning],
+}
+
+fn warnings<S: serde::Serializer>(warnings: &&[Warning], out: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = out.serialize_seq(Some(warnings.len()))?;
+    for warning in warnings.iter() {
+        seq.serialize_element(&serde_json::json!({"field": warning.field, "rule": warning.rule}))?;
+    }
+    seq.end()
 }
 
 pub struct ResultsFile {
@@ -92,19 +107,24 @@ mod tests {
             event_id: Some("ord-1"),
             status: Status::Delivered,
             reason: None,
+            warnings: &[Warning {
+                field: "phone".into(),
+                rule: "missing '+'".into(),
+            }],
         };
         let rejected = RowResult {
             row: 2,
             event_id: None,
             status: Status::Rejected,
             reason: Some("timestamp: missing"),
+            warnings: &[],
         };
         file.write(&delivered).unwrap();
         file.write(&rejected).unwrap();
         file.flush().unwrap();
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
-            "{\"row\":1,\"event_id\":\"ord-1\",\"status\":\"delivered\",\"reason\":null}\n\
+            "{\"row\":1,\"event_id\":\"ord-1\",\"status\":\"delivered\",\"reason\":null,\"warnings\":[{\"field\":\"phone\",\"rule\":\"missing '+'\"}]}\n\
              {\"row\":2,\"event_id\":null,\"status\":\"rejected\",\"reason\":\"timestamp: missing\"}\n"
         );
     }

@@ -11,6 +11,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::policy::{Egress, Policy};
 use crate::redact::Redactor;
+use crate::secrets::Secrets;
 use crate::transport::Transport;
 
 /// Whether an export call may use HTTP at all: `describe-settings` and
@@ -57,6 +58,8 @@ pub(crate) struct HttpState {
     pub max_calls: u32,
     pub max_timeout: Duration,
     pub max_response_bytes: usize,
+    /// The secrets the guest holds references to, resolved in request headers.
+    pub secrets: Arc<Secrets>,
 }
 
 impl StoreState {
@@ -67,6 +70,7 @@ impl StoreState {
         transport: Arc<dyn Transport>,
         clock: Clock,
         redactor: Arc<Redactor>,
+        secrets: Arc<Secrets>,
     ) -> StoreState {
         let stderr = MemoryOutputPipe::new(policy.max_stderr_bytes);
         // No files, environment, arguments or network: only stderr, kept in memory.
@@ -87,6 +91,7 @@ impl StoreState {
                 max_calls: policy.max_http_calls,
                 max_timeout: policy.max_http_timeout,
                 max_response_bytes: policy.max_response_bytes,
+                secrets,
             },
             clock,
             redactor,

@@ -42,6 +42,8 @@ fn the_cases_call_every_export_and_expect_every_error_variant() {
         exports,
         BTreeSet::from([
             "authorization-url",
+            "batch.send",
+            "batch.transform",
             "connect",
             "create-event-set",
             "describe-settings",

@@ -355,7 +355,7 @@ fn an_unknown_event_set_is_a_settings_error_on_its_field() {
 fn unhashed_pii_is_rejected_by_tiktok_and_only_that_event() {
     let sandbox = sandbox();
     let outcomes = destination(&sandbox, Policy::default())
-        .send(
+        .send_v0_1(
             &settings(TOKEN, EVENT_SET),
             &request(vec![
                 event(1, HASHED),
@@ -384,7 +384,7 @@ fn a_request_of_1001_events_is_split_and_delivered() {
     let sandbox = sandbox();
     let events = (1..=1001).map(|i| event(i, HASHED)).collect();
     let outcomes = destination(&sandbox, Policy::default())
-        .send(&settings(TOKEN, EVENT_SET), &request(events))
+        .send_v0_1(&settings(TOKEN, EVENT_SET), &request(events))
         .unwrap()
         .unwrap();
     assert!(

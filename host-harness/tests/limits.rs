@@ -45,7 +45,7 @@ fn records(n: usize) -> Vec<InputRecord> {
 /// After whatever happened, a well-behaved call on the same destination still works.
 fn still_serves(destination: &Destination) {
     let output = destination
-        .transform(&mode("behave"), &records(3))
+        .transform_v0_1(&mode("behave"), &records(3))
         .unwrap()
         .unwrap();
     assert_eq!(output.outcomes.len(), 3);
@@ -59,7 +59,7 @@ fn an_endless_loop_is_stopped_by_the_cpu_limit() {
     };
     let (destination, _) = hostile(policy);
     let error = destination
-        .transform(&mode("loop"), &records(1))
+        .transform_v0_1(&mode("loop"), &records(1))
         .unwrap_err();
     assert!(
         matches!(
@@ -86,7 +86,7 @@ fn unbounded_allocation_is_stopped_by_the_memory_cap() {
     };
     let (destination, _) = hostile(policy);
     let error = destination
-        .transform(&mode("alloc"), &records(1))
+        .transform_v0_1(&mode("alloc"), &records(1))
         .unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -99,7 +99,7 @@ fn unbounded_allocation_is_stopped_by_the_memory_cap() {
 fn unbounded_recursion_is_stopped_by_the_stack_limit() {
     let (destination, _) = hostile(Policy::default());
     let error = destination
-        .transform(&mode("recurse"), &records(1))
+        .transform_v0_1(&mode("recurse"), &records(1))
         .unwrap_err();
     let HostError::Trap {
         export, message, ..
@@ -116,7 +116,7 @@ fn unbounded_recursion_is_stopped_by_the_stack_limit() {
 fn a_panic_reaches_the_user_with_its_message() {
     let (destination, _) = hostile(Policy::default());
     let error = destination
-        .send(
+        .send_v0_1(
             &mode("panic"),
             &PreparedRequest {
                 body: "{}".into(),
@@ -172,7 +172,7 @@ fn transform_outcomes_must_match_the_records_one_for_one() {
         ("missing-outcome", "2 outcomes for 3 records"),
     ] {
         let error = destination
-            .transform(&mode(mode_name), &records(3))
+            .transform_v0_1(&mode(mode_name), &records(3))
             .unwrap_err();
         assert_eq!(
             error.to_string(),
@@ -191,7 +191,9 @@ fn a_delivery_of_a_record_the_request_does_not_hold_is_refused() {
             record_ids: vec!["1".into()],
         }],
     };
-    let error = destination.send(&mode("phantom"), &request).unwrap_err();
+    let error = destination
+        .send_v0_1(&mode("phantom"), &request)
+        .unwrap_err();
     assert!(
         matches!(error, HostError::Contract { export: "send", .. }),
         "{error:?}"

@@ -1,11 +1,12 @@
-//! The built component speaks exactly the committed contract: the WIT decoded from the
-//! `.wasm` equals `wit/destination.wit`, interface by interface. An accidental change
-//! of the contract (a renamed field, a new case, another signature) fails here, before
-//! a host built against the published WIT meets it.
+//! The built components speak exactly the committed contract: the WIT decoded from the
+//! `.wasm` equals `wit/v0.2` (the TikTok component) or `wit/v0.1` (the hostile test
+//! component, a 0.1 component), interface by interface. An accidental change of the
+//! contract (a renamed field, a new case, another signature) fails here, before a host
+//! built against the published WIT meets it.
 
 use std::collections::BTreeMap;
 
-use host_harness::TIKTOK_COMPONENT;
+use host_harness::{HOSTILE_COMPONENT_PATH, TIKTOK_COMPONENT};
 use wit_component::{DecodedWasm, WitPrinter};
 use wit_parser::{Resolve, WorldId, WorldItem, WorldKey};
 
@@ -42,23 +43,52 @@ fn imports_and_exports(resolve: &Resolve, world: WorldId) -> (Interfaces, Interf
     )
 }
 
-fn committed() -> (Interfaces, Interfaces) {
+/// The world of contract `version` ("v0.1", "v0.2"), each version's folder read after
+/// the ones before it (0.2 includes 0.1).
+fn committed_version(version: &str) -> (Interfaces, Interfaces) {
     let mut resolve = Resolve::default();
-    let (package, _) = resolve
-        .push_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../wit"))
-        .unwrap();
+    let mut package = None;
+    for folder in ["v0.1", "v0.2"] {
+        let path = format!("{}/../wit/{folder}", env!("CARGO_MANIFEST_DIR"));
+        package = Some(resolve.push_path(path).unwrap().0);
+        if folder == version {
+            break;
+        }
+    }
     let world = resolve
-        .select_world(&[package], Some("destination-plugin"))
+        .select_world(&[package.unwrap()], Some("destination-plugin"))
         .unwrap();
     imports_and_exports(&resolve, world)
 }
 
-fn built() -> (Interfaces, Interfaces) {
-    let DecodedWasm::Component(resolve, world) = wit_component::decode(TIKTOK_COMPONENT).unwrap()
-    else {
-        panic!("the TikTok artifact is not a component");
+fn committed() -> (Interfaces, Interfaces) {
+    committed_version("v0.2")
+}
+
+fn decoded(wasm: &[u8]) -> (Interfaces, Interfaces) {
+    let DecodedWasm::Component(resolve, world) = wit_component::decode(wasm).unwrap() else {
+        panic!("the artifact is not a component");
     };
     imports_and_exports(&resolve, world)
+}
+
+fn built() -> (Interfaces, Interfaces) {
+    decoded(TIKTOK_COMPONENT)
+}
+
+#[test]
+fn a_component_of_contract_0_1_exports_exactly_its_interfaces() {
+    let (_, committed) = committed_version("v0.1");
+    let (_, built) = decoded(&std::fs::read(HOSTILE_COMPONENT_PATH).unwrap());
+    assert_eq!(
+        committed.keys().collect::<Vec<_>>(),
+        [
+            "cdp:destination/destination@0.1.0",
+            "cdp:destination/event-sets@0.1.0",
+            "cdp:destination/oauth@0.1.0",
+        ]
+    );
+    assert_same(&built, &committed);
 }
 
 #[test]
@@ -68,6 +98,7 @@ fn the_component_exports_exactly_the_committed_interfaces() {
     assert_eq!(
         committed.keys().collect::<Vec<_>>(),
         [
+            "cdp:destination/batch@0.2.0",
             "cdp:destination/destination@0.1.0",
             "cdp:destination/event-sets@0.1.0",
             "cdp:destination/oauth@0.1.0",

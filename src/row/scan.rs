@@ -62,7 +62,32 @@ pub(super) fn row<'a>(json: &'a str, row: &mut Row<'a>, order: &mut KeyOrder) ->
         text: json,
         bytes: json.as_bytes(),
         at: 0,
+        in_line: false,
     };
+    object(&mut scanner, row, order)?;
+    scanner.skip_whitespace();
+    (scanner.at == scanner.bytes.len()).then_some(())
+}
+
+/// [`row`] for the first line of `text`: the length of the line when it is such an
+/// object (then `text` ends there or has a line break), else `None`. The scan never
+/// crosses a line break: whitespace stops at one, and the strings it reads hold no
+/// control character.
+pub(super) fn line<'a>(text: &'a str, row: &mut Row<'a>, order: &mut KeyOrder) -> Option<usize> {
+    let mut scanner = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        at: 0,
+        in_line: true,
+    };
+    object(&mut scanner, row, order)?;
+    scanner.skip_whitespace();
+    matches!(scanner.bytes.get(scanner.at), None | Some(b'\n')).then_some(scanner.at)
+}
+
+/// Reads the object at the scanner into `row`, up to its closing brace.
+#[inline(always)]
+fn object<'a>(scanner: &mut Scanner<'a>, row: &mut Row<'a>, order: &mut KeyOrder) -> Option<()> {
     let mut seen = [false; COLUMNS.len()];
     let mut slot = KeyOrder::slot(None);
     scanner.expect(b'{')?;
@@ -110,8 +135,7 @@ pub(super) fn row<'a>(json: &'a str, row: &mut Row<'a>, order: &mut KeyOrder) ->
             }
         }
     }
-    scanner.skip_whitespace();
-    (scanner.at == scanner.bytes.len()).then_some(())
+    Some(())
 }
 
 #[derive(Clone, Copy)]
@@ -119,6 +143,8 @@ struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
+    /// A line break ends the text rather than being whitespace.
+    in_line: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -136,7 +162,12 @@ impl<'a> Scanner<'a> {
 
     #[inline]
     fn skip_whitespace(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.at) {
+        while let Some(&byte) = self.bytes.get(self.at) {
+            match byte {
+                b' ' | b'\t' | b'\r' => {}
+                b'\n' if !self.in_line => {}
+                _ => break,
+            }
             self.at += 1;
         }
     }

@@ -16,7 +16,7 @@ use clap::builder::NonEmptyStringValueParser;
 use serde_json::{Map, Value, json};
 use url::Url;
 
-use host_harness::bindings::exports::cdp::destination::oauth::{Account, Connection};
+use host_harness::bindings::oauth::{Account, Connection};
 use host_harness::bindings::types::{DestinationError, Setting, SettingValue};
 use host_harness::connect::RedirectListener;
 use host_harness::settings_file::SettingsFile;

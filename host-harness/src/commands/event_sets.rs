@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use host_harness::bindings::exports::cdp::destination::event_sets::EventSet;
+use host_harness::bindings::event_sets::EventSet;
 use host_harness::bindings::types::DestinationError;
 use host_harness::settings_file::SettingsFile;
 

@@ -207,6 +207,7 @@ pub fn print_outcome(
 ) {
     print_reasons("rejected", &summary.rejected);
     print_reasons("failed", &summary.failed);
+    print_reasons("warned", &summary.warnings);
     if summary.blank_rows > 0 {
         eprintln!(
             "  skipped  {:>7}  blank rows (every cell empty): no outcome",

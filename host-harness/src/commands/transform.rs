@@ -33,7 +33,7 @@ pub fn run(host: &HostArgs, args: TransformArgs) -> Result<ExitCode> {
     let settings = SettingsFile::read(&args.settings.settings)?;
     let destination = load(host, None)?;
     // Settings errors first, before any output is written.
-    if let Ok(Err(error)) = destination.transform(&settings.settings, &[]) {
+    if let Ok(Err(error)) = destination.transform(&settings.settings, "", 0) {
         eprintln!("error: {}", explain(&error));
         return Ok(ExitCode::from(EXIT_USAGE));
     }

@@ -16,6 +16,12 @@
 //! verbatim when they are strings and as compact JSON with sorted keys otherwise;
 //! answers are queued per `METHOD url`, in file order; a missing `expect_http` means
 //! the call makes no HTTP call.
+//!
+//! A case is run as a host of the contract it names (`"contract": "0.2"`, else 0.1). A
+//! 0.1 host passes secret settings by value; a 0.2 host passes each as its reference
+//! (`secret:<key>`) and resolves references in request headers, and only a 0.2 case
+//! may call `batch.transform` (`"lines"`: rows, each a string or a JSON object) and
+//! `batch.send` (`"request"`: `body`, `event_ids`, `event_sizes`, `rows`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,6 +29,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::bindings::batch;
 use crate::bindings::guest::{InputRecord, PreparedEvent, PreparedRequest};
 use crate::bindings::http::{HttpError, Response};
 use crate::bindings::types::{Setting, SettingValue};
@@ -56,8 +63,20 @@ pub struct Case {
     pub about: String,
     pub clock_ms: u64,
     #[serde(default)]
+    pub contract: Contract,
+    #[serde(default)]
     pub http: Vec<Answer>,
     pub calls: Vec<Call>,
+}
+
+/// The contract version the host of a case speaks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum Contract {
+    #[default]
+    #[serde(rename = "0.1")]
+    V0_1,
+    #[serde(rename = "0.2")]
+    V0_2,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -86,6 +105,16 @@ pub enum Invoke {
     Send {
         settings: Settings,
         request: Request,
+    },
+    #[serde(rename = "batch.transform")]
+    BatchTransform {
+        settings: Settings,
+        lines: Vec<Value>,
+    },
+    #[serde(rename = "batch.send")]
+    BatchSend {
+        settings: Settings,
+        request: PositionedRequest,
     },
     AuthorizationUrl {
         app_id: String,
@@ -122,11 +151,57 @@ impl Invoke {
             Invoke::ValidateCredentials { .. } => "validate-credentials",
             Invoke::TransformBatch { .. } => "transform-batch",
             Invoke::Send { .. } => "send",
+            Invoke::BatchTransform { .. } => "batch.transform",
+            Invoke::BatchSend { .. } => "batch.send",
             Invoke::AuthorizationUrl { .. } => "authorization-url",
             Invoke::Connect { .. } => "connect",
             Invoke::ListEventSets { .. } => "list-event-sets",
             Invoke::CreateEventSet { .. } => "create-event-set",
             Invoke::UpdateEventSet { .. } => "update-event-set",
+        }
+    }
+
+    /// Every argument but the settings, as the text that crosses into the guest.
+    pub fn arguments(&self) -> Vec<String> {
+        match self {
+            Invoke::DescribeSettings
+            | Invoke::ValidateCredentials { .. }
+            | Invoke::ListEventSets { .. } => vec![],
+            Invoke::TransformBatch { records, .. } => records
+                .iter()
+                .flat_map(|r| [r.id.clone(), text(&r.json)])
+                .collect(),
+            Invoke::Send { request, .. } => {
+                let mut texts = vec![text(&request.body)];
+                for event in &request.events {
+                    texts.push(event.event_id.clone());
+                    texts.extend(event.record_ids.iter().cloned());
+                }
+                texts
+            }
+            Invoke::BatchTransform { lines: rows, .. } => vec![lines(rows).0],
+            Invoke::BatchSend { request, .. } => {
+                let mut texts = vec![text(&request.body)];
+                texts.extend(request.event_ids.iter().cloned());
+                texts
+            }
+            Invoke::AuthorizationUrl {
+                app_id,
+                redirect_uri,
+                state,
+            } => vec![app_id.clone(), redirect_uri.clone(), state.clone()],
+            Invoke::Connect {
+                app_id,
+                app_secret,
+                auth_code,
+            } => vec![app_id.clone(), app_secret.clone(), auth_code.clone()],
+            Invoke::CreateEventSet {
+                name, description, ..
+            } => vec![name.clone(), description.clone()],
+            Invoke::UpdateEventSet { id, name, .. } => [Some(id.clone()), name.clone()]
+                .into_iter()
+                .flatten()
+                .collect(),
         }
     }
 
@@ -136,6 +211,8 @@ impl Invoke {
             Invoke::ValidateCredentials { settings }
             | Invoke::TransformBatch { settings, .. }
             | Invoke::Send { settings, .. }
+            | Invoke::BatchTransform { settings, .. }
+            | Invoke::BatchSend { settings, .. }
             | Invoke::ListEventSets { settings }
             | Invoke::CreateEventSet { settings, .. }
             | Invoke::UpdateEventSet { settings, .. } => Some(settings),
@@ -219,6 +296,38 @@ impl Request {
                     record_ids: e.record_ids.clone(),
                 })
                 .collect(),
+        }
+    }
+}
+
+/// The rows of a `batch.transform`, a line each, and how many lines that is (a string
+/// with a line break in it is two rows).
+pub fn lines(rows: &[Value]) -> (String, usize) {
+    let text = rows.iter().map(text).collect::<Vec<_>>().join("\n");
+    let count = if text.is_empty() {
+        0
+    } else {
+        text.split('\n').count()
+    };
+    (text, count)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PositionedRequest {
+    pub body: Value,
+    pub event_ids: Vec<String>,
+    pub event_sizes: Vec<u32>,
+    pub rows: Vec<u32>,
+}
+
+impl PositionedRequest {
+    pub fn to_prepared(&self) -> batch::PreparedRequest {
+        batch::PreparedRequest {
+            body: text(&self.body),
+            event_ids: self.event_ids.clone(),
+            event_sizes: self.event_sizes.clone(),
+            rows: self.rows.clone(),
         }
     }
 }
@@ -320,6 +429,21 @@ pub fn load(path: &Path) -> Result<Case, CaseError> {
             path: shown.clone(),
             problem,
         })?;
+    }
+    let batch_call = case.calls.iter().find(|c| {
+        matches!(
+            c.invoke,
+            Invoke::BatchTransform { .. } | Invoke::BatchSend { .. }
+        )
+    });
+    if let (Some(call), Contract::V0_1) = (batch_call, case.contract) {
+        return Err(CaseError::Invalid {
+            path: shown,
+            problem: format!(
+                "{} is contract 0.2: say \"contract\": \"0.2\"",
+                call.invoke.export()
+            ),
+        });
     }
     case.name = path
         .file_stem()

@@ -5,12 +5,17 @@ use serde_json::Value;
 use url::Url;
 
 use super::CallOutput;
-use super::case::{Case, Invoke};
+use super::case::{Case, Contract, Invoke};
 use crate::bindings::guest::Spec;
 use crate::bindings::types::SettingValue;
 
 /// Exports the contract declares pure: they never reach the network.
-const PURE: [&str; 3] = ["describe-settings", "transform-batch", "authorization-url"];
+const PURE: [&str; 4] = [
+    "describe-settings",
+    "transform-batch",
+    "batch.transform",
+    "authorization-url",
+];
 
 /// The only header a secret may travel in.
 const TOKEN_HEADER: &str = "access-token";
@@ -31,6 +36,12 @@ pub fn check(case: &Case, calls: &[CallOutput], spec: &Spec) -> Vec<String> {
         };
         if let Some(text) = one_outcome_per_record(&call.invoke, &output.result) {
             problem(text);
+        }
+        if let Some(text) = one_outcome_per_position(&call.invoke, &output.result) {
+            problem(text);
+        }
+        if case.contract == Contract::V0_2 && output.secret_in_guest {
+            problem("a secret's value crossed into the guest; a 0.2 host passes references".into());
         }
         if PURE.contains(&output.export) && !output.http.is_empty() {
             problem(format!(
@@ -81,6 +92,48 @@ fn one_outcome_per_record(invoke: &Invoke, result: &Value) -> Option<String> {
     (ids != expected).then(|| {
         format!("outcomes for {ids:?}, but exactly one per record, in order, for {expected:?}")
     })
+}
+
+/// A 0.2 transform settles every line once, in a request or among the rejections; a
+/// 0.2 send answers once per event.
+fn one_outcome_per_position(invoke: &Invoke, result: &Value) -> Option<String> {
+    let ok = result.get("ok")?;
+    let numbers = |value: &Value| -> Vec<u64> {
+        value
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_u64)
+            .collect()
+    };
+    match invoke {
+        Invoke::BatchTransform { lines, .. } => {
+            let mut rows: Vec<u64> = ok["requests"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|r| numbers(&r["rows"]))
+                .collect();
+            rows.extend(
+                ok["rejections"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r["row"].as_u64()),
+            );
+            rows.sort_unstable();
+            let expected: Vec<u64> = (0..super::case::lines(lines).1 as u64).collect();
+            (rows != expected).then(|| {
+                format!("outcomes for rows {rows:?}, but exactly one per line for {expected:?}")
+            })
+        }
+        Invoke::BatchSend { request, .. } => {
+            let statuses = ok["statuses"].as_array().map_or(0, Vec::len);
+            (statuses != request.event_ids.len())
+                .then(|| format!("{statuses} statuses for {} events", request.event_ids.len()))
+        }
+        _ => None,
+    }
 }
 
 fn outside_allow_list(http: &Value, hosts: &[String]) -> Option<String> {
@@ -199,6 +252,7 @@ mod tests {
             result,
             http,
             logs: vec![json!({"level": "info", "message": "fine"})],
+            secret_in_guest: false,
         }
     }
 

@@ -8,9 +8,10 @@
 
 use serde_json::{Value, json};
 
-use crate::bindings::exports::cdp::destination::event_sets::EventSet;
-use crate::bindings::exports::cdp::destination::oauth::Connection;
+use crate::bindings::batch::{self, PositionedWarning, SendOutput};
+use crate::bindings::event_sets::EventSet;
 use crate::bindings::guest::{DeliveryOutcome, DeliveryStatus, TransformOutput, TransformStatus};
+use crate::bindings::oauth::Connection;
 use crate::bindings::types::DestinationError;
 use crate::json::setting_value;
 use crate::transport::RecordedCall;
@@ -80,6 +81,42 @@ pub fn delivery_outcomes(outcomes: &[DeliveryOutcome]) -> Value {
             };
             json!({"id": o.id, "status": status})
         })
+        .collect()
+}
+
+/// Contract 0.2's transform output.
+pub fn positions(output: &batch::TransformOutput) -> Value {
+    json!({
+        "requests": output.requests.iter().map(|r| json!({
+            "body": r.body,
+            "event_ids": r.event_ids,
+            "event_sizes": r.event_sizes,
+            "rows": r.rows,
+        })).collect::<Vec<_>>(),
+        "rejections": output.rejections.iter().map(|r| json!({
+            "row": r.row,
+            "reason": r.reason,
+        })).collect::<Vec<_>>(),
+        "warnings": warnings(&output.warnings),
+    })
+}
+
+/// Contract 0.2's send output.
+pub fn send_output(output: &SendOutput) -> Value {
+    json!({
+        "statuses": output.statuses.iter().map(|status| match status {
+            batch::DeliveryStatus::Delivered => json!("delivered"),
+            batch::DeliveryStatus::Rejected(reason) => json!({ "rejected": reason }),
+            batch::DeliveryStatus::Retryable(reason) => json!({ "retryable": reason }),
+        }).collect::<Vec<_>>(),
+        "warnings": warnings(&output.warnings),
+    })
+}
+
+fn warnings(warnings: &[PositionedWarning]) -> Value {
+    warnings
+        .iter()
+        .map(|w| json!({"position": w.position, "field": w.warning.field, "rule": w.warning.rule}))
         .collect()
 }
 

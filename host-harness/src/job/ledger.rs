@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::bindings::batch::Warning;
 use crate::results::{ResultsFile, RowResult, Status, WriteError};
 
 /// What a run did, row by row and event by event.
@@ -22,6 +23,8 @@ pub struct Summary {
     /// Reason → rows.
     pub rejected: BTreeMap<String, u64>,
     pub failed: BTreeMap<String, u64>,
+    /// Warning (`field: rule`) → rows accepted or delivered with it.
+    pub warnings: BTreeMap<String, u64>,
     /// Why the run stopped early (an auth or settings error), if it did.
     pub stopped: Option<String>,
     /// The run was interrupted: rows after the last one read have no outcome.
@@ -146,9 +149,16 @@ impl Ledger {
         event_id: Option<&str>,
         status: Status,
         reason: Option<&str>,
+        warnings: &[Warning],
     ) {
         let mut inner = self.inner.lock().unwrap();
         let summary = &mut inner.summary;
+        for warning in warnings {
+            *summary
+                .warnings
+                .entry(format!("{}: {}", warning.field, warning.rule))
+                .or_default() += 1;
+        }
         match status {
             Status::Accepted => summary.rows_accepted += 1,
             Status::Delivered => summary.rows_delivered += 1,
@@ -170,6 +180,7 @@ impl Ledger {
             event_id,
             status,
             reason,
+            warnings,
         };
         if let Some(Err(error)) = inner.results.as_mut().map(|file| file.write(&result)) {
             self.write_failure(&mut inner, error);

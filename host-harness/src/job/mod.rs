@@ -13,18 +13,19 @@ mod ledger;
 mod retry;
 
 use std::collections::VecDeque;
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, Range};
 use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub use ledger::{Ledger, Summary, progress_bar};
 pub use retry::RetryPolicy;
 use retry::retry_after;
 
-use crate::bindings::guest::{
-    DeliveryStatus, InputRecord, PreparedRequest, TransformOutput, TransformStatus, Validation,
+use crate::bindings::batch::{
+    DeliveryStatus, PositionedWarning, PreparedRequest, SendOutput, TransformOutput, Warning,
 };
+use crate::bindings::guest::Validation;
 use crate::bindings::types::{DestinationError, Setting};
 use crate::destination::{Destination, HostError};
 use crate::errors::describe;
@@ -52,22 +53,70 @@ impl Default for JobOptions {
     }
 }
 
-/// A prepared request and the records in it (kept to re-transform retryable ones).
+/// A prepared request and the batch its rows are in (kept to re-transform retryable
+/// ones).
 struct Work {
     request: PreparedRequest,
-    records: Vec<InputRecord>,
+    batch: Arc<Batch>,
     first_try: Instant,
     attempt: u32,
 }
 
-/// What `transform-batch` answered for one batch.
+/// What `transform` answered for one batch.
 type TransformResult = Result<Result<TransformOutput, DestinationError>, HostError>;
 
-/// Rows of one batch, split into what goes to the component and what is settled now.
+/// The readable rows of one batch, as the component gets them: one line each.
 struct Batch {
-    records: Vec<InputRecord>,
-    /// Each record's row event_id column, for rows the component rejects.
-    row_event_ids: Vec<Option<String>>,
+    /// The rows' JSON, a line each (an input row's JSON is compact: no line break).
+    lines: String,
+    rows: Vec<BatchRow>,
+    /// Warnings about rows, by position, in row order (from `transform`).
+    warnings: Vec<PositionedWarning>,
+}
+
+struct BatchRow {
+    /// The input row number.
+    number: u64,
+    /// The row's event_id column, for rows settled without an event.
+    event_id: Option<String>,
+    /// Where its line is in `lines`.
+    span: Range<usize>,
+}
+
+impl Batch {
+    fn new(capacity: usize) -> Batch {
+        Batch {
+            lines: String::new(),
+            rows: Vec::with_capacity(capacity),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, number: u64, json: &str, event_id: Option<String>) {
+        if !self.rows.is_empty() {
+            self.lines.push('\n');
+        }
+        let start = self.lines.len();
+        self.lines.push_str(json);
+        self.rows.push(BatchRow {
+            number,
+            event_id,
+            span: start..self.lines.len(),
+        });
+    }
+
+    fn line(&self, position: usize) -> &str {
+        &self.lines[self.rows[position].span.clone()]
+    }
+
+    /// The warnings about the row at `position`.
+    fn warnings_of(&self, position: u32) -> impl Iterator<Item = &Warning> {
+        let start = self.warnings.partition_point(|w| w.position < position);
+        self.warnings[start..]
+            .iter()
+            .take_while(move |w| w.position == position)
+            .map(|w| &w.warning)
+    }
 }
 
 /// Why `transform` stopped before the end of the input.
@@ -182,31 +231,29 @@ impl Job<'_> {
         input_error.map_or(Ok(()), Err)
     }
 
-    /// Settles rows the input could not read; returns the rest as records.
+    /// Settles rows the input could not read; returns the rest as a batch.
     fn admit(&self, rows: Vec<Row>, ledger: &Ledger) -> Option<Batch> {
         ledger.read(rows.len() as u64);
-        let mut batch = Batch {
-            records: Vec::with_capacity(rows.len()),
-            row_event_ids: Vec::with_capacity(rows.len()),
-        };
+        let mut batch = Batch::new(rows.len());
+        batch
+            .lines
+            .reserve(rows.iter().map(Row::json_len).sum::<usize>() + rows.len());
         for row in rows {
             match row.record {
-                Ok(record) => {
-                    batch.records.push(InputRecord {
-                        id: row.number.to_string(),
-                        json: record.json,
-                    });
-                    batch.row_event_ids.push(record.event_id);
-                }
-                Err(error) => {
-                    ledger.settle(row.number, None, Status::Rejected, Some(&error.to_string()))
-                }
+                Ok(record) => batch.push(row.number, &record.json, record.event_id),
+                Err(error) => ledger.settle(
+                    row.number,
+                    None,
+                    Status::Rejected,
+                    Some(&error.to_string()),
+                    &[],
+                ),
             }
         }
-        (!batch.records.is_empty()).then_some(batch)
+        (!batch.rows.is_empty()).then_some(batch)
     }
 
-    /// Runs `transform-batch`; settles rejected rows and returns the requests. A settings
+    /// Runs `transform`; settles rejected rows and returns the requests. A settings
     /// error stops the run (recorded in `stop`); a failed instance fails the batch alone.
     fn transform_batch(
         &self,
@@ -220,13 +267,14 @@ impl Job<'_> {
 
     /// The component's part of [`Job::transform_batch`]: safe to run on any thread.
     fn call_transform(&self, batch: &Batch) -> TransformResult {
-        self.destination.transform(self.settings, &batch.records)
+        self.destination
+            .transform(self.settings, &batch.lines, batch.rows.len())
     }
 
     /// The rest of [`Job::transform_batch`], in input order.
     fn settle_transform(
         &self,
-        batch: Batch,
+        mut batch: Batch,
         output: TransformResult,
         ledger: &Ledger,
         stop: &OnceLock<DestinationError>,
@@ -244,31 +292,25 @@ impl Job<'_> {
                 return vec![];
             }
         };
-        let mut records_of: Vec<Vec<InputRecord>> = vec![vec![]; output.requests.len()];
-        for ((record, outcome), event_id) in batch
-            .records
-            .into_iter()
-            .zip(output.outcomes)
-            .zip(batch.row_event_ids)
-        {
-            match outcome.status {
-                TransformStatus::Accepted(index) => records_of[index as usize].push(record),
-                TransformStatus::Rejected(reason) => ledger.settle(
-                    row_number(&record.id),
-                    event_id.as_deref(),
-                    Status::Rejected,
-                    Some(&reason),
-                ),
-            }
+        for rejection in output.rejections {
+            let row = &batch.rows[rejection.row as usize];
+            ledger.settle(
+                row.number,
+                row.event_id.as_deref(),
+                Status::Rejected,
+                Some(&rejection.reason),
+                &[],
+            );
         }
+        batch.warnings = output.warnings;
+        let batch = Arc::new(batch);
         let now = Instant::now();
         output
             .requests
             .into_iter()
-            .zip(records_of)
-            .map(|(request, records)| Work {
+            .map(|request| Work {
                 request,
-                records,
+                batch: batch.clone(),
                 first_try: now,
                 attempt: 0,
             })
@@ -309,7 +351,7 @@ impl Job<'_> {
         }
         ledger.count(|s| s.requests += 1);
         let error = match self.destination.send(self.settings, &work.request) {
-            Ok(Ok(outcomes)) => return self.settle_delivery(work, outcomes, ledger, stop),
+            Ok(Ok(output)) => return self.settle_delivery(work, output, ledger, stop),
             Ok(Err(error)) => error,
             Err(host_error) => {
                 settle_all(&work, ledger, Status::Failed, Some(&host_error.to_string()));
@@ -351,60 +393,57 @@ impl Job<'_> {
         }
     }
 
-    /// Settles delivered and rejected records; retryable ones are transformed again
+    /// Settles delivered and rejected events' rows; retryable ones are transformed again
     /// (deterministic event ids make the resend safe) and come back as new work.
     fn settle_delivery(
         &self,
         work: Work,
-        outcomes: Vec<crate::bindings::guest::DeliveryOutcome>,
+        output: SendOutput,
         ledger: &Ledger,
         stop: &OnceLock<DestinationError>,
     ) -> Vec<Work> {
-        let mut outcomes = outcomes.into_iter();
-        let mut retry = vec![];
+        let mut retry = Batch::new(0);
         let mut delivered_events = 0;
-        for event in &work.request.events {
-            let mut all_delivered = true;
-            for _ in &event.record_ids {
-                let outcome = outcomes
-                    .next()
-                    .expect("the host checked one outcome per record");
-                let row = row_number(&outcome.id);
-                match outcome.status {
-                    DeliveryStatus::Delivered => {
-                        ledger.settle(row, Some(&event.event_id), Status::Delivered, None)
-                    }
-                    DeliveryStatus::Rejected(reason) => {
-                        all_delivered = false;
-                        ledger.settle(row, Some(&event.event_id), Status::Rejected, Some(&reason))
-                    }
+        for (event, status) in events(&work.request).zip(output.statuses) {
+            let sent_warnings: Vec<Warning> = output
+                .warnings
+                .iter()
+                .filter(|w| w.position as usize == event.index)
+                .map(|w| w.warning.clone())
+                .collect();
+            for &position in event.rows {
+                let row = &work.batch.rows[position as usize];
+                let mut warnings: Vec<Warning> =
+                    work.batch.warnings_of(position).cloned().collect();
+                warnings.extend(sent_warnings.iter().cloned());
+                match &status {
+                    DeliveryStatus::Delivered => ledger.settle(
+                        row.number,
+                        Some(event.id),
+                        Status::Delivered,
+                        None,
+                        &warnings,
+                    ),
+                    DeliveryStatus::Rejected(reason) => ledger.settle(
+                        row.number,
+                        Some(event.id),
+                        Status::Rejected,
+                        Some(reason),
+                        &warnings,
+                    ),
                     DeliveryStatus::Retryable(_) => {
-                        all_delivered = false;
-                        retry.push(outcome.id);
+                        retry.push(row.number, work.batch.line(position as usize), None)
                     }
                 }
             }
-            delivered_events += u64::from(all_delivered);
+            delivered_events += u64::from(status == DeliveryStatus::Delivered);
         }
         ledger.count(|s| s.events_delivered += delivered_events);
-        if retry.is_empty() {
+        if retry.rows.is_empty() {
             return vec![];
         }
-        let records: Vec<InputRecord> = work
-            .records
-            .into_iter()
-            .filter(|r| retry.contains(&r.id))
-            .collect();
-        let row_event_ids = vec![None; records.len()];
         let attempt = work.attempt + 1;
-        let resend = self.transform_batch(
-            Batch {
-                records,
-                row_event_ids,
-            },
-            ledger,
-            stop,
-        );
+        let resend = self.transform_batch(retry, ledger, stop);
         // Records handed back `retryable` carry no pause (the contract has none there),
         // and most are a passing fault, so the usual backoff. A throttle that outlasts
         // it fails the resend's first call whole, and that error brings TikTok's pause.
@@ -471,21 +510,50 @@ pub fn validate(
     }
 }
 
+/// One event of a prepared request: its index, id and rows (positions in the batch).
+struct Event<'a> {
+    index: usize,
+    id: &'a str,
+    rows: &'a [u32],
+}
+
+/// The events of `request`, in order; `Destination` checked their sizes add up.
+fn events(request: &PreparedRequest) -> impl Iterator<Item = Event<'_>> {
+    let mut start = 0;
+    request
+        .event_ids
+        .iter()
+        .zip(&request.event_sizes)
+        .enumerate()
+        .map(move |(index, (id, &size))| {
+            let rows = &request.rows[start..start + size as usize];
+            start += size as usize;
+            Event { index, id, rows }
+        })
+}
+
+/// Settles every row of `work` alike; an accepted row keeps its warnings.
 fn settle_all(work: &Work, ledger: &Ledger, status: Status, reason: Option<&str>) {
-    for event in &work.request.events {
-        for id in &event.record_ids {
-            ledger.settle(row_number(id), Some(&event.event_id), status, reason);
+    for event in events(&work.request) {
+        for &position in event.rows {
+            let row = &work.batch.rows[position as usize];
+            let warnings: Vec<Warning> = match status {
+                Status::Accepted => work.batch.warnings_of(position).cloned().collect(),
+                _ => Vec::new(),
+            };
+            ledger.settle(row.number, Some(event.id), status, reason, &warnings);
         }
     }
 }
 
 fn fail_batch(batch: &Batch, ledger: &Ledger, reason: &str) {
-    for (record, event_id) in batch.records.iter().zip(&batch.row_event_ids) {
+    for row in &batch.rows {
         ledger.settle(
-            row_number(&record.id),
-            event_id.as_deref(),
+            row.number,
+            row.event_id.as_deref(),
             Status::Failed,
             Some(reason),
+            &[],
         );
     }
 }
@@ -500,9 +568,4 @@ const UNRECORDED: &str = "not sent: the results file could not be written";
 
 fn not_sent(stopped: &DestinationError) -> String {
     format!("not sent: the run stopped: {}", describe(stopped))
-}
-
-/// Record ids are the row numbers the harness gave them.
-fn row_number(id: &str) -> u64 {
-    id.parse().expect("record ids are row numbers")
 }

@@ -11,7 +11,7 @@
 
 wit_bindgen::generate!({
     world: "destination-plugin",
-    path: "../../wit",
+    path: "../../wit/v0.1",
 });
 
 use cdp::destination::http;
