@@ -43,6 +43,9 @@ struct Args {
     /// Rows per transform run.
     #[arg(long, default_value_t = 100_000)]
     rows: usize,
+    /// Rows of the whole-process runs (`host-harness transform` on a file, one core).
+    #[arg(long, default_value_t = 500_000)]
+    whole_rows: u64,
     /// Rows per send run.
     #[arg(long, default_value_t = 100_000)]
     send_rows: usize,
@@ -129,6 +132,13 @@ fn main() -> Result<ExitCode> {
     let native = Throughput::median(&native);
     let per_batch = bench::per_batch_cost(&destination, &settings, 200 * runs)?;
 
+    progress("host-harness transform, whole process, one core");
+    bench::whole_process(&child(&host_harness, true), &scratch.dir, args.whole_rows)?; // warm
+    let whole: Vec<_> = (0..runs)
+        .map(|_| bench::whole_process(&child(&host_harness, true), &scratch.dir, args.whole_rows))
+        .collect::<Result<_, _>>()?;
+    let whole_process = Throughput::median(&whole);
+
     progress("send to the loopback sandbox");
     let send = send_figures(runtime, &wasm, &settings, args.send_rows, runs)?;
 
@@ -152,6 +162,8 @@ fn main() -> Result<ExitCode> {
         runs,
         transform_rows: args.rows as u64,
         component,
+        whole_process,
+        whole_process_rows: args.whole_rows,
         native,
         wasm_native_ratio: native.events_per_s / component.events_per_s,
         send,
