@@ -53,6 +53,13 @@ run wasmtime cargo run --locked --quiet -p host-harness -- conformance
 run node node "$here/node/run.mjs"
 run python "$venv/bin/python" "$here/python/run.py"
 
+step "node: the kept instance of the pure export (host.test.mjs)"
+if ! (cd "$here/node" && COMPONENT="$wasm" node --test host.test.mjs > "$out/node-host-test.txt" 2>&1); then
+  echo "node's host.test.mjs failed (all of it: $out/node-host-test.txt):" >&2
+  tail -n 40 "$out/node-host-test.txt" >&2
+  passed[node]=0
+fi
+
 step "comparing every host's output with the reference (wasmtime)"
 for host in node python; do
   if ! diff -u "$out/wasmtime.json" "$out/$host.json" > "$out/$host.diff"; then
