@@ -5,7 +5,7 @@
 #
 #   dist/tiktok-offline-events-VERSION.wasm         the component (wasm32-wasip2)
 #   dist/tiktok-offline-events-VERSION.wasm.sha256  its SHA-256 (check: sha256sum -c)
-#   dist/wit/destination.wit                        the contract it implements
+#   dist/wit/v0.1/, dist/wit/v0.2/                  the contract it implements (0.2 includes 0.1)
 #
 # Before writing anything it runs the conformance suite on the built .wasm with the
 # reference host, so a release never ships a component that fails it. (The suite in
@@ -36,7 +36,7 @@ cargo run --locked --quiet -p host-harness -- --component "$built" conformance \
 rm -rf dist
 mkdir -p dist/wit
 cp "$built" "dist/$name"
-cp wit/destination.wit dist/wit/
+cp -R wit/v0.1 wit/v0.2 dist/wit/
 (cd dist && sha256sum "$name" > "$name.sha256")
 
 echo "== dist/" >&2
