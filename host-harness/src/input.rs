@@ -10,6 +10,7 @@ mod batches;
 mod columns;
 mod csv_rows;
 mod ndjson_rows;
+mod order_key;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};

@@ -1,8 +1,9 @@
 //! NDJSON rows: one JSON object per line, passed to the component as written.
 //!
-//! Each line is parsed once, only to check that it is a whole JSON object and to pull
-//! out its `event_id`; the component parses the text itself, so re-serialising it here
-//! would be wasted work.
+//! Each line is read only for its `event_id`, with a light scan (`order_key`) that
+//! leaves to `serde_json` every line it cannot read plainly, which `serde_json` then
+//! checks to be one JSON object; the component parses the text itself, so
+//! re-serialising it here would be wasted work.
 
 use std::fmt;
 use std::io::{self, BufRead, Read};
@@ -91,11 +92,23 @@ impl<R: BufRead> NdjsonRows<R> {
     }
 }
 
-/// Checks that `line` is one JSON object and takes its order key.
+/// Takes `line`'s order key: by the light scan, else by `serde_json`, which also checks
+/// that the line is one JSON object.
 fn parse(line: &[u8], columns: &Columns) -> Result<Record, RowError> {
     let text = std::str::from_utf8(line).map_err(|e| RowError::LineUtf8 {
         byte: e.valid_up_to() + 1,
     })?;
+    match super::order_key::scan(text, columns) {
+        Some(event_id) => Ok(Record {
+            json: text.to_owned(),
+            event_id,
+        }),
+        None => parse_with_serde(text, columns),
+    }
+}
+
+/// The reference reading of a line: one JSON object, and its order key.
+pub(super) fn parse_with_serde(text: &str, columns: &Columns) -> Result<Record, RowError> {
     // A struct deserialises from a JSON array too, so check the shape first.
     if text.trim_start_matches([' ', '\t']).starts_with('{') {
         let mut deserializer = serde_json::Deserializer::from_str(text);
