@@ -630,8 +630,7 @@ fn the_component_and_the_native_build_agree_on_the_bench_sample() {
         })
         .collect();
     let parsed = tiktok_offline_events::settings::Settings::parse(&native_settings).unwrap();
-    // 2026-12-01T00:00:00Z: after the sample's last event.
-    let now_ms = 1_796_083_200_000;
+    let now_ms = bench::sample::NOW_MS;
     let destination = destination(&Arc::new(Scripted::new())).with_clock(Clock::Fixed(now_ms));
     let mut rejected = 0;
     for batch in bench::batches(3_000) {

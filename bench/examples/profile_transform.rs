@@ -43,7 +43,8 @@ fn main() -> anyhow::Result<()> {
             };
             let runtime = Arc::new(Runtime::new(Policy::default(), default_cache_dir())?);
             let destination =
-                Destination::load(runtime, &wasm, Arc::new(HttpTransport::new(None)?))?;
+                Destination::load(runtime, &wasm, Arc::new(HttpTransport::new(None)?))?
+                    .with_clock(bench::CLOCK);
             (0..runs)
                 .map(|_| bench::component_run(&destination, &settings, &batches))
                 .collect::<Result<_, _>>()?

@@ -26,6 +26,7 @@ use host_harness::bindings::types::{Setting, SettingValue};
 use host_harness::destination::{Destination, HostError};
 use host_harness::input::{Columns, Format, ORDER_KEY, Rows};
 use host_harness::job::{Job, JobOptions, Ledger};
+use host_harness::state::Clock;
 use host_harness::transport::{HttpTransport, Outbound, Scripted, Transport};
 use host_harness::{Policy, Runtime};
 use sample::Sample;
@@ -250,12 +251,13 @@ mod native {
     }
 }
 
+/// The clock every figure runs at: the sample's ([`sample::NOW_MS`]).
 fn now_ms() -> u64 {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    since.as_millis() as u64
+    sample::NOW_MS
 }
+
+/// The clock a loaded destination runs at in every figure.
+pub const CLOCK: Clock = Clock::Fixed(sample::NOW_MS);
 
 /// Rows over which [`fuel_per_row`] is measured: enough batches that a batch's fixed
 /// cost is spread as in a real run.
@@ -268,7 +270,8 @@ pub fn fuel_per_row(wasm: &[u8]) -> Result<u64, BenchError> {
     let runtime =
         Runtime::metered(Policy::default()).map_err(|e| HostError::Load(format!("{e:#}")))?;
     let runtime = Arc::new(runtime);
-    let destination = Destination::load(runtime.clone(), wasm, Arc::new(Scripted::new()))?;
+    let destination =
+        Destination::load(runtime.clone(), wasm, Arc::new(Scripted::new()))?.with_clock(CLOCK);
     let settings = settings();
     let before = runtime.fuel_used().unwrap_or_default();
     for batch in batches(FUEL_ROWS) {
@@ -511,9 +514,12 @@ pub struct Child {
 }
 
 impl Child {
+    /// The child, at the sample's clock.
     fn command(&self) -> Command {
         let mut command = Command::new(&self.exe);
-        command.args(&self.host_flags);
+        command
+            .args(&self.host_flags)
+            .env("HOST_HARNESS_CLOCK_MS", sample::NOW_MS.to_string());
         command
     }
 }

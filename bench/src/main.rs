@@ -119,7 +119,8 @@ fn main() -> Result<ExitCode> {
         Some(scratch.cache.clone()),
     )?);
     let destination =
-        Destination::load(runtime.clone(), &wasm, Arc::new(HttpTransport::new(None)?))?;
+        Destination::load(runtime.clone(), &wasm, Arc::new(HttpTransport::new(None)?))?
+            .with_clock(bench::CLOCK);
     let batches = bench::batches(args.rows);
     let mut component = Vec::with_capacity(runs);
     let mut native = Vec::with_capacity(runs);
@@ -196,7 +197,7 @@ fn send_figures(
     let transport = Arc::new(TimedTransport::new(HttpTransport::new(Some(Url::parse(
         &sandbox.base_url(),
     )?))?));
-    let destination = Destination::load(runtime, wasm, transport.clone())?;
+    let destination = Destination::load(runtime, wasm, transport.clone())?.with_clock(bench::CLOCK);
     let ndjson: String = bench::sample::Sample::new(bench::SEED)
         .take(rows)
         .map(|row| row + "\n")
@@ -255,7 +256,8 @@ fn cold_start_probe(args: &Args, spawned_unix_ns: u128) -> Result<ExitCode> {
         None => TIKTOK_COMPONENT.to_vec(),
     };
     let runtime = Arc::new(Runtime::new(Policy::default(), args.cache_dir.clone())?);
-    let destination = Destination::load(runtime, &wasm, Arc::new(HttpTransport::new(None)?))?;
+    let destination = Destination::load(runtime, &wasm, Arc::new(HttpTransport::new(None)?))?
+        .with_clock(bench::CLOCK);
     let output = destination.transform(&bench::settings(), &batch.lines, batch.rows)?;
     output.map_err(|e| anyhow::anyhow!("transform failed: {e:?}"))?;
     let elapsed = bench::since_spawn(spawned_unix_ns, generated);

@@ -21,9 +21,14 @@ pub const ORDERS_PER_BLOCK: usize = 49;
 /// Events a valid block becomes: its orders and its single-row lead.
 pub const EVENTS_PER_BLOCK: usize = ORDERS_PER_BLOCK + 1;
 
-/// 2026-09-01T00:00:00Z: events are spread over the two months after it.
+/// 2026-09-01T00:00:00Z: events are spread over the week after it, a weekly export.
 const FIRST_EVENT_SECS: u64 = 1_788_220_800;
-const EVENT_SPREAD_SECS: u64 = 61 * 24 * 3600;
+const EVENT_SPREAD_SECS: u64 = 7 * 24 * 3600;
+
+/// The clock the sample is sent at, a day after its last event (Unix ms): every figure
+/// runs at it, so that rows neither age past TikTok's 28-day attribution window nor
+/// land in the future whatever day the bench runs.
+pub const NOW_MS: u64 = (FIRST_EVENT_SECS + EVENT_SPREAD_SECS + 24 * 3600) * 1000;
 
 /// A phone template per way of writing: `#` any digit, `N` a digit 2–9 (NANP area and
 /// exchange codes), everything else as is.

@@ -17,6 +17,8 @@ const { values: args } = parseArgs({
     sample: { type: 'string' },
     runs: { type: 'string', default: '5' },
     'batch-rows': { type: 'string', default: '1000' },
+    // The sample's clock (bench/src/sample.rs NOW_MS; `bench --sample` prints it).
+    'now-ms': { type: 'string', default: '1788912000000' },
   },
 });
 if (!args.component || !args.sample) {
@@ -34,7 +36,7 @@ for (let start = 0; start < rows.length; start += batchRows) {
 const loaded = await load(readFileSync(args.component));
 const host = {
   fetch: () => { throw { payload: { tag: 'denied', val: 'no HTTP during this call: it must be pure' } }; },
-  nowMs: () => BigInt(Date.now()),
+  nowMs: () => BigInt(args['now-ms']),
   log: () => {},
 };
 const spec = instantiate(loaded, host).destination.describeSettings();

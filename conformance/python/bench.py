@@ -16,13 +16,16 @@ from wasmtime.component import Variant
 
 
 class PureHost:
-    """The imports of a pure call: no HTTP, the system clock, logs dropped."""
+    """The imports of a pure call: no HTTP, the sample's clock, logs dropped."""
+
+    def __init__(self, now_ms):
+        self.clock_ms = now_ms
 
     def fetch(self, request):
         return Variant("denied", "no HTTP during this call: it must be pure")
 
     def now_ms(self):
-        return int(time.time() * 1000)
+        return self.clock_ms
 
     def log(self, level, message):
         pass
@@ -34,6 +37,8 @@ def main():
     parser.add_argument("--sample", required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--batch-rows", type=int, default=1000)
+    # The sample's clock (bench/src/sample.rs NOW_MS; `bench --sample` prints it).
+    parser.add_argument("--now-ms", type=int, default=1_788_912_000_000)
     args = parser.parse_args()
 
     with open(args.sample, encoding="utf-8") as sample:
@@ -43,7 +48,7 @@ def main():
         for start in range(0, len(rows), args.batch_rows)
     ]
     plugin = Plugin(args.component)
-    host = PureHost()
+    host = PureHost(args.now_ms)
     spec = plugin.call(host, "destination", "describe-settings")
     secret_keys = {f.key for f in spec.settings if f.secret}
     given = [

@@ -24,6 +24,7 @@ pub use host_harness::errors::explain;
 use host_harness::job::Summary;
 use host_harness::pacing::{DEFAULT_REQUESTS_PER_SECOND, Paced};
 use host_harness::settings_file::SettingsFile;
+use host_harness::state::Clock;
 use host_harness::transport::{HttpTransport, check_endpoint};
 use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
 
@@ -93,11 +94,25 @@ pub fn load(host: &HostArgs, endpoint: Option<Url>) -> Result<Destination> {
 
 /// [`load`], its HTTP requests started at most `per_second` a second.
 pub fn load_paced(host: &HostArgs, endpoint: Option<Url>, per_second: u32) -> Result<Destination> {
-    Ok(Destination::load(
+    let destination = Destination::load(
         runtime(host)?,
         &component_bytes(host)?,
         Arc::new(Paced::new(HttpTransport::new(endpoint)?, per_second)),
-    )?)
+    )?;
+    Ok(destination.with_clock(clock()?))
+}
+
+/// `HOST_HARNESS_CLOCK_MS` (Unix milliseconds) fixes the component's clock, for runs that
+/// must not depend on the day they run (benchmarks, replays); the system clock otherwise.
+fn clock() -> Result<Clock> {
+    match std::env::var("HOST_HARNESS_CLOCK_MS") {
+        Err(_) => Ok(Clock::System),
+        Ok(ms) => ms
+            .trim()
+            .parse()
+            .map(Clock::Fixed)
+            .context("HOST_HARNESS_CLOCK_MS must be Unix milliseconds"),
+    }
 }
 
 /// The component to run: `--component`, or the embedded TikTok one.
