@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 use crate::currency::Currency;
 use crate::event_name::EventName;
 use crate::line::{self, EventKey, Line};
+use crate::settings::DefaultCurrency;
 use crate::tiktok_event::{ContentType, Event, Item, Properties, User};
 
 /// The most rows one event (an order) may merge. TikTok documents no limit on an
@@ -34,6 +35,9 @@ pub struct Merged<'a> {
     pub event_set: Cow<'a, str>,
     pub rows: Vec<usize>,
     pub outcome: Result<Event<'a>, Failure>,
+    /// The event's value went in USD because no row named a currency and the
+    /// `default_currency` setting is not set.
+    pub currency_assumed: bool,
 }
 
 /// Why an event is not sent.
@@ -114,20 +118,24 @@ impl<'a> Batch<'a> {
 
     /// The events, in order of their first row. `default_currency` is the currency of
     /// events that have a value but no row with a currency.
-    pub fn finish(self, default_currency: Currency) -> Vec<Merged<'a>> {
+    pub fn finish(self, default_currency: DefaultCurrency) -> Vec<Merged<'a>> {
         self.events
             .into_iter()
             .map(|pending| {
+                let mut currency_assumed = false;
                 let outcome = match pending.rejected {
                     Some(row) => Err(Failure::Row(row)),
                     None => pending
                         .merged
                         .and_then(|merging| {
-                            merging.finish(
+                            let (event, defaulted) = merging.finish(
                                 pending.key.event,
                                 pending.key.event_id,
-                                default_currency,
-                            )
+                                default_currency.currency(),
+                            )?;
+                            currency_assumed =
+                                defaulted && default_currency == DefaultCurrency::Unset;
+                            Ok(event)
                         })
                         .map_err(Failure::Event),
                 };
@@ -135,6 +143,7 @@ impl<'a> Batch<'a> {
                     event_set: pending.key.event_set,
                     rows: pending.rows,
                     outcome,
+                    currency_assumed,
                 }
             })
             .collect()
@@ -194,25 +203,27 @@ impl<'a> Merging<'a> {
         Ok(())
     }
 
-    /// The event, once every row is in.
+    /// The event, once every row is in, and whether its value went in
+    /// `default_currency` for want of a currency in its rows.
     fn finish(
         self,
         event: EventName,
         event_id: Cow<'a, str>,
         default_currency: Currency,
-    ) -> Result<Event<'a>, String> {
+    ) -> Result<(Event<'a>, bool), String> {
         let mut properties = self.properties;
         properties.value = value(self.values, &properties.contents);
         if properties.value.is_some_and(|v| !v.is_finite()) {
             return Err("value: the total of this event is too large".into());
         }
-        if properties.value.is_some() {
-            first(&mut properties.currency, Some(default_currency));
+        let defaulted = properties.value.is_some() && properties.currency.is_none();
+        if defaulted {
+            properties.currency = Some(default_currency);
         }
         if !properties.contents.is_empty() {
             first(&mut properties.content_type, Some(ContentType::Product));
         }
-        Ok(Event {
+        let event = Event {
             event,
             // Every event has a row, and every row a time.
             event_time: self.event_time.unwrap_or_default(),
@@ -220,7 +231,8 @@ impl<'a> Merging<'a> {
             // Every event has a row, and every row an identifier.
             user: self.user.unwrap_or_default(),
             properties,
-        })
+        };
+        Ok((event, defaulted))
     }
 }
 

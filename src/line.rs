@@ -70,6 +70,12 @@ pub struct Rejection<'a> {
     pub reason: String,
 }
 
+/// TikTok attributes a conversion up to 28 days after the ad interaction.
+const ATTRIBUTION_WINDOW_SECONDS: i64 = 28 * 24 * 60 * 60;
+
+/// The warning on a row older than that: TikTok takes it, campaigns will not show it.
+pub const TOO_OLD_TO_ATTRIBUTE: &str = "more than 28 days before the send: TikTok accepts the event, but attributes conversions only up to 28 days after the ad interaction, so campaigns will not count it";
+
 /// TikTok's `quantity` is an integer; larger ones risk failing the whole request.
 const MAX_QUANTITY: u32 = i32::MAX as u32;
 
@@ -93,6 +99,11 @@ pub fn map_row<'a>(
     let event = event(row, settings).map_err(alone)?;
     let given_id = id(row, Column::EventId).map_err(alone)?;
     let time = event_time(row, now_ms);
+    if let Ok(time) = time
+        && time < now_ms as i64 / 1000 - ATTRIBUTION_WINDOW_SECONDS
+    {
+        warnings.push(Warning::new("timestamp", TOO_OLD_TO_ATTRIBUTE));
+    }
     let users = users(row, settings, hashed, warnings);
     let order_id = id(row, Column::OrderId);
     let event_id = match given_id {

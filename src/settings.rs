@@ -31,12 +31,30 @@ pub struct Settings {
     /// The country of phone numbers written without a country code.
     pub default_phone_country: Option<Country>,
     /// The currency of rows that have none.
-    pub default_currency: Currency,
+    pub default_currency: DefaultCurrency,
     pub test_event_code: Option<String>,
     /// Sent at the top level of every request, as TikTok's partners' connectors do.
     pub partner_name: Option<String>,
     /// Events per request, 1 to [`MAX_EVENTS_PER_REQUEST`] (checked).
     pub batch_size: usize,
+}
+
+/// The currency of a value whose rows name none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultCurrency {
+    /// The `default_currency` setting.
+    Chosen(Currency),
+    /// Not set: USD, which may not be the retailer's, so each row sent in it says so.
+    Unset,
+}
+
+impl DefaultCurrency {
+    pub fn currency(self) -> Currency {
+        match self {
+            DefaultCurrency::Chosen(currency) => currency,
+            DefaultCurrency::Unset => Currency::USD,
+        }
+    }
 }
 
 /// The access token: its `Debug` and `Display` never show it, so it cannot leak into a
@@ -199,7 +217,7 @@ const FIELDS: [Field; 15] = [
         key: Key::DefaultCurrency,
         name: "default_currency",
         label: "Default currency",
-        description: "The ISO 4217 currency of rows that have a value or prices but no currency column.",
+        description: "The ISO 4217 currency of rows that have a value or prices but no currency column. When it is not set, such rows are sent in USD, each with a warning: set it to your currency.",
         kind: Kind::Currency,
         required: false,
     },
@@ -249,11 +267,9 @@ impl Field {
                 vec![],
             ),
             Kind::Event => (FieldType::Choice, None, event_name::STANDARD.to_vec()),
-            Kind::Currency => (
-                FieldType::Choice,
-                Some(SettingValue::Text(Currency::USD.as_str().into())),
-                currency::CODES.to_vec(),
-            ),
+            // No default: a form that filled in USD would make USD look chosen, and the
+            // rows it is assumed for would lose their warning.
+            Kind::Currency => (FieldType::Choice, None, currency::CODES.to_vec()),
         };
         SettingField {
             key: self.name.into(),
@@ -289,7 +305,7 @@ impl Settings {
             default_phone_country: input.take(Key::DefaultPhoneCountry, country),
             default_currency: input
                 .take(Key::DefaultCurrency, currency)
-                .unwrap_or(Currency::USD),
+                .map_or(DefaultCurrency::Unset, DefaultCurrency::Chosen),
             test_event_code: input.take(Key::TestEventCode, text),
             partner_name: input.take(Key::PartnerName, text),
             batch_size: input
@@ -544,7 +560,8 @@ mod tests {
         let s = Settings::parse(&[token()]).unwrap();
         assert_eq!(s.access_token.expose(), "tok-secret-123");
         assert_eq!(s.batch_size, 1000);
-        assert_eq!(s.default_currency.as_str(), "USD");
+        assert_eq!(s.default_currency, DefaultCurrency::Unset);
+        assert_eq!(s.default_currency.currency().as_str(), "USD");
         assert!(!s.auto_tracking && !s.allow_business_users && !s.allow_limited_pii_access);
         assert_eq!(
             (
@@ -584,7 +601,7 @@ mod tests {
         assert_eq!(s.description.as_deref(), Some("POS purchases"));
         assert_eq!(s.event_name.map(|e| e.as_str()), Some("CompletePayment"));
         assert_eq!(s.default_phone_country.map(|c| c.code()), Some("GB"));
-        assert_eq!(s.default_currency.as_str(), "EUR");
+        assert_eq!(s.default_currency.currency().as_str(), "EUR");
         assert_eq!(s.test_event_code.as_deref(), Some("TEST123"));
         assert_eq!(s.batch_size, 250);
     }

@@ -15,6 +15,15 @@ use crate::tiktok_event::Event;
 /// The reason of an order's other rows when one of its rows is rejected.
 const ANOTHER_ROW_REJECTED: &str = "another row of this event was rejected";
 
+/// The warning on the rows of an event whose value went in USD because neither a row
+/// nor the `default_currency` setting named a currency.
+pub fn currency_assumed() -> Warning {
+    Warning::new(
+        "currency",
+        "missing, and default_currency is not set: the value was sent in USD; set default_currency (or add a currency column) if that is not its currency",
+    )
+}
+
 /// A batch's rows, each a JSON object.
 #[derive(Debug, Clone, Copy)]
 pub enum Rows<'a> {
@@ -158,6 +167,14 @@ fn by_event_set<'m, 'a>(
         let event_set: &str = &merged.event_set;
         match &merged.outcome {
             Ok(event) => {
+                if merged.currency_assumed {
+                    for &row in &merged.rows {
+                        statuses.warnings.push(PositionedWarning {
+                            position: row as u32,
+                            warning: currency_assumed(),
+                        });
+                    }
+                }
                 let at = match last.filter(|&at: &usize| {
                     crate::hot::bytes::equal(sets[at].event_set.as_bytes(), event_set.as_bytes())
                 }) {
@@ -253,6 +270,9 @@ impl Statuses {
         let rows = &self.rows;
         self.warnings
             .retain(|w| rows[w.position as usize] == Some(Status::Accepted));
+        // A row's own warnings come in row order, its event's after all rows: the
+        // contract promises row order (a stable sort keeps each row's in turn).
+        self.warnings.sort_by_key(|w| w.position);
         let rejections = self
             .rows
             .into_iter()
@@ -743,14 +763,14 @@ mod tests {
     #[test]
     fn an_identifier_left_out_of_an_accepted_row_is_a_warning_on_that_row() {
         let long_id = format!(
-            r#"{{"email": "a.b.c", "phone": "+12133734253", "external_id": "{}", "event": "Lead", "timestamp": 1684574395}}"#,
+            r#"{{"email": "a.b.c", "phone": "+12133734253", "external_id": "{}", "event": "Lead", "timestamp": 1699999000}}"#,
             "x".repeat(257)
         );
         let output = run(
             &settings(&[]),
             &[
-                r#"{"email": "a@b.c", "phone": "2133734253", "event": "Lead", "timestamp": 1684574395}"#,
-                r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1684574395}"#,
+                r#"{"email": "a@b.c", "phone": "2133734253", "event": "Lead", "timestamp": 1699999000}"#,
+                r#"{"email": "a@b.c", "event": "Lead", "timestamp": 1699999000}"#,
                 &long_id,
                 r#"{"email": "a@b.c", "phone": "21", "event": "Lead", "timestamp": "soon"}"#,
             ],
@@ -790,6 +810,46 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// A value with no currency goes in USD when default_currency is not set, with a
+    /// warning on every row of the event; with the setting, or a currency, no warning.
+    /// An event over 28 days old goes, with a warning on its rows.
+    #[test]
+    fn an_assumed_currency_and_an_old_event_are_warnings_on_their_rows() {
+        let rows = [
+            r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o1", "timestamp": 1699999000, "price": 5}"#,
+            r#"{"email": "d@e.f", "event": "Lead", "timestamp": 1699999000}"#,
+            r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o1", "timestamp": 1699999000, "price": 7}"#,
+            r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o2", "timestamp": 1699999000, "value": 3, "currency": "EUR"}"#,
+            r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o3", "timestamp": 1697000000}"#,
+        ];
+        let warned = |output: &TransformOutput| -> Vec<(u32, String)> {
+            output
+                .warnings
+                .iter()
+                .map(|w| (w.position, w.warning.field.clone()))
+                .collect()
+        };
+        let unset = run(&settings(&[]), &rows);
+        assert_eq!(statuses(&unset), vec![accepted(0); 5]);
+        assert_eq!(
+            warned(&unset),
+            [
+                (0, "currency".to_string()),
+                (2, "currency".to_string()),
+                (4, "timestamp".to_string())
+            ]
+        );
+        assert_eq!(unset.warnings[0].warning, currency_assumed());
+        assert_eq!(unset.warnings[2].warning.rule, line::TOO_OLD_TO_ATTRIBUTE);
+        assert!(
+            unset.requests[0]
+                .body
+                .contains(r#""currency":"USD","value":12.0"#)
+        );
+        let chosen = run(&settings(&[("default_currency", "USD")]), &rows);
+        assert_eq!(warned(&chosen), [(4, "timestamp".to_string())]);
     }
 
     #[test]

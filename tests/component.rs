@@ -119,7 +119,8 @@ fn describe_declares_the_destination() {
         .iter()
         .find(|f| f.key == "default_currency")
         .unwrap();
-    assert_eq!(currency.default, Some(SettingValue::Text("USD".into())));
+    // No default: USD is assumed when it is not set, with a warning on each row.
+    assert_eq!(currency.default, None);
     let batch = spec
         .settings
         .iter()
