@@ -146,6 +146,62 @@ fn without_an_endpoint_send_uses_a_local_sandbox() {
     );
 }
 
+/// TikTok attributes an offline event set's events only with auto-tracking on: while it
+/// is off, `validate` says so and how to switch it on, and `send` delivers and says so
+/// too; once switched on (through the component's `update-event-set`), neither warns.
+#[test]
+fn an_event_set_without_auto_tracking_is_said_to_be_unused_by_campaigns() {
+    let sandbox = sandbox();
+    let settings = example_settings();
+    let endpoint = sandbox.base_url();
+    let validate = || {
+        harness(&[
+            "validate",
+            "--settings",
+            path(&settings),
+            "--endpoint",
+            &endpoint,
+        ])
+    };
+    let warning = format!(
+        "warning: the offline event set {EVENT_SET} has auto-tracking off: TikTok accepts its events, but campaigns use them for attribution only when auto-tracking is on"
+    );
+    let off = validate();
+    assert!(off.status.success(), "{}", stderr(&off));
+    let printed: Value = serde_json::from_slice(&off.stdout).unwrap();
+    assert_eq!(printed["auto_tracking"], json!(false));
+    assert!(stderr(&off).contains(&warning), "{}", stderr(&off));
+    assert!(
+        stderr(&off).contains(&format!(
+            "host-harness event-sets update --settings S.json --id {EVENT_SET} --auto-tracking true"
+        )),
+        "{}",
+        stderr(&off)
+    );
+    let (send, _) = send_csv_to(&sandbox);
+    assert_eq!(stderr(&send).matches(&warning).count(), 2, "{}", stderr(&send));
+
+    let update = harness(&[
+        "event-sets",
+        "update",
+        "--settings",
+        path(&settings),
+        "--endpoint",
+        &endpoint,
+        "--id",
+        EVENT_SET,
+        "--auto-tracking",
+        "true",
+    ]);
+    assert!(update.status.success(), "{}", stderr(&update));
+    let on = validate();
+    let printed: Value = serde_json::from_slice(&on.stdout).unwrap();
+    assert_eq!(printed["auto_tracking"], json!(true));
+    assert!(!stderr(&on).contains("auto-tracking off"), "{}", stderr(&on));
+    let (send, _) = send_csv_to(&sandbox);
+    assert!(!stderr(&send).contains("auto-tracking off"), "{}", stderr(&send));
+}
+
 #[test]
 fn a_business_user_is_refused_without_the_setting_and_nothing_is_sent() {
     let sandbox = sandbox();
@@ -194,8 +250,8 @@ fn a_refusal_of_the_request_itself_rejects_no_row_and_stops_the_run() {
     );
     assert_eq!(
         sandbox.stats().requests_seen,
-        6,
-        "validation's three calls, the request and its two halves"
+        7,
+        "validation's three calls, the look at the set's auto-tracking, the request and its two halves"
     );
     assert!(sandbox.accepted_events().is_empty());
 }

@@ -24,6 +24,7 @@ pub use host_harness::errors::explain;
 use host_harness::job::Summary;
 use host_harness::pacing::{DEFAULT_REQUESTS_PER_SECOND, Paced};
 use host_harness::settings_file::SettingsFile;
+use host_harness::bindings::types::Setting;
 use host_harness::state::Clock;
 use host_harness::transport::{HttpTransport, check_endpoint};
 use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
@@ -113,6 +114,28 @@ fn clock() -> Result<Clock> {
             .map(Clock::Fixed)
             .context("HOST_HARNESS_CLOCK_MS must be Unix milliseconds"),
     }
+}
+
+/// Whether campaigns will use the events sent to `event_set_id`: TikTok attributes an
+/// offline event set's events only when its auto-tracking is on (or the set is attached
+/// to ads, which TikTok allows only on an allowlist). `None` when that cannot be known:
+/// the sets are listed by ad account, and a token made for one set comes without one.
+pub fn auto_tracking(
+    destination: &Destination,
+    settings: &[Setting],
+    event_set_id: &str,
+) -> Option<bool> {
+    let sets = destination.list_event_sets(settings).ok()?.ok()?;
+    sets.iter()
+        .find(|set| set.id == event_set_id)
+        .map(|set| set.auto_tracking)
+}
+
+/// What `validate` and `send` say when the set's auto-tracking is off.
+pub fn attribution_warning(event_set_id: &str) -> String {
+    format!(
+        "warning: the offline event set {event_set_id} has auto-tracking off: TikTok accepts its events, but campaigns use them for attribution only when auto-tracking is on (or the set is attached to ads, which TikTok allows only on an allowlist). To switch it on: `host-harness event-sets update --settings S.json --id {event_set_id} --auto-tracking true`; it then applies to every future campaign of the ad account, so it stays off unless you choose it."
+    )
 }
 
 /// The component to run: `--component`, or the embedded TikTok one.

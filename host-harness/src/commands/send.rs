@@ -20,7 +20,8 @@ use host_harness::settings_file::SettingsFile;
 
 use super::{
     BATCH_ROWS, EXIT_INTERRUPTED, EXIT_USAGE, EndpointArg, HostArgs, InputArg, SettingsArg, count,
-    endpoint_or_sandbox, exit_code, explain, load_paced, print_outcome,
+    attribution_warning, auto_tracking, endpoint_or_sandbox, exit_code, explain, load_paced,
+    print_outcome,
 };
 
 #[derive(Args)]
@@ -107,6 +108,11 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     if validation.event_set_created {
         eprintln!("Created the offline event set {}.", validation.event_set_id);
     }
+    let unattributed = auto_tracking(&destination, &settings.settings, &validation.event_set_id)
+        == Some(false);
+    if unattributed {
+        eprintln!("{}", attribution_warning(&validation.event_set_id));
+    }
     settings.set_text("event_set_id", &validation.event_set_id);
 
     let results = match &args.out {
@@ -130,6 +136,9 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     let mut summary = ledger.finish();
     summary.blank_rows = blank_rows.count();
     print_summary(&summary, previous.is_none(), args.out.as_deref());
+    if unattributed && summary.rows_delivered > 0 {
+        eprintln!("{}", attribution_warning(&validation.event_set_id));
+    }
     if let Some(different) = different_input {
         return Err(anyhow::Error::new(different).context("stopped reading the input"));
     }

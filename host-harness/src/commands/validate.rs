@@ -8,7 +8,8 @@ use clap::Args;
 use host_harness::settings_file::SettingsFile;
 
 use super::{
-    EXIT_USAGE, EndpointArg, HostArgs, SettingsArg, endpoint_or_sandbox, explain, load, print_json,
+    EXIT_USAGE, EndpointArg, HostArgs, SettingsArg, attribution_warning, auto_tracking,
+    endpoint_or_sandbox, explain, load, print_json,
 };
 
 #[derive(Args)]
@@ -25,7 +26,14 @@ pub fn run(host: &HostArgs, args: ValidateArgs) -> Result<ExitCode> {
     let destination = load(host, Some(endpoint))?;
     match destination.validate(&settings.settings)? {
         Ok(validation) => {
-            print_json(&host_harness::json::validation(&validation))?;
+            let set = &validation.event_set_id;
+            let auto_tracking = auto_tracking(&destination, &settings.settings, set);
+            let mut printed = host_harness::json::validation(&validation);
+            printed["auto_tracking"] = auto_tracking.into();
+            print_json(&printed)?;
+            if auto_tracking == Some(false) {
+                eprintln!("{}", attribution_warning(set));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
