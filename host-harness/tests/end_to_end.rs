@@ -179,7 +179,12 @@ fn an_event_set_without_auto_tracking_is_said_to_be_unused_by_campaigns() {
         stderr(&off)
     );
     let (send, _) = send_csv_to(&sandbox);
-    assert_eq!(stderr(&send).matches(&warning).count(), 2, "{}", stderr(&send));
+    assert_eq!(
+        stderr(&send).matches(&warning).count(),
+        2,
+        "{}",
+        stderr(&send)
+    );
 
     let update = harness(&[
         "event-sets",
@@ -197,9 +202,17 @@ fn an_event_set_without_auto_tracking_is_said_to_be_unused_by_campaigns() {
     let on = validate();
     let printed: Value = serde_json::from_slice(&on.stdout).unwrap();
     assert_eq!(printed["auto_tracking"], json!(true));
-    assert!(!stderr(&on).contains("auto-tracking off"), "{}", stderr(&on));
+    assert!(
+        !stderr(&on).contains("auto-tracking off"),
+        "{}",
+        stderr(&on)
+    );
     let (send, _) = send_csv_to(&sandbox);
-    assert!(!stderr(&send).contains("auto-tracking off"), "{}", stderr(&send));
+    assert!(
+        !stderr(&send).contains("auto-tracking off"),
+        "{}",
+        stderr(&send)
+    );
 }
 
 #[test]
@@ -266,6 +279,50 @@ fn throttles_and_gateway_errors_are_retried_until_delivered() {
     assert!(send.status.success(), "{}", stderr(&send));
     assert_eq!(sandbox.stats().faults_injected, 2);
     assert_eq!(sandbox.accepted_events().len(), 150);
+}
+
+/// Throttles are waited out, however many, within the patience; past it the rows are
+/// `failed` with what to do (TikTok suspends an app for minutes), and the run says
+/// that it waited.
+#[test]
+fn a_throttle_that_outlasts_the_patience_fails_the_rows_and_says_when_to_resend() {
+    let sandbox = sandbox();
+    for _ in 0..30 {
+        sandbox.inject(Fault::Code(40100));
+    }
+    let out = tempfile::tempdir().unwrap();
+    let input = examples().join("offline-events.csv");
+    let send = send_sample(
+        &input,
+        &[
+            "--endpoint",
+            &sandbox.base_url(),
+            "--out",
+            path(out.path()),
+            "--patience",
+            "3",
+            "--max-attempts",
+            "1",
+        ],
+    );
+    assert_exit(&send, 1, "TikTok is throttling: waiting ");
+    let results = lines(&out.path().join("results.ndjson"));
+    assert_eq!(statuses(&results)["failed"], 285);
+    let reason = results
+        .iter()
+        .find(|r| r["status"] == "failed")
+        .and_then(|r| r["reason"].as_str())
+        .unwrap()
+        .to_string();
+    assert!(reason.starts_with("gave up after "), "{reason}");
+    assert!(
+        reason.ends_with("TikTok kept throttling past the patience (--patience): it suspends an app for 5 minutes after its per-minute limit and until 00:00 UTC after its daily one, so resend these rows after that with send --retry-failed"),
+        "{reason}"
+    );
+    assert!(
+        sandbox.stats().faults_injected >= 2,
+        "retried although --max-attempts is 1: throttles do not count"
+    );
 }
 
 #[test]

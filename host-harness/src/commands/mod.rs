@@ -19,12 +19,12 @@ use anyhow::{Context, Result};
 use clap::Args;
 use url::Url;
 
+use host_harness::bindings::types::Setting;
 use host_harness::engine::default_cache_dir;
 pub use host_harness::errors::explain;
 use host_harness::job::Summary;
 use host_harness::pacing::{DEFAULT_REQUESTS_PER_SECOND, Paced};
 use host_harness::settings_file::SettingsFile;
-use host_harness::bindings::types::Setting;
 use host_harness::state::Clock;
 use host_harness::transport::{HttpTransport, check_endpoint};
 use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
@@ -246,6 +246,12 @@ pub fn print_outcome(
     print_reasons("rejected", &summary.rejected);
     print_reasons("failed", &summary.failed);
     print_reasons("warned", &summary.warnings);
+    if summary.throttled_waits > 0 {
+        eprintln!(
+            "  waited   {:>7}  times for TikTok's throttle before resending",
+            summary.throttled_waits
+        );
+    }
     if summary.blank_rows > 0 {
         eprintln!(
             "  skipped  {:>7}  blank rows (every cell empty): no outcome",

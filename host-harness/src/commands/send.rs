@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -19,8 +20,8 @@ use host_harness::results::ResultsFile;
 use host_harness::settings_file::SettingsFile;
 
 use super::{
-    BATCH_ROWS, EXIT_INTERRUPTED, EXIT_USAGE, EndpointArg, HostArgs, InputArg, SettingsArg, count,
-    attribution_warning, auto_tracking, endpoint_or_sandbox, exit_code, explain, load_paced,
+    BATCH_ROWS, EXIT_INTERRUPTED, EXIT_USAGE, EndpointArg, HostArgs, InputArg, SettingsArg,
+    attribution_warning, auto_tracking, count, endpoint_or_sandbox, exit_code, explain, load_paced,
     print_outcome,
 };
 
@@ -47,10 +48,16 @@ pub struct SendArgs {
     /// is exceeded.
     #[arg(long, value_name = "N", default_value_t = host_harness::pacing::DEFAULT_REQUESTS_PER_SECOND, value_parser = clap::value_parser!(u32).range(1..=1000))]
     max_requests_per_second: u32,
-    /// Attempts per request before its rows are reported failed, and for the validation
-    /// at the start before the run gives up.
+    /// Attempts per request that keeps failing with passing faults (5xx, timeouts)
+    /// before its rows are reported failed, and for the validation at the start.
+    /// Throttles do not count: they are waited out, within --patience.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
     max_attempts: u32,
+    /// Seconds a request may keep being retried before its rows are reported failed. The
+    /// default outlasts the 5-minute suspension TikTok imposes on an app that exceeds its
+    /// per-minute limit.
+    #[arg(long, value_name = "SECONDS", default_value_t = job::DEFAULT_PATIENCE.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    patience: u64,
     /// Resend only the rows of the same input that this earlier results.ndjson does not
     /// show as delivered or rejected (failed ones, and ones an interrupted run never
     /// reached). Its delivered and rejected lines are copied to this run's results. A
@@ -97,6 +104,7 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
         concurrency: args.concurrency.into(),
         retry: RetryPolicy {
             max_attempts: args.max_attempts,
+            max_elapsed: Duration::from_secs(args.patience),
             ..RetryPolicy::default()
         },
         interrupt,
@@ -108,8 +116,8 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     if validation.event_set_created {
         eprintln!("Created the offline event set {}.", validation.event_set_id);
     }
-    let unattributed = auto_tracking(&destination, &settings.settings, &validation.event_set_id)
-        == Some(false);
+    let unattributed =
+        auto_tracking(&destination, &settings.settings, &validation.event_set_id) == Some(false);
     if unattributed {
         eprintln!("{}", attribution_warning(&validation.event_set_id));
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -34,6 +34,8 @@ pub struct Summary {
     pub results_unwritten: Option<String>,
     /// Blank CSV rows skipped (no number, no outcome).
     pub blank_rows: u64,
+    /// Pauses for a throttle before a resend.
+    pub throttled_waits: u64,
 }
 
 impl Summary {
@@ -64,7 +66,11 @@ struct LedgerInner {
     /// `None` from the first failed write on: nothing more is written to it.
     results: Option<ResultsFile>,
     settled: u64,
+    last_throttle_notice: Option<Instant>,
 }
+
+/// How often a run says that it waits for a throttle.
+const THROTTLE_NOTICE_EVERY: Duration = Duration::from_secs(30);
 
 /// The progress line on stderr when it is a terminal, else `None`. Until the input's
 /// size is known (see [`crate::input::open_with_progress`]) it counts settled rows;
@@ -110,6 +116,7 @@ impl Ledger {
                 summary: Summary::default(),
                 results,
                 settled: 0,
+                last_throttle_notice: None,
             }),
             progress,
             write_failed: AtomicBool::new(false),
@@ -188,6 +195,29 @@ impl Ledger {
         inner.settled += 1;
         if let Some(bar) = &self.progress {
             show_settled(bar, inner.settled);
+        }
+    }
+
+    /// A request waits `delay` for a throttle: shown on the progress line, else said on
+    /// stderr, at most every [`THROTTLE_NOTICE_EVERY`] (several requests wait at once).
+    pub(crate) fn throttled(&self, delay: Duration) {
+        let mut inner = self.inner.lock().unwrap();
+        inner.summary.throttled_waits += 1;
+        let now = Instant::now();
+        if inner
+            .last_throttle_notice
+            .is_some_and(|last| now - last < THROTTLE_NOTICE_EVERY)
+        {
+            return;
+        }
+        inner.last_throttle_notice = Some(now);
+        let notice = format!(
+            "TikTok is throttling: waiting {} s before resending",
+            delay.as_secs().max(1)
+        );
+        match &self.progress {
+            Some(bar) => bar.println(notice),
+            None => eprintln!("{notice}"),
         }
     }
 

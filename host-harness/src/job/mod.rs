@@ -19,8 +19,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub use ledger::{Ledger, Summary, progress_bar};
-pub use retry::RetryPolicy;
-use retry::retry_after;
+use retry::{Cause, retry_after};
+pub use retry::{DEFAULT_PATIENCE, RetryPolicy};
 
 use crate::bindings::batch::{
     DeliveryStatus, PositionedWarning, PreparedRequest, SendOutput, TransformOutput, Warning,
@@ -358,7 +358,7 @@ impl Job<'_> {
                 return vec![];
             }
         };
-        let Some(wait) = retry_after(&error) else {
+        let Some((wait, cause)) = retry_after(&error) else {
             let reason = describe(&error);
             if matches!(
                 error,
@@ -372,9 +372,12 @@ impl Job<'_> {
         match self
             .options
             .retry
-            .next_delay(work.attempt, work.first_try, Some(wait))
+            .next_delay(work.attempt, work.first_try, Some(wait), cause)
         {
             Some(delay) => {
+                if cause == Cause::Throttle {
+                    ledger.throttled(delay);
+                }
                 self.options.interrupt.sleep(delay);
                 vec![Work {
                     attempt: work.attempt + 1,
@@ -382,11 +385,15 @@ impl Job<'_> {
                 }]
             }
             None => {
-                let reason = format!(
-                    "gave up after {} attempts: {}",
+                let mut reason = format!(
+                    "gave up after {} attempts in {}: {}",
                     work.attempt + 1,
+                    minutes(work.first_try.elapsed()),
                     describe(&error)
                 );
+                if cause == Cause::Throttle {
+                    reason.push_str(THROTTLED_TOO_LONG);
+                }
                 settle_all(&work, ledger, Status::Failed, Some(&reason));
                 vec![]
             }
@@ -448,7 +455,7 @@ impl Job<'_> {
         // and most are a passing fault, so the usual backoff. A throttle that outlasts
         // it fails the resend's first call whole, and that error brings TikTok's pause.
         let policy = &self.options.retry;
-        let waiting = policy.next_delay(work.attempt, work.first_try, None);
+        let waiting = policy.next_delay(work.attempt, work.first_try, None, Cause::Fault);
         match waiting {
             Some(delay) => {
                 self.options.interrupt.sleep(delay);
@@ -496,8 +503,11 @@ pub fn validate(
             Ok(validation) => return Ok(Ok(validation)),
             Err(error) => error,
         };
-        let delay = retry_after(&error)
-            .and_then(|wait| options.retry.next_delay(attempt, first_try, Some(wait)));
+        let delay = retry_after(&error).and_then(|(wait, cause)| {
+            options
+                .retry
+                .next_delay(attempt, first_try, Some(wait), cause)
+        });
         let Some(delay) = delay.filter(|_| !options.interrupt.is_raised()) else {
             return Ok(Err(error));
         };
@@ -561,6 +571,19 @@ fn fail_batch(batch: &Batch, ledger: &Ledger, reason: &str) {
 /// Why rows read before an interrupt were not delivered. Some may have reached TikTok
 /// (an answer cut short): resending them is safe, deduplication absorbs them.
 const INTERRUPTED: &str = "the run was interrupted before delivery was confirmed";
+
+/// What a row failed for a throttle that outlasted the patience is told to do.
+const THROTTLED_TOO_LONG: &str = "; TikTok kept throttling past the patience (--patience): it suspends an app for 5 minutes after its per-minute limit and until 00:00 UTC after its daily one, so resend these rows after that with send --retry-failed";
+
+/// A duration as minutes and seconds, for reasons.
+fn minutes(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if seconds < 60 {
+        format!("{seconds} s")
+    } else {
+        format!("{} min {} s", seconds / 60, seconds % 60)
+    }
+}
 
 /// Why requests waiting to be sent are not, once the results file cannot be written:
 /// their outcomes could not be recorded.
