@@ -24,8 +24,9 @@
 //!   whole request and nothing of it is stored. Refusals name the field and the event's
 //!   index, never the value.
 //! - Deduplication on (`event_source_id`, `event`, `event_id`) within 48 hours of the
-//!   sandbox clock: a duplicate is absorbed silently (code 0) and counted in [`Stats`].
-//!   Events without `event_id` never collapse.
+//!   sandbox clock: a duplicate is absorbed silently (code 0) and counted in [`Stats`];
+//!   one within 5 minutes of the first is merged into it. Events without `event_id`
+//!   never collapse.
 //! - OAuth: the authorisation page redirects with an `auth_code`, valid one hour and
 //!   single use; the token granted covers the ad accounts on which the user is Admin or
 //!   Operator. Tokens do not expire.
@@ -55,6 +56,9 @@
 //! - Event set `create_time`/`update_time` are Unix seconds; at most one set per ad
 //!   account has `auto_tracking` (setting it clears the others).
 //! - Rate limits are not enforced: inject them as faults ([`Fault::Code`] with 40100).
+//! - A duplicate merged into its first event (within 5 minutes) adds what the first
+//!   lacks: keys at any depth and values of arrays (e.g. another hashed email); what
+//!   both have stays the first's.
 //!
 //! # Faults
 //!

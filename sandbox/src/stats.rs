@@ -14,8 +14,10 @@ pub struct Stats {
     pub faults_injected: u64,
     /// Events stored; duplicates are not.
     pub events_accepted: u64,
-    /// Events absorbed by deduplication.
+    /// Events absorbed by deduplication, merged ones included.
     pub duplicates_dropped: u64,
+    /// Of those, the ones merged into their first event (within 5 minutes of it).
+    pub duplicates_merged: u64,
 }
 
 #[derive(Debug, Default)]
@@ -24,6 +26,7 @@ pub(crate) struct Counters {
     faults_injected: AtomicU64,
     events_accepted: AtomicU64,
     duplicates_dropped: AtomicU64,
+    duplicates_merged: AtomicU64,
 }
 
 impl Counters {
@@ -40,6 +43,8 @@ impl Counters {
             .fetch_add(outcome.accepted, Ordering::Relaxed);
         self.duplicates_dropped
             .fetch_add(outcome.duplicates, Ordering::Relaxed);
+        self.duplicates_merged
+            .fetch_add(outcome.merged, Ordering::Relaxed);
     }
 
     pub(crate) fn snapshot(&self) -> Stats {
@@ -48,6 +53,7 @@ impl Counters {
             faults_injected: self.faults_injected.load(Ordering::Relaxed),
             events_accepted: self.events_accepted.load(Ordering::Relaxed),
             duplicates_dropped: self.duplicates_dropped.load(Ordering::Relaxed),
+            duplicates_merged: self.duplicates_merged.load(Ordering::Relaxed),
         }
     }
 }

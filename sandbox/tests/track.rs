@@ -246,6 +246,7 @@ fn duplicates_within_48_hours_are_absorbed_silently() {
             faults_injected: 0,
             events_accepted: 3,
             duplicates_dropped: 3,
+            duplicates_merged: 2,
         }
     );
 }
