@@ -351,13 +351,14 @@ fn a_throttled_or_failing_validation_is_retried_and_the_rows_delivered() {
 fn validation_that_keeps_failing_or_is_refused_exits_2_and_sends_nothing() {
     let sandbox = sandbox();
     let input = examples().join("offline-events.csv");
-    // Retries exhausted: two attempts, both throttled; no third.
+    // Patience spent: two attempts, both throttled (TikTok asks for 1 s), and a third
+    // would start past the 2 s of patience.
     for _ in 0..3 {
         sandbox.inject_at("/user/info/", Fault::Code(40100));
     }
     let send = send_sample(
         &input,
-        &["--endpoint", &sandbox.base_url(), "--max-attempts", "2"],
+        &["--endpoint", &sandbox.base_url(), "--patience", "2"],
     );
     assert_exit(
         &send,
