@@ -272,7 +272,7 @@ fn resetting_forgets_events_and_dedup_keys_over_http() {
     let stats = client.get("/_sandbox/stats", None, &[]).json();
     assert_eq!(
         stats,
-        json!({"requests_seen": 2, "faults_injected": 0, "events_accepted": 2, "duplicates_dropped": 0})
+        json!({"requests_seen": 2, "faults_injected": 0, "events_accepted": 2, "duplicates_dropped": 0, "duplicates_merged": 0})
     );
 }
 

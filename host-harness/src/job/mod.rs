@@ -386,9 +386,8 @@ impl Job<'_> {
             }
             None => {
                 let mut reason = format!(
-                    "gave up after {} attempts in {}: {}",
+                    "gave up after {} attempts: {}",
                     work.attempt + 1,
-                    minutes(work.first_try.elapsed()),
                     describe(&error)
                 );
                 if cause == Cause::Throttle {
@@ -574,16 +573,6 @@ const INTERRUPTED: &str = "the run was interrupted before delivery was confirmed
 
 /// What a row failed for a throttle that outlasted the patience is told to do.
 const THROTTLED_TOO_LONG: &str = "; TikTok kept throttling past the patience (--patience): it suspends an app for 5 minutes after its per-minute limit and until 00:00 UTC after its daily one, so resend these rows after that with send --retry-failed";
-
-/// A duration as minutes and seconds, for reasons.
-fn minutes(duration: Duration) -> String {
-    let seconds = duration.as_secs();
-    if seconds < 60 {
-        format!("{seconds} s")
-    } else {
-        format!("{} min {} s", seconds / 60, seconds % 60)
-    }
-}
 
 /// Why requests waiting to be sent are not, once the results file cannot be written:
 /// their outcomes could not be recorded.
