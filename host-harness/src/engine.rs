@@ -157,6 +157,12 @@ fn pooling(policy: &Policy) -> PoolingAllocationConfig {
         .total_tables(MAX_CONCURRENT_INSTANCES * CORE_INSTANCES_PER_COMPONENT)
         .total_stacks(MAX_CONCURRENT_INSTANCES)
         .max_memory_size(policy.memory_bytes)
+        // Per component too: without these a component of N core instances could hold
+        // N memories of the full size each. The limiter counts a store's memories
+        // together (`state::MemoryLimiter`).
+        .max_core_instances_per_component(CORE_INSTANCES_PER_COMPONENT)
+        .max_memories_per_component(MEMORIES_PER_COMPONENT)
+        .max_tables_per_component(CORE_INSTANCES_PER_COMPONENT)
         .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
         .table_keep_resident(KEEP_RESIDENT_BYTES)
         // Reuse the slots already warm: resident memory is then that of the calls in
@@ -172,6 +178,10 @@ const MAX_CONCURRENT_INSTANCES: u32 = 256;
 /// Core instances (and tables) a component may hold: its module plus the shims and
 /// adapters `wasm-component-ld` adds.
 const CORE_INSTANCES_PER_COMPONENT: u32 = 8;
+
+/// Linear memories a component may define: Rust components have one; two leaves room for
+/// an adapter's, and the limiter bounds their sum anyway.
+const MEMORIES_PER_COMPONENT: u32 = 2;
 
 /// What one `transform-batch` of 1,000 rows touches in the guest, about: kept mapped.
 const KEEP_RESIDENT_BYTES: usize = 8 << 20;

@@ -48,6 +48,14 @@ pub struct StoreState {
     pub(crate) redactor: Arc<Redactor>,
     pub(crate) stderr: MemoryOutputPipe,
     pub(crate) limit_hit: Option<LimitHit>,
+    pub(crate) logs: LogBudget,
+}
+
+/// The guest's log lines of one call: those kept, and those dropped past the budget.
+#[derive(Debug, Default)]
+pub(crate) struct LogBudget {
+    pub kept: u32,
+    pub dropped: u64,
 }
 
 pub(crate) struct HttpState {
@@ -55,6 +63,8 @@ pub(crate) struct HttpState {
     pub egress: Arc<Egress>,
     pub transport: Arc<dyn Transport>,
     pub calls: u32,
+    /// Calls that had an answer (any status): only then can anything have arrived.
+    pub exchanges: u32,
     pub max_calls: u32,
     pub max_timeout: Duration,
     pub max_response_bytes: usize,
@@ -80,6 +90,7 @@ impl StoreState {
             table: ResourceTable::new(),
             memory: MemoryLimiter {
                 limit: policy.memory_bytes,
+                total: 0,
                 hit: false,
             },
             cpu: CpuBudget::new(policy.cpu_per_call),
@@ -88,6 +99,7 @@ impl StoreState {
                 egress,
                 transport,
                 calls: 0,
+                exchanges: 0,
                 max_calls: policy.max_http_calls,
                 max_timeout: policy.max_http_timeout,
                 max_response_bytes: policy.max_response_bytes,
@@ -97,6 +109,7 @@ impl StoreState {
             redactor,
             stderr,
             limit_hit: None,
+            logs: LogBudget::default(),
         }
     }
 
@@ -118,24 +131,28 @@ impl WasiView for StoreState {
     }
 }
 
-/// Caps linear memory and remembers that the cap was hit (a plain trap message would
-/// not tell the user which limit to raise).
+/// Caps the linear memory of a store, all its memories together, and remembers that the
+/// cap was hit (a plain trap message would not tell the user which limit to raise).
 pub(crate) struct MemoryLimiter {
     limit: usize,
+    /// The bytes of every memory of the store so far.
+    total: usize,
     pub hit: bool,
 }
 
 impl ResourceLimiter for MemoryLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.limit {
+        let total = self.total - current.min(self.total) + desired;
+        if total > self.limit {
             self.hit = true;
             wasmtime::bail!("memory limit of {} MiB exceeded", self.limit >> 20);
         }
+        self.total = total;
         Ok(true)
     }
 
@@ -172,5 +189,26 @@ impl CpuBudget {
     /// Time spent in the host (waiting for HTTP) does not count against the guest.
     pub fn exclude(&mut self, spent: Duration) {
         self.in_host += spent;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two memories of 40 MiB each are 80 MiB of the store: over a 64 MiB limit, though
+    /// each alone is under it.
+    #[test]
+    fn the_memory_limit_counts_every_memory_of_a_store() {
+        let mut limiter = MemoryLimiter {
+            limit: 64 << 20,
+            total: 0,
+            hit: false,
+        };
+        assert!(limiter.memory_growing(0, 40 << 20, None).unwrap());
+        assert!(limiter.memory_growing(40 << 20, 48 << 20, None).unwrap());
+        assert!(limiter.memory_growing(0, 40 << 20, None).is_err());
+        assert!(limiter.hit);
+        assert!(limiter.memory_growing(0, 16 << 20, None).unwrap());
     }
 }
