@@ -52,12 +52,17 @@ pub struct Egress {
 }
 
 impl Egress {
-    /// The hosts the component declared, narrowed to those the operator allows.
+    /// The hosts the component declared, narrowed to those the operator allows. An IP
+    /// address or a local name (`localhost`) declared by a component is dropped unless
+    /// the operator names it: a plugin must not reach the host's own network
+    /// (169.254.169.254, a database on 127.0.0.1) by declaring it.
     pub fn new(declared: &[String], allowed: Option<&[String]>) -> Egress {
+        let named = |h: &str| allowed.is_some_and(|a| a.iter().any(|x| x.eq_ignore_ascii_case(h)));
         let hosts = declared
             .iter()
             .map(|h| h.to_ascii_lowercase())
-            .filter(|h| allowed.is_none_or(|a| a.iter().any(|x| x.eq_ignore_ascii_case(h))))
+            .filter(|h| allowed.is_none() || named(h))
+            .filter(|h| !is_address_or_local(h) || named(h))
             .collect();
         Egress { hosts }
     }
@@ -89,9 +94,66 @@ impl Egress {
     }
 }
 
+/// An IP address in any of the forms a URL reads as one (`127.1`, `0x7f000001`,
+/// `2130706433`, `[::ffff:127.0.0.1]`), or a name that is the machine itself.
+fn is_address_or_local(host: &str) -> bool {
+    let parsed = Url::parse(&format!("https://{host}/"));
+    let address = parsed.as_ref().map_or(true, |url| {
+        !matches!(url.host(), Some(url::Host::Domain(_)))
+    });
+    let name = host.trim_end_matches('.');
+    address || name == "localhost" || name.ends_with(".localhost")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a component declares is no licence to reach the host's own network: IP
+    /// literals in every spelling and local names are dropped unless the operator
+    /// names them.
+    #[test]
+    fn declared_addresses_and_local_names_need_the_operator() {
+        let declared: Vec<String> = [
+            "127.0.0.1",
+            "127.1",
+            "0x7f000001",
+            "2130706433",
+            "169.254.169.254",
+            "10.0.0.1",
+            "[::1]",
+            "[::ffff:127.0.0.1]",
+            "localhost",
+            "api.localhost",
+            "business-api.tiktok.com",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            Egress::new(&declared, None).hosts(),
+            ["business-api.tiktok.com"]
+        );
+        let operator = [
+            "127.0.0.1".to_string(),
+            "business-api.tiktok.com".to_string(),
+        ];
+        assert_eq!(
+            Egress::new(&declared, Some(&operator)).hosts(),
+            ["127.0.0.1", "business-api.tiktok.com"]
+        );
+        let numeric = Egress::new(&declared, None);
+        for url in [
+            "https://2130706433/",
+            "https://0x7f000001/",
+            "https://127.1/",
+        ] {
+            assert_eq!(
+                numeric.check(url).unwrap_err(),
+                "host '127.0.0.1' is not in the egress allow-list",
+                "{url}"
+            );
+        }
+    }
 
     fn tiktok() -> Egress {
         Egress::new(&["business-api.tiktok.com".into()], None)
