@@ -26,6 +26,8 @@ use crate::bindings::types::{DestinationError, Setting, SettingValue};
 use crate::bindings::{batch, guest};
 use crate::by_id;
 use crate::engine::Runtime;
+use crate::guest_text::{self, Clean};
+use crate::imports::MAX_LOG_LINES_PER_CALL;
 use crate::policy::Egress;
 use crate::redact::Redactor;
 use crate::secrets::Secrets;
@@ -44,17 +46,27 @@ pub enum HostError {
         export: &'static str,
         limit: LimitHit,
     },
-    #[error("the component failed in {export}: {message}{}", stderr_suffix(.stderr))]
+    #[error("the component failed in {export}: {message}{}{}", stderr_suffix(.stderr), after_http_suffix(*.after_http))]
     Trap {
         export: &'static str,
         message: String,
         stderr: String,
+        /// It had had answers to HTTP calls: what it sent may have arrived.
+        after_http: bool,
     },
     #[error("the component broke the contract in {export}: {problem}")]
     Contract {
         export: &'static str,
         problem: String,
     },
+}
+
+fn after_http_suffix(after_http: bool) -> &'static str {
+    if after_http {
+        "; it had already had answers to HTTP calls, so its rows may have been delivered (resending them is safe where the destination deduplicates, as TikTok does on event_id)"
+    } else {
+        ""
+    }
 }
 
 fn stderr_suffix(stderr: &str) -> String {
@@ -207,7 +219,7 @@ impl Destination {
         &self,
         settings: &[Setting],
     ) -> Result<Result<Validation, DestinationError>, HostError> {
-        self.call_with_settings(
+        let validation = self.call_with_settings(
             "validate-credentials",
             HttpGrant::Allowed,
             settings,
@@ -217,7 +229,8 @@ impl Destination {
                     .load(&mut *store, instance)?
                     .call_validate_credentials(store, passed)
             },
-        )
+        )?;
+        Ok(self.cleaned(settings, validation))
     }
 
     /// Pure: the host refuses any HTTP call the component attempts here. `lines` holds
@@ -251,7 +264,7 @@ impl Destination {
                 problem,
             })?;
         }
-        Ok(output)
+        Ok(self.cleaned(settings, output))
     }
 
     /// Delivers one request that [`Destination::transform`] prepared.
@@ -263,7 +276,7 @@ impl Destination {
         if self.version() == Version::V0_1 {
             return self.send_by_id(settings, request);
         }
-        let output = self.call_with_settings(
+        let (output, exchanges) = self.call_with_settings_counting(
             "send",
             HttpGrant::Allowed,
             settings,
@@ -278,12 +291,14 @@ impl Destination {
             },
         )?;
         if let Ok(output) = &output {
-            check_sent(request.event_ids.len(), output).map_err(|problem| HostError::Contract {
-                export: "send",
-                problem,
-            })?;
+            check_sent(request.event_ids.len(), output)
+                .and_then(|()| check_delivered(&output.statuses, exchanges))
+                .map_err(|problem| HostError::Contract {
+                    export: "send",
+                    problem,
+                })?;
         }
-        Ok(output)
+        Ok(self.cleaned(settings, output))
     }
 
     /// Contract 0.1's `transform-batch`, records by id. Pure.
@@ -318,7 +333,7 @@ impl Destination {
         settings: &[Setting],
         request: &v0_1::PreparedRequest,
     ) -> Result<Result<Vec<DeliveryOutcome>, DestinationError>, HostError> {
-        let outcomes = self.call_with_settings(
+        let (outcomes, exchanges) = self.call_with_settings_counting(
             "send",
             HttpGrant::Allowed,
             settings,
@@ -330,10 +345,18 @@ impl Destination {
             },
         )?;
         if let Ok(outcomes) = &outcomes {
-            check_send(request, outcomes).map_err(|problem| HostError::Contract {
-                export: "send",
-                problem,
-            })?;
+            let delivered = outcomes
+                .iter()
+                .any(|o| o.status == v0_1::DeliveryStatus::Delivered);
+            check_send(request, outcomes)
+                .and_then(|()| match delivered && exchanges == 0 {
+                    true => Err(DELIVERED_WITHOUT_HTTP.to_string()),
+                    false => Ok(()),
+                })
+                .map_err(|problem| HostError::Contract {
+                    export: "send",
+                    problem,
+                })?;
         }
         Ok(outcomes)
     }
@@ -354,7 +377,7 @@ impl Destination {
                 problem,
             })?;
         }
-        Ok(output)
+        Ok(self.cleaned(settings, output))
     }
 
     /// [`Destination::send`] through 0.1: one outcome per event, which its records
@@ -365,15 +388,17 @@ impl Destination {
         request: &PreparedRequest,
     ) -> Result<Result<SendOutput, DestinationError>, HostError> {
         let by_id = by_id::request(request);
-        match self.send_v0_1(settings, &by_id)? {
-            Ok(outcomes) => by_id::send_output(&by_id, outcomes)
-                .map(Ok)
-                .map_err(|problem| HostError::Contract {
-                    export: "send",
-                    problem,
-                }),
-            Err(error) => Ok(Err(error)),
-        }
+        let output =
+            match self.send_v0_1(settings, &by_id)? {
+                Ok(outcomes) => Ok(by_id::send_output(&by_id, outcomes).map_err(|problem| {
+                    HostError::Contract {
+                        export: "send",
+                        problem,
+                    }
+                })?),
+                Err(error) => Err(error),
+            };
+        Ok(self.cleaned(settings, output))
     }
 
     /// Pure: builds the page where the user grants access.
@@ -404,11 +429,12 @@ impl Destination {
         app_secret: &str,
         auth_code: &str,
     ) -> Result<Result<Connection, DestinationError>, HostError> {
+        let redactor = Redactor::new([app_secret.to_string(), auth_code.to_string()]);
         let guest = GuestSettings {
-            redactor: Redactor::new([app_secret.to_string(), auth_code.to_string()]),
+            redactor: redactor.clone(),
             ..self.no_settings()
         };
-        self.call(
+        let mut connection = self.call(
             "connect",
             HttpGrant::Allowed,
             guest,
@@ -418,14 +444,16 @@ impl Destination {
                     .load(&mut *store, instance)?
                     .call_connect(store, app_id, app_secret, auth_code)
             },
-        )
+        )?;
+        connection.clean(&redactor);
+        Ok(connection)
     }
 
     pub fn list_event_sets(
         &self,
         settings: &[Setting],
     ) -> Result<Result<Vec<EventSet>, DestinationError>, HostError> {
-        self.call_with_settings(
+        let answer = self.call_with_settings(
             "list-event-sets",
             HttpGrant::Allowed,
             settings,
@@ -435,7 +463,8 @@ impl Destination {
                     .load(&mut *store, instance)?
                     .call_list_event_sets(store, passed)
             },
-        )
+        )?;
+        Ok(self.cleaned(settings, answer))
     }
 
     pub fn create_event_set(
@@ -445,7 +474,7 @@ impl Destination {
         description: &str,
         auto_tracking: bool,
     ) -> Result<Result<EventSet, DestinationError>, HostError> {
-        self.call_with_settings(
+        let answer = self.call_with_settings(
             "create-event-set",
             HttpGrant::Allowed,
             settings,
@@ -455,7 +484,8 @@ impl Destination {
                     .load(&mut *store, instance)?
                     .call_create_event_set(store, passed, name, description, auto_tracking)
             },
-        )
+        )?;
+        Ok(self.cleaned(settings, answer))
     }
 
     /// Renames the set `id` and/or switches its auto-tracking.
@@ -466,7 +496,7 @@ impl Destination {
         name: Option<&str>,
         auto_tracking: Option<bool>,
     ) -> Result<Result<EventSet, DestinationError>, HostError> {
-        self.call_with_settings(
+        let answer = self.call_with_settings(
             "update-event-set",
             HttpGrant::Allowed,
             settings,
@@ -476,7 +506,19 @@ impl Destination {
                     .load(&mut *store, instance)?
                     .call_update_event_set(store, passed, id, name, auto_tracking)
             },
-        )
+        )?;
+        Ok(self.cleaned(settings, answer))
+    }
+
+    /// Scrubs the values of the secret settings (as the spec marks them) out of text.
+    fn redactor(&self, settings: &[Setting]) -> Redactor {
+        let is_secret = |key: &str| self.spec.settings.iter().any(|f| f.secret && f.key == key);
+        Redactor::new(settings.iter().filter(|s| is_secret(&s.key)).filter_map(
+            |s| match &s.value {
+                SettingValue::Text(text) => Some(text.clone()),
+                _ => None,
+            },
+        ))
     }
 
     fn no_settings(&self) -> GuestSettings {
@@ -530,14 +572,37 @@ impl Destination {
             &Vec<Setting>,
         ) -> wasmtime::Result<Result<R, DestinationError>>,
     ) -> Result<Result<R, DestinationError>, HostError> {
+        self.call_with_settings_counting(export, grant, settings, f)
+            .map(|(answer, _)| answer)
+    }
+
+    /// [`Destination::call_with_settings`], and how many HTTP calls of it had an answer.
+    fn call_with_settings_counting<R>(
+        &self,
+        export: &'static str,
+        grant: HttpGrant,
+        settings: &[Setting],
+        f: impl FnOnce(
+            &Exports,
+            &Instance,
+            &mut Store<StoreState>,
+            &Vec<Setting>,
+        ) -> wasmtime::Result<Result<R, DestinationError>>,
+    ) -> Result<(Result<R, DestinationError>, u32), HostError> {
         let guest = match self.guest_settings(settings) {
             Ok(guest) => guest,
-            Err(error) => return Ok(Err(error)),
+            Err(error) => return Ok((Err(error), 0)),
         };
         let passed = guest.settings.clone();
-        self.call(export, grant, guest, |exports, instance, store| {
+        self.call_counting(export, grant, guest, |exports, instance, store| {
             f(exports, instance, store, &passed)
         })
+    }
+
+    /// `answer`, of a call with `settings`, [`Clean`]ed: what the host prints or stores.
+    fn cleaned<T: Clean>(&self, settings: &[Setting], mut answer: T) -> T {
+        answer.clean(&self.redactor(settings));
+        answer
     }
 
     fn call<R>(
@@ -547,6 +612,18 @@ impl Destination {
         guest: GuestSettings,
         f: impl FnOnce(&Exports, &Instance, &mut Store<StoreState>) -> wasmtime::Result<R>,
     ) -> Result<R, HostError> {
+        self.call_counting(export, grant, guest, f)
+            .map(|(answer, _)| answer)
+    }
+
+    /// [`Destination::call`], and how many HTTP calls of it had an answer.
+    fn call_counting<R>(
+        &self,
+        export: &'static str,
+        grant: HttpGrant,
+        guest: GuestSettings,
+        f: impl FnOnce(&Exports, &Instance, &mut Store<StoreState>) -> wasmtime::Result<R>,
+    ) -> Result<(R, u32), HostError> {
         let policy = &self.runtime.policy;
         let state = StoreState::new(
             policy,
@@ -582,7 +659,12 @@ impl Destination {
         if let (Some(total), Ok(left)) = (&self.runtime.fuel_used, store.get_fuel()) {
             total.fetch_add(u64::MAX - left, std::sync::atomic::Ordering::Relaxed);
         }
-        result.map_err(|error| {
+        let dropped = store.data().logs.dropped;
+        if dropped > 0 {
+            tracing::warn!(target: "component", "{dropped} more log lines of this {export} call dropped: at most {MAX_LOG_LINES_PER_CALL} a call are kept");
+        }
+        let exchanges = store.data().http.exchanges;
+        result.map(|answer| (answer, exchanges)).map_err(|error| {
             let state = store.data();
             let limit = state.limit_hit.clone().or_else(|| {
                 state.memory.hit.then_some(LimitHit::Memory {
@@ -593,8 +675,9 @@ impl Destination {
                 Some(limit) => HostError::Limit { export, limit },
                 None => HostError::Trap {
                     export,
-                    message: state.redactor.redact(&format!("{error:#}")),
-                    stderr: state.stderr_text(),
+                    message: guest_text::clean(&format!("{error:#}"), &state.redactor),
+                    stderr: guest_text::clean_tail(&state.stderr_text(), &state.redactor),
+                    after_http: state.http.exchanges > 0,
                 },
             }
         })
@@ -646,6 +729,19 @@ fn check_positions(rows: usize, output: &TransformOutput) -> Result<(), String> 
         ));
     }
     Ok(())
+}
+
+/// What a `send` that reports deliveries without one answered HTTP call breaks.
+const DELIVERED_WITHOUT_HTTP: &str =
+    "it reported events delivered without one HTTP call answered: nothing can have arrived";
+
+/// A `delivered` status needs at least one HTTP call that had an answer in that call.
+fn check_delivered(statuses: &[batch::DeliveryStatus], exchanges: u32) -> Result<(), String> {
+    let delivered = statuses.contains(&batch::DeliveryStatus::Delivered);
+    match delivered && exchanges == 0 {
+        true => Err(DELIVERED_WITHOUT_HTTP.into()),
+        false => Ok(()),
+    }
 }
 
 /// One status per event of the request; warnings only about its events.

@@ -5,11 +5,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::bindings::http::{self, HttpError, Method};
 use crate::bindings::{clock, log, types};
+use crate::guest_text;
 use crate::state::{Clock, HttpGrant, LimitHit, StoreState};
 use crate::transport::Outbound;
 
-/// Longest log line kept from a guest; the rest is cut, so a guest cannot flood logs.
-const MAX_LOG_LINE: usize = 4096;
+/// Log lines kept from one call; the rest are counted and said once the call ends
+/// (`Destination::call`), so a guest cannot flood the host's logs.
+pub(crate) const MAX_LOG_LINES_PER_CALL: u32 = 200;
 
 impl types::Host for StoreState {}
 
@@ -62,6 +64,7 @@ impl http::Host for StoreState {
         };
         let started = Instant::now();
         let result = http.transport.fetch(call);
+        http.exchanges += u32::from(result.is_ok());
         let spent = started.elapsed();
         self.cpu.exclude(spent);
         log_call(request.method, &url, &result, spent);
@@ -98,15 +101,13 @@ impl clock::Host for StoreState {
 
 impl log::Host for StoreState {
     fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
-        let mut message = self.redactor.redact(&message);
-        if message.len() > MAX_LOG_LINE {
-            let cut = (0..=MAX_LOG_LINE)
-                .rev()
-                .find(|&i| message.is_char_boundary(i))
-                .unwrap_or(0);
-            message.truncate(cut);
-            message.push('…');
+        if self.logs.kept >= MAX_LOG_LINES_PER_CALL {
+            self.logs.dropped += 1;
+            return Ok(());
         }
+        self.logs.kept += 1;
+        // One line, bounded, without secrets: a line break cannot forge a host log line.
+        let message = guest_text::clean(&message, &self.redactor);
         match level {
             log::Level::Debug => tracing::debug!(target: "component", "{message}"),
             log::Level::Info => tracing::info!(target: "component", "{message}"),

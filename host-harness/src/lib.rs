@@ -13,6 +13,7 @@ pub mod connect;
 pub mod destination;
 pub mod engine;
 pub mod errors;
+pub mod guest_text;
 pub mod imports;
 pub mod input;
 pub mod interrupt;

@@ -15,6 +15,13 @@ impl Redactor {
         }
     }
 
+    /// Whether `text` holds a secret.
+    pub fn finds(&self, text: &str) -> bool {
+        self.secrets
+            .iter()
+            .any(|secret| text.contains(secret.as_str()))
+    }
+
     pub fn redact(&self, text: &str) -> String {
         self.secrets.iter().fold(text.to_string(), |acc, secret| {
             acc.replace(secret.as_str(), "[redacted]")

@@ -23,17 +23,45 @@ fn hostile() -> Destination {
     let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled");
     let runtime = Arc::new(Runtime::new(policy, Some(cache)).unwrap());
     let wasm = std::fs::read(host_harness::HOSTILE_COMPONENT_PATH).unwrap();
-    Destination::load(runtime, &wasm, Arc::new(Scripted::new())).unwrap()
+    // The one call a behaving send makes, answered for every send of a test.
+    let script = Scripted::new();
+    for _ in 0..1_000 {
+        script.json(
+            USER_INFO,
+            serde_json::json!({"code": 0, "message": "OK", "data": {}}),
+        );
+    }
+    Destination::load(runtime, &wasm, Arc::new(script)).unwrap()
 }
+
+const USER_INFO: &str = "GET https://business-api.tiktok.com/open_api/v1.3/user/info/";
 
 /// Runs `send` over `lines` (NDJSON), two rows per batch; returns the summary and each
 /// row's (status, reason).
-fn run(mode: &str, lines: &[&str]) -> (Summary, BTreeMap<u64, (String, Option<String>)>) {
+/// Row number → (status, reason).
+type Results = BTreeMap<u64, (String, Option<String>)>;
+
+fn run(mode: &str, lines: &[&str]) -> (Summary, Results) {
+    let (summary, results, _) = run_with_token(mode, lines);
+    (summary, results)
+}
+
+/// The hostile component's secret setting, as a user would enter it.
+const TOKEN: &str = "tok-HOSTILE-0123456789-secret";
+
+/// [`run`] with the secret `access_token` set; also returns the results file's text.
+fn run_with_token(mode: &str, lines: &[&str]) -> (Summary, Results, String) {
     let destination = hostile();
-    let settings = [Setting {
-        key: "mode".into(),
-        value: SettingValue::Text(mode.into()),
-    }];
+    let settings = [
+        Setting {
+            key: "access_token".into(),
+            value: SettingValue::Text(TOKEN.into()),
+        },
+        Setting {
+            key: "mode".into(),
+            value: SettingValue::Text(mode.into()),
+        },
+    ];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("results.ndjson");
     let ledger = Ledger::new(Some(ResultsFile::create(&path).unwrap()), None);
@@ -53,7 +81,8 @@ fn run(mode: &str, lines: &[&str]) -> (Summary, BTreeMap<u64, (String, Option<St
     job.send(batches, &ledger).unwrap();
     let summary = ledger.finish();
     let mut results = BTreeMap::new();
-    for line in std::fs::read_to_string(&path).unwrap().lines() {
+    let text = std::fs::read_to_string(&path).unwrap();
+    for line in text.lines() {
         let line: serde_json::Value = serde_json::from_str(line).unwrap();
         let outcome = (
             line["status"].as_str().unwrap().to_string(),
@@ -65,14 +94,14 @@ fn run(mode: &str, lines: &[&str]) -> (Summary, BTreeMap<u64, (String, Option<St
                 .is_none()
         );
     }
-    (summary, results)
+    (summary, results, text)
 }
 
-fn status(results: &BTreeMap<u64, (String, Option<String>)>, row: u64) -> &str {
+fn status(results: &Results, row: u64) -> &str {
     &results[&row].0
 }
 
-fn reason(results: &BTreeMap<u64, (String, Option<String>)>, row: u64) -> &str {
+fn reason(results: &Results, row: u64) -> &str {
     results[&row].1.as_deref().unwrap()
 }
 
@@ -154,4 +183,91 @@ fn records_the_component_does_not_account_for_are_never_reported_delivered() {
         }
         assert_eq!(status(&results, 3), "failed", "{mode}");
     }
+}
+
+/// Six rows, two per batch.
+const SIX: [&str; 6] = [
+    r#"{"n":1}"#,
+    r#"{"n":2}"#,
+    r#"{"n":3}"#,
+    r#"{"n":4}"#,
+    r#"{"n":5}"#,
+    r#"{"n":6}"#,
+];
+
+/// A 0.1 plugin holds the token, and puts it in a reason and an event id: the host
+/// scrubs every string a guest returns before storing it.
+#[test]
+fn a_token_a_plugin_returns_is_scrubbed_from_reasons_and_event_ids() {
+    let (summary, results, text) = run_with_token("leak", &SIX);
+    assert!(!text.contains(TOKEN), "{text}");
+    assert!(summary.rejected.keys().all(|r| !r.contains(TOKEN)));
+    assert_eq!(
+        results[&1],
+        (
+            "rejected".into(),
+            Some("rejected, the token is [redacted]".into())
+        )
+    );
+    assert_eq!(status(&results, 2), "delivered");
+    assert!(text.contains(r#""event_id":"1-[redacted]""#), "{text}");
+}
+
+/// Reasons are cut to about 1 KiB and marked, however long a plugin makes them.
+#[test]
+fn a_reason_is_cut_to_a_kilobyte_and_says_so() {
+    let (summary, results, text) = run_with_token("huge", &SIX);
+    assert_eq!(summary.rows_rejected(), 6);
+    for row in 1..=6 {
+        let reason = reason(&results, row);
+        assert!(reason.len() <= 1_100, "{}", reason.len());
+        assert!(
+            reason.ends_with(&format!("… [cut: {} of 50002 bytes]", 50_002 - 1_024)),
+            "{reason}"
+        );
+    }
+    assert!(text.len() < 6 * 1_200, "{}", text.len());
+}
+
+/// A reason cannot clear a terminal, retitle it, overwrite a line or forge one.
+#[test]
+fn control_characters_in_a_reason_are_escaped() {
+    let (summary, results, _) = run_with_token("escape", &SIX);
+    let escaped = r"\u{1b}[2J\u{1b}]0;owned\u{7}\rdelivered 1000000\nINFO forged line";
+    assert_eq!(reason(&results, 1), escaped);
+    assert!(
+        summary
+            .rejected
+            .keys()
+            .all(|r| !r.chars().any(char::is_control))
+    );
+}
+
+/// `delivered` needs an answered HTTP call: a plugin that claims deliveries without one
+/// breaks the contract, and its rows fail, never count as delivered.
+#[test]
+fn deliveries_claimed_without_an_http_call_are_not_believed() {
+    let (summary, results) = run("no-http-delivered", &SIX);
+    assert_eq!(summary.rows_delivered, 0);
+    assert_eq!(
+        results[&1],
+        (
+            "failed".into(),
+            Some("the component broke the contract in send: it reported events delivered without one HTTP call answered: nothing can have arrived".into())
+        )
+    );
+}
+
+/// A plugin that traps after an answered HTTP call may have delivered: its rows are
+/// failed, and the reason says so rather than "safe to resend".
+#[test]
+fn a_trap_after_http_says_the_rows_may_have_been_delivered() {
+    let (_, results) = run("trap-after-http", &SIX);
+    let reason = reason(&results, 1);
+    assert_eq!(status(&results, 1), "failed");
+    assert!(
+        reason.starts_with("the component failed in send: ")
+            && reason.ends_with("; it had already had answers to HTTP calls, so its rows may have been delivered (resending them is safe where the destination deduplicates, as TikTok does on event_id)"),
+        "{reason}"
+    );
 }

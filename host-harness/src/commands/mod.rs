@@ -203,12 +203,23 @@ pub fn endpoint_or_seeded_sandbox(
     Ok((url, Some(sandbox)))
 }
 
-/// Reasons with their row counts, most frequent first.
+/// Reasons shown in a summary, most frequent first; the rest are counted in one line.
+const MAX_REASONS_SHOWN: usize = 20;
+
+/// Reasons with their row counts, most frequent first, at most [`MAX_REASONS_SHOWN`].
 fn print_reasons(what: &str, reasons: &std::collections::BTreeMap<String, u64>) {
     let mut by_count: Vec<_> = reasons.iter().collect();
     by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    for (reason, rows) in by_count {
+    for (reason, rows) in by_count.iter().take(MAX_REASONS_SHOWN) {
         eprintln!("  {what} {rows:>7}  {reason}");
+    }
+    if by_count.len() > MAX_REASONS_SHOWN {
+        let rest = &by_count[MAX_REASONS_SHOWN..];
+        let rows: u64 = rest.iter().map(|(_, rows)| **rows).sum();
+        eprintln!(
+            "  {what} {rows:>7}  … and {} other reasons (each row's is in results.ndjson)",
+            rest.len()
+        );
     }
 }
 

@@ -6,7 +6,13 @@
 //! (settle one record fewer than sent). Mode `per-record` misbehaves only on batches
 //! holding a record with `"misbehave":"<mode>"` (in transform-batch) or
 //! `"misbehave_in_send":"<mode>"` (in send of that batch's request), so a host's job
-//! can be shown to fail that batch alone. Any other mode behaves.
+//! can be shown to fail that batch alone. Modes against what the host takes from a
+//! plugin: `leak` (the access token in a reason, an event id and an error), `huge`
+//! (a distinct 50 KB reason per record), `escape` (terminal escapes and line breaks in
+//! a reason), `log-flood` (10,000 log lines with line breaks), `no-http-delivered`
+//! (report deliveries without any HTTP call), `trap-after-http` (panic after an answered
+//! HTTP call). Any other mode behaves: its `send` makes one HTTP call (GET
+//! `/user/info/`) and reports every record delivered.
 #![cfg(target_arch = "wasm32")]
 
 wit_bindgen::generate!({
@@ -14,8 +20,8 @@ wit_bindgen::generate!({
     path: "../../wit/v0.1",
 });
 
-use cdp::destination::http;
 use cdp::destination::types::{DestinationError, SettingValue, Settings};
+use cdp::destination::{http, log};
 use exports::cdp::destination::destination::*;
 
 struct Hostile;
@@ -23,9 +29,13 @@ struct Hostile;
 export!(Hostile);
 
 fn mode(settings: &Settings) -> String {
+    setting(settings, "mode")
+}
+
+fn setting(settings: &Settings, key: &str) -> String {
     settings
         .iter()
-        .find(|s| s.key == "mode")
+        .find(|s| s.key == key)
         .and_then(|s| match &s.value {
             SettingValue::Text(text) => Some(text.clone()),
             _ => None,
@@ -82,7 +92,17 @@ impl Guest for Hostile {
             id: "hostile".into(),
             name: "Hostile test component".into(),
             version: "0.0.0".into(),
-            settings: vec![],
+            // A secret, as the TikTok component's token: `leak` returns its value.
+            settings: vec![SettingField {
+                key: "access_token".into(),
+                label: "Access token".into(),
+                description: "A secret the host must keep out of everything it prints.".into(),
+                field_type: FieldType::Text,
+                required: false,
+                secret: true,
+                default: None,
+                options: vec![],
+            }],
             record_fields: vec![],
             max_events_per_request: 1000,
             max_request_bytes: 1_000_000,
@@ -137,11 +157,30 @@ impl Guest for Hostile {
                 }
             }
         }
+        let token = setting(&settings, "access_token");
+        let reason = |n: usize| match mode.as_str() {
+            "leak" if n % 2 == 0 => Some(format!("rejected, the token is {token}")),
+            "huge" => Some(format!("{n}:{}", "x".repeat(50_000))),
+            "escape" => Some("\x1b[2J\x1b]0;owned\x07\rdelivered 1000000\nINFO forged line".into()),
+            _ => None,
+        };
+        if mode == "log-flood" {
+            for n in 0..10_000 {
+                log::log(
+                    log::Level::Warn,
+                    &format!("line {n}\nERROR forged host line"),
+                );
+            }
+        }
         let mut outcomes: Vec<TransformOutcome> = records
             .iter()
-            .map(|r| TransformOutcome {
+            .enumerate()
+            .map(|(n, r)| TransformOutcome {
                 id: r.id.clone(),
-                status: TransformStatus::Accepted(0),
+                status: match reason(n) {
+                    Some(reason) => TransformStatus::Rejected(reason),
+                    None => TransformStatus::Accepted(0),
+                },
             })
             .collect();
         match mode.as_str() {
@@ -154,17 +193,23 @@ impl Guest for Hostile {
             }
             _ => {}
         }
-        let events = records
+        let events: Vec<PreparedEvent> = records
             .iter()
-            .map(|r| PreparedEvent {
-                event_id: r.id.clone(),
+            .zip(&outcomes)
+            .filter(|(_, o)| matches!(o.status, TransformStatus::Accepted(_)))
+            .map(|(r, _)| PreparedEvent {
+                event_id: match mode.as_str() {
+                    "leak" => format!("{}-{token}", r.id),
+                    _ => r.id.clone(),
+                },
                 record_ids: vec![r.id.clone()],
             })
             .collect();
-        Ok(TransformOutput {
-            requests: vec![PreparedRequest { body, events }],
-            outcomes,
-        })
+        let requests = match events.is_empty() {
+            true => vec![],
+            false => vec![PreparedRequest { body, events }],
+        };
+        Ok(TransformOutput { requests, outcomes })
     }
 
     fn send(
@@ -173,6 +218,12 @@ impl Guest for Hostile {
     ) -> Result<Vec<DeliveryOutcome>, DestinationError> {
         let mode = mode(&settings);
         misbehave(&mode);
+        if mode != "no-http-delivered" {
+            let _ = get("https://business-api.tiktok.com/open_api/v1.3/user/info/");
+        }
+        if mode == "trap-after-http" {
+            panic!("hostile component panicked after sending");
+        }
         if mode == "per-record" {
             misbehave(&request.body);
         }
