@@ -40,7 +40,13 @@ impl http::Host for StoreState {
                 return Ok(Err(HttpError::Denied(reason)));
             }
         };
-        let timeout = Duration::from_millis(request.timeout_ms.into()).min(http.max_timeout);
+        if http.time_left.is_zero() {
+            tracing::warn!(target: "host_harness::http", "the call's HTTP time budget is spent: timing out at once");
+            return Ok(Err(HttpError::Timeout));
+        }
+        let timeout = Duration::from_millis(request.timeout_ms.into())
+            .min(http.max_timeout)
+            .min(http.time_left);
         // Only now, past the egress policy: a secret goes only to the hosts allowed.
         let headers: Vec<(String, String)> = if http.secrets.is_empty() {
             request.headers
@@ -66,6 +72,7 @@ impl http::Host for StoreState {
         let result = http.transport.fetch(call);
         http.exchanges += u32::from(result.is_ok());
         let spent = started.elapsed();
+        http.time_left = http.time_left.saturating_sub(spent);
         self.cpu.exclude(spent);
         log_call(request.method, &url, &result, spent);
         Ok(result)

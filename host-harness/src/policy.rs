@@ -22,6 +22,10 @@ pub struct Policy {
     pub max_response_bytes: usize,
     /// Upper bound on any single HTTP call's timeout, whatever the guest asks for.
     pub max_http_timeout: Duration,
+    /// Time all the HTTP calls of one export call may take together; past it, further
+    /// calls time out at once (the guest sees `timeout`, a passing fault). Without it a
+    /// slow server could hold one `send` for `max_http_calls` × `max_http_timeout`.
+    pub http_time_per_call: Duration,
     /// Guest stderr kept (panic messages end up here).
     pub max_stderr_bytes: usize,
     /// Hosts the operator allows; `None` trusts the component's own declaration.
@@ -38,6 +42,7 @@ impl Default for Policy {
             max_http_calls: 512,
             max_response_bytes: 4 << 20,
             max_http_timeout: Duration::from_secs(30),
+            http_time_per_call: Duration::from_secs(5 * 60),
             max_stderr_bytes: 64 << 10,
             allowed_hosts: None,
         }

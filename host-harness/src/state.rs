@@ -67,6 +67,8 @@ pub(crate) struct HttpState {
     pub exchanges: u32,
     pub max_calls: u32,
     pub max_timeout: Duration,
+    /// What is left of the call's HTTP time ([`Policy::http_time_per_call`]).
+    pub time_left: Duration,
     pub max_response_bytes: usize,
     /// The secrets the guest holds references to, resolved in request headers.
     pub secrets: Arc<Secrets>,
@@ -102,6 +104,7 @@ impl StoreState {
                 exchanges: 0,
                 max_calls: policy.max_http_calls,
                 max_timeout: policy.max_http_timeout,
+                time_left: policy.http_time_per_call,
                 max_response_bytes: policy.max_response_bytes,
                 secrets,
             },

@@ -233,3 +233,43 @@ fn compiled_code_is_cached_and_a_corrupt_cache_file_is_replaced() {
         "the corrupt file was rewritten"
     );
 }
+
+/// A transport as slow as a server can be within its timeout: each call takes 50 ms.
+struct Slow;
+
+impl host_harness::transport::Transport for Slow {
+    fn fetch(
+        &self,
+        _call: host_harness::transport::Outbound<'_>,
+    ) -> Result<host_harness::bindings::http::Response, host_harness::bindings::http::HttpError>
+    {
+        std::thread::sleep(Duration::from_millis(50));
+        Err(host_harness::bindings::http::HttpError::Timeout)
+    }
+}
+
+/// Slow HTTP cannot hold a call past its HTTP time: once 200 ms of calls are spent, the
+/// rest time out at once, and 10,000 calls of 50 ms end in about 200 ms, not 500 s.
+#[test]
+fn the_http_time_of_a_call_is_bounded() {
+    let policy = Policy {
+        http_time_per_call: Duration::from_millis(200),
+        max_http_calls: 10_000,
+        ..Policy::default()
+    };
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled");
+    let runtime = Arc::new(Runtime::new(policy, Some(cache)).unwrap());
+    let destination = Destination::load(runtime, &hostile_wasm(), Arc::new(Slow)).unwrap();
+    let started = std::time::Instant::now();
+    let answer = destination.validate(&mode("http-flood")).unwrap();
+    assert_eq!(
+        answer.unwrap_err(),
+        DestinationError::Permanent("the host let 10,000 calls through".into()),
+        "the calls were answered (timed out), not trapped"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
