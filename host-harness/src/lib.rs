@@ -28,6 +28,7 @@ pub mod results;
 pub mod secrets;
 pub mod settings_file;
 pub mod state;
+mod stderr_tail;
 pub mod transport;
 
 pub use destination::{Destination, HostError};

@@ -26,7 +26,7 @@ pub struct Policy {
     /// calls time out at once (the guest sees `timeout`, a passing fault). Without it a
     /// slow server could hold one `send` for `max_http_calls` × `max_http_timeout`.
     pub http_time_per_call: Duration,
-    /// Guest stderr kept (panic messages end up here).
+    /// Guest stderr kept, its last bytes (a panic's message is written last).
     pub max_stderr_bytes: usize,
     /// Hosts the operator allows; `None` trusts the component's own declaration.
     /// The effective allow-list is always declared ∩ allowed.

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::stderr_tail::TailPipe;
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::policy::{Egress, Policy};
@@ -46,7 +46,7 @@ pub struct StoreState {
     pub(crate) http: HttpState,
     pub(crate) clock: Clock,
     pub(crate) redactor: Arc<Redactor>,
-    pub(crate) stderr: MemoryOutputPipe,
+    pub(crate) stderr: TailPipe,
     pub(crate) limit_hit: Option<LimitHit>,
     pub(crate) logs: LogBudget,
 }
@@ -84,7 +84,7 @@ impl StoreState {
         redactor: Arc<Redactor>,
         secrets: Arc<Secrets>,
     ) -> StoreState {
-        let stderr = MemoryOutputPipe::new(policy.max_stderr_bytes);
+        let stderr = TailPipe::new(policy.max_stderr_bytes);
         // No files, environment, arguments or network: only stderr, kept in memory.
         let wasi = WasiCtxBuilder::new().stderr(stderr.clone()).build();
         StoreState {

@@ -273,3 +273,22 @@ fn the_http_time_of_a_call_is_bounded() {
         started.elapsed()
     );
 }
+
+/// A plugin that floods stderr before it panics does not hide why: the host keeps the
+/// end of stderr, where the panic's message is.
+#[test]
+fn the_end_of_a_flooded_stderr_is_kept() {
+    let (destination, _) = hostile(Policy::default());
+    let error = destination
+        .transform_v0_1(&mode("stderr-flood"), &records(1))
+        .unwrap_err();
+    let HostError::Trap { stderr, .. } = &error else {
+        panic!("{error}")
+    };
+    assert!(
+        stderr.contains("the real reason, after 100 KiB of stderr"),
+        "{stderr}"
+    );
+    assert!(stderr.starts_with("[cut: the first "), "{stderr}");
+    assert!(stderr.len() < 1_200, "{}", stderr.len());
+}

@@ -11,8 +11,8 @@
 //! (a distinct 50 KB reason per record), `escape` (terminal escapes and line breaks in
 //! a reason), `log-flood` (10,000 log lines with line breaks), `no-http-delivered`
 //! (report deliveries without any HTTP call), `trap-after-http` (panic after an answered
-//! HTTP call). Any other mode behaves: its `send` makes one HTTP call (GET
-//! `/user/info/`) and reports every record delivered.
+//! HTTP call), `stderr-flood` (100 KiB to stderr, then panic). Any other mode behaves:
+//! its `send` makes one HTTP call (GET `/user/info/`) and reports every record delivered.
 #![cfg(target_arch = "wasm32")]
 
 wit_bindgen::generate!({
@@ -60,6 +60,11 @@ fn misbehave(mode: &str) {
             recurse(0);
         }
         "panic" => panic!("hostile component panicked on purpose"),
+        "stderr-flood" => {
+            let filler = "x".repeat(100 << 10);
+            eprintln!("{filler}");
+            panic!("the real reason, after 100 KiB of stderr");
+        }
         _ => {}
     }
 }
