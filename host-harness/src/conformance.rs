@@ -130,9 +130,7 @@ impl Suite {
             problems,
         })
     }
-}
 
-impl Suite {
     /// See [`CallOutput::secret_in_guest`].
     fn secret_in_guest(&self, destination: &Destination, invoke: &Invoke) -> bool {
         let Some(settings) = invoke.settings() else {
