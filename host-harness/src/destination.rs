@@ -105,6 +105,36 @@ struct Exports {
     batch: Option<batch::GuestIndices>,
 }
 
+/// One instance's exported interfaces, found by the indices of [`Exports`].
+struct Plugin<'a> {
+    exports: &'a Exports,
+    instance: Instance,
+}
+
+impl Plugin<'_> {
+    fn destination(&self, store: &mut Store<StoreState>) -> wasmtime::Result<guest::Guest> {
+        self.exports.destination.load(&mut *store, &self.instance)
+    }
+
+    fn oauth(&self, store: &mut Store<StoreState>) -> wasmtime::Result<oauth::Guest> {
+        self.exports.oauth.load(&mut *store, &self.instance)
+    }
+
+    fn event_sets(&self, store: &mut Store<StoreState>) -> wasmtime::Result<event_sets::Guest> {
+        self.exports.event_sets.load(&mut *store, &self.instance)
+    }
+
+    /// Called only when the component speaks 0.2 ([`Destination::version`]).
+    fn batch(&self, store: &mut Store<StoreState>) -> wasmtime::Result<batch::Guest> {
+        let batch = self
+            .exports
+            .batch
+            .as_ref()
+            .expect("a 0.2 component exports batch");
+        batch.load(&mut *store, &self.instance)
+    }
+}
+
 /// A component of the `destination-plugin` world, ready to be called from any thread.
 pub struct Destination {
     runtime: Arc<Runtime>,
@@ -206,27 +236,22 @@ impl Destination {
             "describe-settings",
             HttpGrant::None,
             self.no_settings(),
-            |exports, instance, store| {
-                exports
-                    .destination
-                    .load(&mut *store, instance)?
-                    .call_describe_settings(store)
-            },
+            |plugin, store| plugin.destination(store)?.call_describe_settings(store),
         )
+        .map(|(spec, _)| spec)
     }
 
     pub fn validate(
         &self,
         settings: &[Setting],
     ) -> Result<Result<Validation, DestinationError>, HostError> {
-        let validation = self.call_with_settings(
+        let (validation, _) = self.call_with_settings(
             "validate-credentials",
             HttpGrant::Allowed,
             settings,
-            |exports, instance, store, passed| {
-                exports
-                    .destination
-                    .load(&mut *store, instance)?
+            |plugin, store, passed| {
+                plugin
+                    .destination(store)?
                     .call_validate_credentials(store, passed)
             },
         )?;
@@ -244,19 +269,11 @@ impl Destination {
         if self.version() == Version::V0_1 {
             return self.transform_by_id(settings, lines);
         }
-        let output = self.call_with_settings(
+        let (output, _) = self.call_with_settings(
             "transform",
             HttpGrant::None,
             settings,
-            |exports, instance, store, passed| {
-                let batch = exports
-                    .batch
-                    .as_ref()
-                    .expect("a 0.2 component exports batch");
-                batch
-                    .load(&mut *store, instance)?
-                    .call_transform(store, passed, lines)
-            },
+            |plugin, store, passed| plugin.batch(store)?.call_transform(store, passed, lines),
         )?;
         if let Ok(output) = &output {
             check_positions(rows, output).map_err(|problem| HostError::Contract {
@@ -276,19 +293,11 @@ impl Destination {
         if self.version() == Version::V0_1 {
             return self.send_by_id(settings, request);
         }
-        let (output, exchanges) = self.call_with_settings_counting(
+        let (output, exchanges) = self.call_with_settings(
             "send",
             HttpGrant::Allowed,
             settings,
-            |exports, instance, store, passed| {
-                let batch = exports
-                    .batch
-                    .as_ref()
-                    .expect("a 0.2 component exports batch");
-                batch
-                    .load(&mut *store, instance)?
-                    .call_send(store, passed, request)
-            },
+            |plugin, store, passed| plugin.batch(store)?.call_send(store, passed, request),
         )?;
         if let Ok(output) = &output {
             check_sent(request.event_ids.len(), output)
@@ -307,14 +316,13 @@ impl Destination {
         settings: &[Setting],
         records: &[InputRecord],
     ) -> Result<Result<v0_1::TransformOutput, DestinationError>, HostError> {
-        let output = self.call_with_settings(
+        let (output, _) = self.call_with_settings(
             "transform-batch",
             HttpGrant::None,
             settings,
-            |exports, instance, store, passed| {
-                exports
-                    .destination
-                    .load(&mut *store, instance)?
+            |plugin, store, passed| {
+                plugin
+                    .destination(store)?
                     .call_transform_batch(store, passed, records)
             },
         )?;
@@ -333,16 +341,11 @@ impl Destination {
         settings: &[Setting],
         request: &v0_1::PreparedRequest,
     ) -> Result<Result<Vec<DeliveryOutcome>, DestinationError>, HostError> {
-        let (outcomes, exchanges) = self.call_with_settings_counting(
+        let (outcomes, exchanges) = self.call_with_settings(
             "send",
             HttpGrant::Allowed,
             settings,
-            |exports, instance, store, passed| {
-                exports
-                    .destination
-                    .load(&mut *store, instance)?
-                    .call_send(store, passed, request)
-            },
+            |plugin, store, passed| plugin.destination(store)?.call_send(store, passed, request),
         )?;
         if let Ok(outcomes) = &outcomes {
             let delivered = outcomes
@@ -412,13 +415,13 @@ impl Destination {
             "authorization-url",
             HttpGrant::None,
             self.no_settings(),
-            |exports, instance, store| {
-                exports
-                    .oauth
-                    .load(&mut *store, instance)?
+            |plugin, store| {
+                plugin
+                    .oauth(store)?
                     .call_authorization_url(store, app_id, redirect_uri, state)
             },
         )
+        .map(|(url, _)| url)
     }
 
     /// Exchanges an authorisation code for credentials; the app secret and the code are
@@ -434,17 +437,12 @@ impl Destination {
             redactor: redactor.clone(),
             ..self.no_settings()
         };
-        let mut connection = self.call(
-            "connect",
-            HttpGrant::Allowed,
-            guest,
-            |exports, instance, store| {
-                exports
-                    .oauth
-                    .load(&mut *store, instance)?
+        let (mut connection, _) =
+            self.call("connect", HttpGrant::Allowed, guest, |plugin, store| {
+                plugin
+                    .oauth(store)?
                     .call_connect(store, app_id, app_secret, auth_code)
-            },
-        )?;
+            })?;
         connection.clean(&redactor);
         Ok(connection)
     }
@@ -453,14 +451,13 @@ impl Destination {
         &self,
         settings: &[Setting],
     ) -> Result<Result<Vec<EventSet>, DestinationError>, HostError> {
-        let answer = self.call_with_settings(
+        let (answer, _) = self.call_with_settings(
             "list-event-sets",
             HttpGrant::Allowed,
             settings,
-            |exports, instance, store, passed| {
-                exports
-                    .event_sets
-                    .load(&mut *store, instance)?
+            |plugin, store, passed| {
+                plugin
+                    .event_sets(store)?
                     .call_list_event_sets(store, passed)
             },
         )?;
@@ -474,15 +471,18 @@ impl Destination {
         description: &str,
         auto_tracking: bool,
     ) -> Result<Result<EventSet, DestinationError>, HostError> {
-        let answer = self.call_with_settings(
+        let (answer, _) = self.call_with_settings(
             "create-event-set",
             HttpGrant::Allowed,
             settings,
-            |exports, instance, store, passed| {
-                exports
-                    .event_sets
-                    .load(&mut *store, instance)?
-                    .call_create_event_set(store, passed, name, description, auto_tracking)
+            |plugin, store, passed| {
+                plugin.event_sets(store)?.call_create_event_set(
+                    store,
+                    passed,
+                    name,
+                    description,
+                    auto_tracking,
+                )
             },
         )?;
         Ok(self.cleaned(settings, answer))
@@ -496,15 +496,18 @@ impl Destination {
         name: Option<&str>,
         auto_tracking: Option<bool>,
     ) -> Result<Result<EventSet, DestinationError>, HostError> {
-        let answer = self.call_with_settings(
+        let (answer, _) = self.call_with_settings(
             "update-event-set",
             HttpGrant::Allowed,
             settings,
-            |exports, instance, store, passed| {
-                exports
-                    .event_sets
-                    .load(&mut *store, instance)?
-                    .call_update_event_set(store, passed, id, name, auto_tracking)
+            |plugin, store, passed| {
+                plugin.event_sets(store)?.call_update_event_set(
+                    store,
+                    passed,
+                    id,
+                    name,
+                    auto_tracking,
+                )
             },
         )?;
         Ok(self.cleaned(settings, answer))
@@ -534,14 +537,7 @@ impl Destination {
     /// replaced by its reference, and refused when they cannot be a header value.
     fn guest_settings(&self, settings: &[Setting]) -> Result<GuestSettings, DestinationError> {
         let is_secret = |key: &str| self.spec.settings.iter().any(|f| f.secret && f.key == key);
-        let secret_values = settings
-            .iter()
-            .filter(|s| is_secret(&s.key))
-            .filter_map(|s| match &s.value {
-                SettingValue::Text(text) => Some(text.clone()),
-                _ => None,
-            });
-        let redactor = Redactor::new(secret_values);
+        let redactor = self.redactor(settings);
         if self.version() == Version::V0_1 {
             return Ok(GuestSettings {
                 settings: settings.to_vec(),
@@ -566,25 +562,7 @@ impl Destination {
         grant: HttpGrant,
         settings: &[Setting],
         f: impl FnOnce(
-            &Exports,
-            &Instance,
-            &mut Store<StoreState>,
-            &Vec<Setting>,
-        ) -> wasmtime::Result<Result<R, DestinationError>>,
-    ) -> Result<Result<R, DestinationError>, HostError> {
-        self.call_with_settings_counting(export, grant, settings, f)
-            .map(|(answer, _)| answer)
-    }
-
-    /// [`Destination::call_with_settings`], and how many HTTP calls of it had an answer.
-    fn call_with_settings_counting<R>(
-        &self,
-        export: &'static str,
-        grant: HttpGrant,
-        settings: &[Setting],
-        f: impl FnOnce(
-            &Exports,
-            &Instance,
+            &Plugin,
             &mut Store<StoreState>,
             &Vec<Setting>,
         ) -> wasmtime::Result<Result<R, DestinationError>>,
@@ -594,8 +572,8 @@ impl Destination {
             Err(error) => return Ok((Err(error), 0)),
         };
         let passed = guest.settings.clone();
-        self.call_counting(export, grant, guest, |exports, instance, store| {
-            f(exports, instance, store, &passed)
+        self.call(export, grant, guest, |plugin, store| {
+            f(plugin, store, &passed)
         })
     }
 
@@ -605,24 +583,14 @@ impl Destination {
         answer
     }
 
+    /// Calls an export in a fresh store and instance: its answer, and how many of its
+    /// HTTP calls had an answer (only then can anything have arrived).
     fn call<R>(
         &self,
         export: &'static str,
         grant: HttpGrant,
         guest: GuestSettings,
-        f: impl FnOnce(&Exports, &Instance, &mut Store<StoreState>) -> wasmtime::Result<R>,
-    ) -> Result<R, HostError> {
-        self.call_counting(export, grant, guest, f)
-            .map(|(answer, _)| answer)
-    }
-
-    /// [`Destination::call`], and how many HTTP calls of it had an answer.
-    fn call_counting<R>(
-        &self,
-        export: &'static str,
-        grant: HttpGrant,
-        guest: GuestSettings,
-        f: impl FnOnce(&Exports, &Instance, &mut Store<StoreState>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&Plugin, &mut Store<StoreState>) -> wasmtime::Result<R>,
     ) -> Result<(R, u32), HostError> {
         let policy = &self.runtime.policy;
         let state = StoreState::new(
@@ -652,10 +620,13 @@ impl Destination {
                 .set_fuel(u64::MAX)
                 .expect("a metered engine consumes fuel");
         }
-        let result = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|instance| f(&self.exports, &instance, &mut store));
+        let result = self.pre.instantiate(&mut store).and_then(|instance| {
+            let plugin = Plugin {
+                exports: &self.exports,
+                instance,
+            };
+            f(&plugin, &mut store)
+        });
         if let (Some(total), Ok(left)) = (&self.runtime.fuel_used, store.get_fuel()) {
             total.fetch_add(u64::MAX - left, std::sync::atomic::Ordering::Relaxed);
         }

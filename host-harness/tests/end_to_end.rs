@@ -18,7 +18,7 @@ use url::Url;
 
 use common::{
     EVENT_SET, TOKEN, assert_exit, cache_dir, example_settings, examples, harness, lines, path,
-    sandbox, send_sample, stderr,
+    sandbox, send_sample, stderr, transform_sample,
 };
 
 /// `send` of the example CSV to `sandbox`: its output and its results.ndjson lines.
@@ -65,15 +65,7 @@ fn the_examples_are_delivered_exactly_as_transformed() {
     let (transformed, sent) = (out.path().join("transform"), out.path().join("send"));
     let input = examples().join("offline-events.csv");
 
-    let transform = harness(&[
-        "transform",
-        "--settings",
-        path(&example_settings()),
-        "--input",
-        path(&input),
-        "--out",
-        path(&transformed),
-    ]);
+    let transform = transform_sample(&input, &transformed);
     assert!(transform.status.success(), "{}", stderr(&transform));
     let results = lines(&transformed.join("results.ndjson"));
     assert_eq!(results.len(), 302, "one result per row");

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use common::{
     EVENT_SET, TOKEN, assert_exit, cache_dir, example_settings, harness_with_env, lines, path,
-    sandbox, send_sample, stderr,
+    sandbox, send_sample, stderr, transform_sample,
 };
 
 /// `send` of the sample settings with `input` to `sandbox`, plus `extra` arguments.
@@ -152,18 +152,7 @@ fn transform_counts_every_row_and_rejects_an_order_too_big_for_one_event() {
     csv += &orders(3, 1, ',');
     std::fs::write(&input, csv).unwrap();
     let out = dir.path().join("out");
-    let transform = harness_with_env(
-        &[
-            "transform",
-            "--settings",
-            path(&example_settings()),
-            "--input",
-            path(&input),
-            "--out",
-            path(&out),
-        ],
-        &[],
-    );
+    let transform = transform_sample(&input, &out);
     let text = stderr(&transform);
     assert!(transform.status.success(), "{text}");
     assert!(

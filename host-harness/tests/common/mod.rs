@@ -77,6 +77,20 @@ pub fn harness_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("host-harness runs")
 }
 
+/// `transform` of `input` with the sample settings, into `out`.
+pub fn transform_sample(input: &Path, out: &Path) -> Output {
+    let settings = example_settings();
+    harness(&[
+        "transform",
+        "--settings",
+        path(&settings),
+        "--input",
+        path(input),
+        "--out",
+        path(out),
+    ])
+}
+
 /// `send` of the sample settings with `input`, plus `extra` arguments.
 pub fn send_sample(input: &Path, extra: &[&str]) -> Output {
     let settings = example_settings();
