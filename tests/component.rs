@@ -12,7 +12,7 @@ use host_harness::bindings::types::{
 };
 use host_harness::state::Clock;
 use host_harness::transport::Scripted;
-use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
+use host_harness::{AllowedHosts, Destination, Policy, Runtime, TIKTOK_COMPONENT};
 use serde_json::json;
 
 const API: &str = "https://business-api.tiktok.com/open_api/v1.3";
@@ -44,7 +44,8 @@ fn base_settings() -> Vec<Setting> {
 fn destination(script: &Arc<Scripted>) -> Destination {
     // Compiled once for the whole run, through the host's own on-disk cache.
     let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled");
-    let runtime = Arc::new(Runtime::new(Policy::default(), Some(cache)).unwrap());
+    let runtime =
+        Arc::new(Runtime::new(Policy::allowing(AllowedHosts::Declared), Some(cache)).unwrap());
     Destination::load(runtime, TIKTOK_COMPONENT, script.clone())
         .unwrap()
         .with_clock(Clock::Fixed(NOW_MS))

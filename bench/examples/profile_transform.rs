@@ -19,7 +19,7 @@ use std::time::Duration;
 use bench::Run;
 use host_harness::engine::default_cache_dir;
 use host_harness::transport::HttpTransport;
-use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
+use host_harness::{AllowedHosts, Destination, Policy, Runtime, TIKTOK_COMPONENT};
 
 /// The allocator of `host-harness` itself (its `main.rs`), so the figures match.
 #[global_allocator]
@@ -41,9 +41,12 @@ fn main() -> anyhow::Result<()> {
                 Some(path) => std::fs::read(path)?,
                 None => TIKTOK_COMPONENT.to_vec(),
             };
-            let runtime = Arc::new(Runtime::new(Policy::default(), default_cache_dir())?);
+            let runtime = Arc::new(Runtime::new(
+                Policy::allowing(AllowedHosts::Declared),
+                default_cache_dir(),
+            )?);
             let destination =
-                Destination::load(runtime, &wasm, Arc::new(HttpTransport::new(None)?))?
+                Destination::load(runtime, &wasm, Arc::new(HttpTransport::new(None, &[])?))?
                     .with_clock(bench::CLOCK);
             (0..runs)
                 .map(|_| bench::component_run(&destination, &settings, &batches))

@@ -20,7 +20,7 @@ use url::Url;
 use bench::{Child, Report, SendFigures, Throughput, TimedTransport};
 use host_harness::job::JobOptions;
 use host_harness::transport::HttpTransport;
-use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
+use host_harness::{AllowedHosts, Destination, Policy, Runtime, TIKTOK_COMPONENT};
 
 /// The allocator of `host-harness` itself (its `main.rs`), so the figures match.
 #[global_allocator]
@@ -115,12 +115,15 @@ fn main() -> Result<ExitCode> {
 
     progress("transform: component and native");
     let runtime = Arc::new(Runtime::new(
-        Policy::default(),
+        Policy::allowing(AllowedHosts::Declared),
         Some(scratch.cache.clone()),
     )?);
-    let destination =
-        Destination::load(runtime.clone(), &wasm, Arc::new(HttpTransport::new(None)?))?
-            .with_clock(bench::CLOCK);
+    let destination = Destination::load(
+        runtime.clone(),
+        &wasm,
+        Arc::new(HttpTransport::new(None, &[])?),
+    )?
+    .with_clock(bench::CLOCK);
     let batches = bench::batches(args.rows);
     let mut component = Vec::with_capacity(runs);
     let mut native = Vec::with_capacity(runs);
@@ -194,9 +197,11 @@ fn send_figures(
         serde_json::from_value(serde_json::Value::Object(bench::settings_json()))?;
     let sandbox = tiktok_sandbox::Sandbox::start("127.0.0.1:0".parse()?, seed)
         .context("cannot start the local sandbox")?;
-    let transport = Arc::new(TimedTransport::new(HttpTransport::new(Some(Url::parse(
-        &sandbox.base_url(),
-    )?))?));
+    let endpoint = Url::parse(&sandbox.base_url())?;
+    let transport = Arc::new(TimedTransport::new(HttpTransport::new(
+        Some(endpoint),
+        &[],
+    )?));
     let destination = Destination::load(runtime, wasm, transport.clone())?.with_clock(bench::CLOCK);
     let ndjson: String = bench::sample::Sample::new(bench::SEED)
         .take(rows)
@@ -255,8 +260,11 @@ fn cold_start_probe(args: &Args, spawned_unix_ns: u128) -> Result<ExitCode> {
         Some(path) => std::fs::read(path)?,
         None => TIKTOK_COMPONENT.to_vec(),
     };
-    let runtime = Arc::new(Runtime::new(Policy::default(), args.cache_dir.clone())?);
-    let destination = Destination::load(runtime, &wasm, Arc::new(HttpTransport::new(None)?))?
+    let runtime = Arc::new(Runtime::new(
+        Policy::allowing(AllowedHosts::Declared),
+        args.cache_dir.clone(),
+    )?);
+    let destination = Destination::load(runtime, &wasm, Arc::new(HttpTransport::new(None, &[])?))?
         .with_clock(bench::CLOCK);
     let output = destination.transform(&bench::settings(), &batch.lines, batch.rows)?;
     output.map_err(|e| anyhow::anyhow!("transform failed: {e:?}"))?;

@@ -27,13 +27,14 @@ pub mod rerun;
 pub mod results;
 pub mod secrets;
 pub mod settings_file;
+mod sleep;
 pub mod state;
 mod stderr_tail;
 pub mod transport;
 
 pub use destination::{Destination, HostError};
 pub use engine::Runtime;
-pub use policy::Policy;
+pub use policy::{AllowedHosts, Policy};
 
 /// The TikTok offline-events component, built from this workspace's root package by
 /// the build script: the default component of the CLI.

@@ -1,6 +1,7 @@
 //! The sandbox policy: what a component may use. On by default, and every limit is
 //! a plain number a platform engineer can read and tune.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use url::Url;
@@ -28,9 +29,43 @@ pub struct Policy {
     pub http_time_per_call: Duration,
     /// Guest stderr kept, its last bytes (a panic's message is written last).
     pub max_stderr_bytes: usize,
-    /// Hosts the operator allows; `None` trusts the component's own declaration.
-    /// The effective allow-list is always declared ∩ allowed.
-    pub allowed_hosts: Option<Vec<String>>,
+    /// Hosts the operator lets the component reach; nothing unless said.
+    pub allowed_hosts: AllowedHosts,
+}
+
+impl Policy {
+    /// The default limits, the component reaching `hosts`.
+    pub fn allowing(hosts: AllowedHosts) -> Policy {
+        Policy {
+            allowed_hosts: hosts,
+            ..Policy::default()
+        }
+    }
+}
+
+/// What the operator lets a component reach. The effective allow-list is always
+/// within what the component declares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AllowedHosts {
+    /// No host: an embedder that says nothing gives a plugin no network.
+    #[default]
+    Nothing,
+    /// The hosts the component declares, but IP addresses and local names: the CLI's
+    /// choice when no `--allow-host` is given (it routes to `--endpoint` or its sandbox).
+    Declared,
+    /// These hosts, where the component declares them too. Naming an address or a
+    /// name that resolves to a private one is what allows it.
+    Only(Vec<String>),
+}
+
+impl AllowedHosts {
+    /// The hosts the operator named, which may be addresses or resolve to private ones.
+    pub fn named(&self) -> &[String] {
+        match self {
+            AllowedHosts::Only(hosts) => hosts,
+            AllowedHosts::Nothing | AllowedHosts::Declared => &[],
+        }
+    }
 }
 
 impl Default for Policy {
@@ -44,7 +79,7 @@ impl Default for Policy {
             max_http_timeout: Duration::from_secs(30),
             http_time_per_call: Duration::from_secs(5 * 60),
             max_stderr_bytes: 64 << 10,
-            allowed_hosts: None,
+            allowed_hosts: AllowedHosts::Nothing,
         }
     }
 }
@@ -61,13 +96,16 @@ impl Egress {
     /// address or a local name (`localhost`) declared by a component is dropped unless
     /// the operator names it: a plugin must not reach the host's own network
     /// (169.254.169.254, a database on 127.0.0.1) by declaring it.
-    pub fn new(declared: &[String], allowed: Option<&[String]>) -> Egress {
-        let named = |h: &str| allowed.is_some_and(|a| a.iter().any(|x| x.eq_ignore_ascii_case(h)));
+    pub fn new(declared: &[String], allowed: &AllowedHosts) -> Egress {
+        let named = |h: &str| allowed.named().iter().any(|x| x.eq_ignore_ascii_case(h));
         let hosts = declared
             .iter()
             .map(|h| h.to_ascii_lowercase())
-            .filter(|h| allowed.is_none() || named(h))
-            .filter(|h| !is_address_or_local(h) || named(h))
+            .filter(|h| match allowed {
+                AllowedHosts::Nothing => false,
+                AllowedHosts::Declared => !is_address_or_local(h),
+                AllowedHosts::Only(_) => named(h),
+            })
             .collect();
         Egress { hosts }
     }
@@ -110,6 +148,57 @@ fn is_address_or_local(host: &str) -> bool {
     address || name == "localhost" || name.ends_with(".localhost")
 }
 
+/// Whether an address is on the public internet: not this machine, not a private or
+/// shared (carrier NAT) network, not link-local (169.254.169.254, the cloud metadata
+/// service), unique-local, multicast, broadcast or reserved. An IPv6 address that carries
+/// an IPv4 one (mapped, compatible, NAT64) is judged by the IPv4 address.
+pub fn is_public(address: IpAddr) -> bool {
+    match address {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => match embedded_v4(v6) {
+            Some(v4) => is_public_v4(v4),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_unspecified()
+                    || v6.is_loopback()
+                    || v6.is_multicast()
+                    || v6.is_unique_local()
+                    || v6.is_unicast_link_local()
+                    || (first == 0x2001 && v6.segments()[1] == 0x0db8)
+                    || first & 0xffc0 == 0xfec0)
+            }
+        },
+    }
+}
+
+fn is_public_v4(v4: Ipv4Addr) -> bool {
+    let [a, b, ..] = v4.octets();
+    !(v4.is_unspecified()
+        || a == 0
+        || v4.is_loopback()
+        || v4.is_private()
+        || v4.is_link_local()
+        || v4.is_broadcast()
+        || v4.is_documentation()
+        || v4.is_multicast()
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 198 && (18..20).contains(&b))
+        || (a == 192 && b == 0 && v4.octets()[2] == 0)
+        || a >= 240)
+}
+
+/// The IPv4 address inside an IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`)
+/// or NAT64 (`64:ff9b::a.b.c.d`) address.
+fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = v6.segments();
+    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    match s[..6] {
+        [0, 0, 0, 0, 0, 0xffff] | [0x64, 0xff9b, 0, 0, 0, 0] => Some(low),
+        [0, 0, 0, 0, 0, 0] if !v6.is_loopback() && !v6.is_unspecified() => Some(low),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,18 +224,18 @@ mod tests {
         .map(String::from)
         .to_vec();
         assert_eq!(
-            Egress::new(&declared, None).hosts(),
+            Egress::new(&declared, &AllowedHosts::Declared).hosts(),
             ["business-api.tiktok.com"]
         );
-        let operator = [
+        let operator = AllowedHosts::Only(vec![
             "127.0.0.1".to_string(),
             "business-api.tiktok.com".to_string(),
-        ];
+        ]);
         assert_eq!(
-            Egress::new(&declared, Some(&operator)).hosts(),
+            Egress::new(&declared, &operator).hosts(),
             ["127.0.0.1", "business-api.tiktok.com"]
         );
-        let numeric = Egress::new(&declared, None);
+        let numeric = Egress::new(&declared, &AllowedHosts::Declared);
         for url in [
             "https://2130706433/",
             "https://0x7f000001/",
@@ -160,8 +249,68 @@ mod tests {
         }
     }
 
+    /// A library embedder who says nothing gives the component no network.
+    #[test]
+    fn the_default_policy_allows_no_host() {
+        let declared = ["business-api.tiktok.com".to_string()];
+        let egress = Egress::new(&declared, &Policy::default().allowed_hosts);
+        assert_eq!(egress.hosts(), [] as [String; 0]);
+        assert_eq!(
+            egress
+                .check("https://business-api.tiktok.com/open_api/v1.3/user/info/")
+                .unwrap_err(),
+            "host 'business-api.tiktok.com' is not in the egress allow-list"
+        );
+    }
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        let public = [
+            "8.8.8.8",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "::ffff:8.8.8.8",
+        ];
+        for address in public {
+            assert!(is_public(address.parse().unwrap()), "{address}");
+        }
+        let not_public = [
+            "127.0.0.1",
+            "127.8.9.10",
+            "0.0.0.0",
+            "0.1.2.3",
+            "10.0.0.1",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "192.0.0.8",
+            "198.18.0.1",
+            "192.0.2.1",
+            "224.0.0.1",
+            "240.0.0.1",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "fec0::1",
+            "ff02::1",
+            "2001:db8::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "64:ff9b::10.0.0.1",
+        ];
+        for address in not_public {
+            assert!(!is_public(address.parse().unwrap()), "{address}");
+        }
+    }
+
     fn tiktok() -> Egress {
-        Egress::new(&["business-api.tiktok.com".into()], None)
+        Egress::new(&["business-api.tiktok.com".into()], &AllowedHosts::Declared)
     }
 
     #[test]
@@ -208,7 +357,7 @@ mod tests {
         ];
         let e = Egress::new(
             &declared,
-            Some(&[
+            &AllowedHosts::Only(vec![
                 "SANDBOX-ADS.tiktok.com".to_string(),
                 "other.example".to_string(),
             ]),

@@ -9,9 +9,14 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use ureq::config::Config;
+use ureq::http::Uri;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use url::Url;
 
 use crate::bindings::http::{HttpError, Method, Response};
+use crate::policy::is_public;
 
 /// A call the policy has allowed, with its URL already parsed.
 #[derive(Debug, Clone)]
@@ -86,7 +91,14 @@ impl HttpTransport {
     /// prefixed), so a component addressing TikTok can be pointed at a sandbox. It must
     /// pass [`check_endpoint`]. A loopback endpoint is reached directly, never through a
     /// proxy the environment names.
-    pub fn new(endpoint: Option<Url>) -> Result<HttpTransport, EndpointError> {
+    ///
+    /// Names are reached only at public addresses ([`PublicOnly`]), but for the
+    /// endpoint's host, the proxy's and the hosts in `operator_hosts`: the operator chose
+    /// those.
+    pub fn new(
+        endpoint: Option<Url>,
+        operator_hosts: &[String],
+    ) -> Result<HttpTransport, EndpointError> {
         if let Some(endpoint) = &endpoint {
             check_endpoint(endpoint)?;
         }
@@ -104,13 +116,24 @@ impl HttpTransport {
             tracing::info!(proxy = %shown, "HTTP goes through the proxy the environment names");
             shown
         });
-        let agent = ureq::Agent::config_builder()
+        let mut trusted: Vec<String> = operator_hosts.to_vec();
+        trusted.extend(
+            endpoint
+                .iter()
+                .filter_map(|e| e.host_str().map(str::to_string)),
+        );
+        trusted.extend(proxy.iter().map(|p| p.host().to_string()));
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .proxy(proxy)
             .user_agent(concat!("host-harness/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+            .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            DefaultConnector::default(),
+            PublicOnly::new(trusted),
+        );
         Ok(HttpTransport {
             agent,
             endpoint,
@@ -125,17 +148,85 @@ impl HttpTransport {
         }
     }
 
-    /// The client's error in the contract's terms; a connection error names the proxy
-    /// it went through, since an unreachable proxy otherwise looks like TikTok down.
-    fn error(&self, error: ureq::Error) -> HttpError {
-        match (http_error(error), &self.proxy) {
-            (HttpError::Connection(message), Some(proxy)) => {
-                HttpError::Connection(format!("through the proxy {proxy}: {message}"))
+    /// The client's error in the contract's terms. What went wrong with a connection
+    /// is the operator's to read (in the host's log, naming the proxy, since an
+    /// unreachable proxy otherwise looks like TikTok down); the guest learns only that
+    /// it failed: "refused" against "reset" would tell a plugin which ports are open.
+    fn error(&self, url: &Url, error: ureq::Error) -> HttpError {
+        match http_error(error) {
+            HttpError::Connection(detail) => {
+                let host = url.host_str().unwrap_or_default();
+                match &self.proxy {
+                    Some(proxy) => {
+                        tracing::warn!(target: "host_harness::http", "connection to {host} through the proxy {proxy} failed: {detail}")
+                    }
+                    None => {
+                        tracing::warn!(target: "host_harness::http", "connection to {host} failed: {detail}")
+                    }
+                }
+                HttpError::Connection(CONNECTION_FAILED.into())
             }
-            (other, _) => other,
+            other => other,
         }
     }
 }
+
+/// All a guest learns of a failed connection.
+pub const CONNECTION_FAILED: &str = "the connection failed";
+
+/// Resolves names as the system does, then keeps only public addresses ([`is_public`])
+/// unless the operator chose the host: a name in a component's declaration cannot lead
+/// it to the host's own network (a DNS answer of 127.0.0.1 or 169.254.169.254). The
+/// connection goes to the addresses kept here, so a second DNS answer (rebinding)
+/// cannot change where it goes.
+#[derive(Debug)]
+struct PublicOnly {
+    trusted: Vec<String>,
+}
+
+impl PublicOnly {
+    fn new(trusted: Vec<String>) -> PublicOnly {
+        let trusted = trusted
+            .iter()
+            .map(|host| host.trim_matches(['[', ']']).to_ascii_lowercase())
+            .collect();
+        PublicOnly { trusted }
+    }
+
+    fn trusts(&self, uri: &Uri) -> bool {
+        let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
+        self.trusted.iter().any(|t| t.eq_ignore_ascii_case(host))
+    }
+}
+
+impl Resolver for PublicOnly {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let resolved = DefaultResolver::default().resolve(uri, config, timeout)?;
+        if self.trusts(uri) {
+            return Ok(resolved);
+        }
+        let mut public = self.empty();
+        for address in resolved.iter().filter(|a| is_public(a.ip())) {
+            public.push(*address);
+        }
+        match public.is_empty() {
+            false => Ok(public),
+            true => Err(ureq::Error::Io(std::io::Error::other(NotPublic))),
+        }
+    }
+}
+
+/// Why a name the operator did not choose is refused.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the host resolves only to addresses outside the public internet (loopback, private, link-local); the operator must allow it by name (--allow-host)"
+)]
+struct NotPublic;
 
 fn proxy_scheme(proxy: &ureq::Proxy) -> &str {
     proxy.uri().scheme_str().unwrap_or("http")
@@ -186,7 +277,7 @@ impl Transport for HttpTransport {
                 request.send(call.body.unwrap_or_default())
             }
         };
-        let mut response = result.map_err(|e| self.error(e))?;
+        let mut response = result.map_err(|e| self.error(&url, e))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -204,7 +295,7 @@ impl Transport for HttpTransport {
             .limit(call.max_response_bytes as u64)
             .lossy_utf8(true)
             .read_to_string()
-            .map_err(|e| self.error(e))?;
+            .map_err(|e| self.error(&url, e))?;
         Ok(Response {
             status,
             headers,
@@ -220,6 +311,9 @@ fn http_error(error: ureq::Error) -> HttpError {
         ureq::Error::Timeout(_) => HttpError::Timeout,
         ureq::Error::BodyExceedsLimit(_) => HttpError::TooLarge,
         ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => HttpError::Timeout,
+        ureq::Error::Io(e) if e.get_ref().is_some_and(|inner| inner.is::<NotPublic>()) => {
+            HttpError::Denied(NotPublic.to_string())
+        }
         other => HttpError::Connection(other.to_string()),
     }
 }
@@ -310,7 +404,7 @@ mod tests {
     #[test]
     fn endpoint_routing_keeps_path_and_query() {
         let transport =
-            HttpTransport::new(Some(Url::parse("http://127.0.0.1:8080").unwrap())).unwrap();
+            HttpTransport::new(Some(Url::parse("http://127.0.0.1:8080").unwrap()), &[]).unwrap();
         let url = Url::parse(
             "https://business-api.tiktok.com/open_api/v1.3/offline/get/?advertiser_id=1",
         )
@@ -320,12 +414,86 @@ mod tests {
             "http://127.0.0.1:8080/open_api/v1.3/offline/get/?advertiser_id=1"
         );
 
-        let prefixed =
-            HttpTransport::new(Some(Url::parse("http://127.0.0.1:8080/tiktok/").unwrap())).unwrap();
+        let prefixed = HttpTransport::new(
+            Some(Url::parse("http://127.0.0.1:8080/tiktok/").unwrap()),
+            &[],
+        )
+        .unwrap();
         assert_eq!(
             prefixed.route(&url).as_str(),
             "http://127.0.0.1:8080/tiktok/open_api/v1.3/offline/get/?advertiser_id=1"
         );
+    }
+
+    fn get(transport: &HttpTransport, url: &str) -> Result<Response, HttpError> {
+        let url = Url::parse(url).unwrap();
+        transport.fetch(Outbound {
+            method: Method::Get,
+            url: &url,
+            headers: &[],
+            body: None,
+            timeout: Duration::from_secs(5),
+            max_response_bytes: 1024,
+        })
+    }
+
+    /// A name that resolves to this machine is refused before any connection, unless
+    /// the operator named it or routed the component to it.
+    #[test]
+    fn names_reach_only_public_addresses_unless_the_operator_chose_them() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let url = format!("http://localhost:{port}/");
+        let refused = get(&HttpTransport::new(None, &[]).unwrap(), &url);
+        assert_eq!(
+            refused.unwrap_err(),
+            HttpError::Denied(NotPublic.to_string())
+        );
+        let literal = get(
+            &HttpTransport::new(None, &[]).unwrap(),
+            &format!("http://127.0.0.1:{port}/"),
+        );
+        assert_eq!(
+            literal.unwrap_err(),
+            HttpError::Denied(NotPublic.to_string())
+        );
+
+        // Named by the operator: the connection is made (and answered by the listener).
+        let allowed = HttpTransport::new(None, &["localhost".to_string()]).unwrap();
+        let server = std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 1024];
+            let _ = stream.read(&mut request).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
+        });
+        assert_eq!(get(&allowed, &url).unwrap().status, 204);
+        server.join().unwrap();
+    }
+
+    /// "Refused" and "reset" look the same to the guest: no port-scan oracle.
+    #[test]
+    fn every_failed_connection_reads_the_same_to_the_guest() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let closed_port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let hangs_up = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let hangs_up_port = hangs_up.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || drop(hangs_up.accept().unwrap()));
+        let to = |port: u16| {
+            let endpoint = Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+            let transport = HttpTransport::new(Some(endpoint), &[]).unwrap();
+            get(
+                &transport,
+                "https://business-api.tiktok.com/open_api/v1.3/user/info/",
+            )
+        };
+        let failed = HttpError::Connection(CONNECTION_FAILED.into());
+        assert_eq!(to(closed_port).unwrap_err(), failed);
+        assert_eq!(to(hangs_up_port).unwrap_err(), failed);
+        server.join().unwrap();
     }
 
     #[test]
@@ -361,7 +529,8 @@ mod tests {
             Err(EndpointError::Scheme(_))
         ));
         assert!(
-            HttpTransport::new(Some(Url::parse("http://user:pw@example.com").unwrap())).is_err()
+            HttpTransport::new(Some(Url::parse("http://user:pw@example.com").unwrap()), &[])
+                .is_err()
         );
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use host_harness::conformance::{Suite, case};
-use host_harness::{Policy, Runtime, TIKTOK_COMPONENT};
+use host_harness::{AllowedHosts, Policy, Runtime, TIKTOK_COMPONENT};
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/cases")
@@ -17,7 +17,8 @@ fn cases_dir() -> PathBuf {
 fn every_case_passes_against_the_tiktok_component() {
     // Compiled once for the whole run, through the host's own on-disk cache.
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled");
-    let runtime = Arc::new(Runtime::new(Policy::default(), Some(cache)).unwrap());
+    let runtime =
+        Arc::new(Runtime::new(Policy::allowing(AllowedHosts::Declared), Some(cache)).unwrap());
     let suite = Suite::new(runtime, TIKTOK_COMPONENT.to_vec()).unwrap();
     let mut failures = vec![];
     for case in case::load_dir(&cases_dir()).unwrap() {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use host_harness::bindings::guest::{DeliveryStatus, PreparedEvent, PreparedRequest};
 use host_harness::bindings::types::{DestinationError, FieldError, Setting, SettingValue};
 use host_harness::transport::HttpTransport;
-use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
+use host_harness::{AllowedHosts, Destination, Policy, Runtime, TIKTOK_COMPONENT};
 use serde_json::{Value, json};
 use tiktok_sandbox::{Fault, Sandbox};
 use url::Url;
@@ -388,7 +388,7 @@ fn destination(sandbox: &Sandbox, policy: Policy) -> Destination {
     Destination::load(
         runtime,
         TIKTOK_COMPONENT,
-        Arc::new(HttpTransport::new(Some(endpoint)).unwrap()),
+        Arc::new(HttpTransport::new(Some(endpoint), &[]).unwrap()),
     )
     .unwrap()
 }
@@ -431,7 +431,7 @@ const HASHED: &str = "848a771458438fc2ec420560d769fb9b9b86851ee338ec56517baabd79
 #[test]
 fn a_bad_token_is_an_auth_error() {
     let sandbox = sandbox();
-    let error = destination(&sandbox, Policy::default())
+    let error = destination(&sandbox, Policy::allowing(AllowedHosts::Declared))
         .validate(&settings("wrong-token", EVENT_SET))
         .unwrap()
         .unwrap_err();
@@ -444,7 +444,7 @@ fn a_bad_token_is_an_auth_error() {
 #[test]
 fn an_unknown_event_set_is_a_settings_error_on_its_field() {
     let sandbox = sandbox();
-    let error = destination(&sandbox, Policy::default())
+    let error = destination(&sandbox, Policy::allowing(AllowedHosts::Declared))
         .validate(&settings(TOKEN, "7999999999999999999"))
         .unwrap()
         .unwrap_err();
@@ -460,7 +460,7 @@ fn an_unknown_event_set_is_a_settings_error_on_its_field() {
 #[test]
 fn unhashed_pii_is_rejected_by_tiktok_and_only_that_event() {
     let sandbox = sandbox();
-    let outcomes = destination(&sandbox, Policy::default())
+    let outcomes = destination(&sandbox, Policy::allowing(AllowedHosts::Declared))
         .send_v0_1(
             &settings(TOKEN, EVENT_SET),
             &request(vec![
@@ -489,7 +489,7 @@ fn unhashed_pii_is_rejected_by_tiktok_and_only_that_event() {
 fn a_request_of_1001_events_is_split_and_delivered() {
     let sandbox = sandbox();
     let events = (1..=1001).map(|i| event(i, HASHED)).collect();
-    let outcomes = destination(&sandbox, Policy::default())
+    let outcomes = destination(&sandbox, Policy::allowing(AllowedHosts::Declared))
         .send_v0_1(&settings(TOKEN, EVENT_SET), &request(events))
         .unwrap()
         .unwrap();
@@ -510,8 +510,8 @@ fn a_request_of_1001_events_is_split_and_delivered() {
 fn egress_outside_the_operators_policy_is_denied() {
     let sandbox = sandbox();
     let policy = Policy {
-        allowed_hosts: Some(vec!["other.example".into()]),
-        ..Policy::default()
+        allowed_hosts: AllowedHosts::Only(vec!["other.example".into()]),
+        ..Policy::allowing(AllowedHosts::Declared)
     };
     let error = destination(&sandbox, policy)
         .validate(&settings(TOKEN, EVENT_SET))
@@ -534,7 +534,7 @@ fn settings_errors_name_the_field() {
         key: "batch_size".into(),
         value: SettingValue::Integer(5000),
     });
-    let error = destination(&sandbox, Policy::default())
+    let error = destination(&sandbox, Policy::allowing(AllowedHosts::Declared))
         .validate(&bad)
         .unwrap()
         .unwrap_err();

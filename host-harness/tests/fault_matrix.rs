@@ -27,7 +27,7 @@ use host_harness::job::{Job, JobOptions, Ledger, RetryPolicy, Summary};
 use host_harness::results::ResultsFile;
 use host_harness::state::Clock;
 use host_harness::transport::HttpTransport;
-use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
+use host_harness::{AllowedHosts, Destination, Policy, Runtime, TIKTOK_COMPONENT};
 use serde_json::Value;
 use tiktok_sandbox::{Fault, RandomFaults, Sandbox, Seed, StatusCode};
 use url::Url;
@@ -110,7 +110,7 @@ fn sandbox() -> Sandbox {
 fn destination(sandbox: &Sandbox, tiktok_now: u64) -> Destination {
     let policy = Policy {
         max_http_timeout: HTTP_TIMEOUT,
-        ..Policy::default()
+        ..Policy::allowing(AllowedHosts::Declared)
     };
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled");
     let runtime = Arc::new(Runtime::new(policy, Some(cache)).unwrap());
@@ -118,7 +118,7 @@ fn destination(sandbox: &Sandbox, tiktok_now: u64) -> Destination {
     Destination::load(
         runtime,
         TIKTOK_COMPONENT,
-        Arc::new(HttpTransport::new(Some(endpoint)).unwrap()),
+        Arc::new(HttpTransport::new(Some(endpoint), &[]).unwrap()),
     )
     .unwrap()
     .with_clock(Clock::Fixed((tiktok_now + 3 * DAY) * 1000))

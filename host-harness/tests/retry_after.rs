@@ -13,7 +13,7 @@ use host_harness::bindings::types::{Setting, SettingValue};
 use host_harness::input::{Columns, Format, Rows};
 use host_harness::job::{Job, JobOptions, Ledger, Summary};
 use host_harness::transport::Scripted;
-use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
+use host_harness::{AllowedHosts, Destination, Policy, Runtime, TIKTOK_COMPONENT};
 use serde_json::{Value, json};
 
 const TRACK: &str = "POST https://business-api.tiktok.com/open_api/v1.3/event/track/";
@@ -44,7 +44,8 @@ fn send(answers: &[Value]) -> (Summary, Vec<Vec<String>>, Duration) {
         script.json(TRACK, answer.clone());
     }
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled");
-    let runtime = Arc::new(Runtime::new(Policy::default(), Some(cache)).unwrap());
+    let runtime =
+        Arc::new(Runtime::new(Policy::allowing(AllowedHosts::Declared), Some(cache)).unwrap());
     let destination = Destination::load(runtime, TIKTOK_COMPONENT, script.clone()).unwrap();
     let text = |key: &str, value: &str| Setting {
         key: key.into(),

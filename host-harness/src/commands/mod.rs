@@ -27,7 +27,7 @@ use host_harness::pacing::{DEFAULT_REQUESTS_PER_SECOND, Paced};
 use host_harness::settings_file::SettingsFile;
 use host_harness::state::Clock;
 use host_harness::transport::{HttpTransport, check_endpoint};
-use host_harness::{Destination, Policy, Runtime, TIKTOK_COMPONENT};
+use host_harness::{AllowedHosts, Destination, Policy, Runtime, TIKTOK_COMPONENT};
 
 /// Exit codes (the README's table): 0 rows were sent (or accepted) and none failed.
 /// Rows failed: not delivered, safe to resend.
@@ -98,7 +98,10 @@ pub fn load_paced(host: &HostArgs, endpoint: Option<Url>, per_second: u32) -> Re
     let destination = Destination::load(
         runtime(host)?,
         &component_bytes(host)?,
-        Arc::new(Paced::new(HttpTransport::new(endpoint)?, per_second)),
+        Arc::new(Paced::new(
+            HttpTransport::new(endpoint, &host.allow_hosts)?,
+            per_second,
+        )),
     )?;
     Ok(destination.with_clock(clock()?))
 }
@@ -151,7 +154,10 @@ pub fn component_bytes(host: &HostArgs) -> Result<Vec<u8>> {
 /// The engine under the host policy, with the compiled-code cache unless disabled.
 pub fn runtime(host: &HostArgs) -> Result<Arc<Runtime>> {
     let policy = Policy {
-        allowed_hosts: (!host.allow_hosts.is_empty()).then(|| host.allow_hosts.clone()),
+        allowed_hosts: match host.allow_hosts.is_empty() {
+            true => AllowedHosts::Declared,
+            false => AllowedHosts::Only(host.allow_hosts.clone()),
+        },
         ..Policy::default()
     };
     let cache = if host.no_cache {
