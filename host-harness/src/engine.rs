@@ -70,6 +70,7 @@ impl Runtime {
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        crate::sleep::add_to_linker(&mut linker)?;
         DestinationPlugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
 
         let ticker = Some(Ticker::start(engine.clone()));

@@ -7,11 +7,13 @@ use std::time::{Duration, Instant};
 use crate::stderr_tail::TailPipe;
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
+use wasmtime_wasi::clocks::WasiClocksView;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::policy::{Egress, Policy};
 use crate::redact::Redactor;
 use crate::secrets::Secrets;
+use crate::sleep::CappedClock;
 use crate::transport::Transport;
 
 /// Whether an export call may use HTTP at all: `describe-settings` and
@@ -116,6 +118,15 @@ impl StoreState {
         }
     }
 
+    /// WASI's monotonic clock, its timers capped at the CPU time left ([`crate::sleep`]).
+    pub(crate) fn clock_view(&mut self) -> CappedClock<'_> {
+        let left = self.cpu.left();
+        CappedClock {
+            wasi: self.clocks(),
+            left,
+        }
+    }
+
     /// The guest's stderr so far, secrets redacted.
     pub(crate) fn stderr_text(&self) -> String {
         let text = String::from_utf8_lossy(&self.stderr.contents())
@@ -186,7 +197,16 @@ impl CpuBudget {
     }
 
     pub fn exceeded(&self) -> bool {
-        self.started.elapsed().saturating_sub(self.in_host) > self.limit
+        self.used() > self.limit
+    }
+
+    /// What is left of the budget.
+    pub fn left(&self) -> Duration {
+        self.limit.saturating_sub(self.used())
+    }
+
+    fn used(&self) -> Duration {
+        self.started.elapsed().saturating_sub(self.in_host)
     }
 
     /// Time spent in the host (waiting for HTTP) does not count against the guest.

@@ -9,7 +9,7 @@ use host_harness::bindings::guest::{InputRecord, PreparedEvent, PreparedRequest}
 use host_harness::bindings::types::{DestinationError, Setting, SettingValue};
 use host_harness::state::LimitHit;
 use host_harness::transport::Scripted;
-use host_harness::{Destination, HostError, Policy, Runtime};
+use host_harness::{AllowedHosts, Destination, HostError, Policy, Runtime};
 
 fn hostile_wasm() -> Vec<u8> {
     std::fs::read(host_harness::HOSTILE_COMPONENT_PATH)
@@ -55,7 +55,7 @@ fn still_serves(destination: &Destination) {
 fn an_endless_loop_is_stopped_by_the_cpu_limit() {
     let policy = Policy {
         cpu_per_call: Duration::from_millis(200),
-        ..Policy::default()
+        ..Policy::allowing(AllowedHosts::Declared)
     };
     let (destination, _) = hostile(policy);
     let error = destination
@@ -78,11 +78,37 @@ fn an_endless_loop_is_stopped_by_the_cpu_limit() {
     still_serves(&destination);
 }
 
+/// A guest asleep in WASI's clock runs no wasm, so no epoch check can stop it; its
+/// sleep ends with its CPU budget instead, and it is stopped as a loop would be.
+#[test]
+fn a_sleeping_guest_is_stopped_by_the_cpu_limit() {
+    let policy = Policy {
+        cpu_per_call: Duration::from_millis(300),
+        ..Policy::allowing(AllowedHosts::Declared)
+    };
+    let (destination, _) = hostile(policy);
+    let started = std::time::Instant::now();
+    let error = destination
+        .transform_v0_1(&mode("sleep"), &records(1))
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the component's transform-batch was stopped: CPU time limit of 300ms exceeded"
+    );
+    // It asked for an hour.
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    still_serves(&destination);
+}
+
 #[test]
 fn unbounded_allocation_is_stopped_by_the_memory_cap() {
     let policy = Policy {
         memory_bytes: 16 << 20,
-        ..Policy::default()
+        ..Policy::allowing(AllowedHosts::Declared)
     };
     let (destination, _) = hostile(policy);
     let error = destination
@@ -97,7 +123,7 @@ fn unbounded_allocation_is_stopped_by_the_memory_cap() {
 
 #[test]
 fn unbounded_recursion_is_stopped_by_the_stack_limit() {
-    let (destination, _) = hostile(Policy::default());
+    let (destination, _) = hostile(Policy::allowing(AllowedHosts::Declared));
     let error = destination
         .transform_v0_1(&mode("recurse"), &records(1))
         .unwrap_err();
@@ -114,7 +140,7 @@ fn unbounded_recursion_is_stopped_by_the_stack_limit() {
 
 #[test]
 fn a_panic_reaches_the_user_with_its_message() {
-    let (destination, _) = hostile(Policy::default());
+    let (destination, _) = hostile(Policy::allowing(AllowedHosts::Declared));
     let error = destination
         .send_v0_1(
             &mode("panic"),
@@ -137,7 +163,7 @@ fn a_panic_reaches_the_user_with_its_message() {
 
 #[test]
 fn egress_outside_the_allow_list_is_denied_before_any_connection() {
-    let (destination, script) = hostile(Policy::default());
+    let (destination, script) = hostile(Policy::allowing(AllowedHosts::Declared));
     let error = destination.validate(&mode("egress")).unwrap().unwrap_err();
     assert_eq!(
         error,
@@ -152,7 +178,7 @@ fn egress_outside_the_allow_list_is_denied_before_any_connection() {
 fn an_http_flood_is_cut_off_at_the_call_cap() {
     let policy = Policy {
         max_http_calls: 50,
-        ..Policy::default()
+        ..Policy::allowing(AllowedHosts::Declared)
     };
     let (destination, script) = hostile(policy);
     let error = destination.validate(&mode("http-flood")).unwrap_err();
@@ -166,7 +192,7 @@ fn an_http_flood_is_cut_off_at_the_call_cap() {
 
 #[test]
 fn transform_outcomes_must_match_the_records_one_for_one() {
-    let (destination, _) = hostile(Policy::default());
+    let (destination, _) = hostile(Policy::allowing(AllowedHosts::Declared));
     for (mode_name, problem) in [
         ("extra-outcome", "4 outcomes for 3 records"),
         ("missing-outcome", "2 outcomes for 3 records"),
@@ -183,7 +209,7 @@ fn transform_outcomes_must_match_the_records_one_for_one() {
 
 #[test]
 fn a_delivery_of_a_record_the_request_does_not_hold_is_refused() {
-    let (destination, _) = hostile(Policy::default());
+    let (destination, _) = hostile(Policy::allowing(AllowedHosts::Declared));
     let request = PreparedRequest {
         body: "{}".into(),
         events: vec![PreparedEvent {
@@ -204,8 +230,13 @@ fn a_delivery_of_a_record_the_request_does_not_hold_is_refused() {
 fn compiled_code_is_cached_and_a_corrupt_cache_file_is_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let load = || {
-        let runtime =
-            Arc::new(Runtime::new(Policy::default(), Some(dir.path().to_path_buf())).unwrap());
+        let runtime = Arc::new(
+            Runtime::new(
+                Policy::allowing(AllowedHosts::Declared),
+                Some(dir.path().to_path_buf()),
+            )
+            .unwrap(),
+        );
         Destination::load(runtime, &hostile_wasm(), Arc::new(Scripted::new()))
             .map(|d| still_serves(&d))
     };
@@ -255,7 +286,7 @@ fn the_http_time_of_a_call_is_bounded() {
     let policy = Policy {
         http_time_per_call: Duration::from_millis(200),
         max_http_calls: 10_000,
-        ..Policy::default()
+        ..Policy::allowing(AllowedHosts::Declared)
     };
     let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled");
     let runtime = Arc::new(Runtime::new(policy, Some(cache)).unwrap());
@@ -278,7 +309,7 @@ fn the_http_time_of_a_call_is_bounded() {
 /// end of stderr, where the panic's message is.
 #[test]
 fn the_end_of_a_flooded_stderr_is_kept() {
-    let (destination, _) = hostile(Policy::default());
+    let (destination, _) = hostile(Policy::allowing(AllowedHosts::Declared));
     let error = destination
         .transform_v0_1(&mode("stderr-flood"), &records(1))
         .unwrap_err();
