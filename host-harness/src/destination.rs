@@ -11,6 +11,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasmtime::{Store, UpdateDeadline};
 
@@ -28,7 +29,7 @@ use crate::by_id;
 use crate::engine::Runtime;
 use crate::guest_text::{self, Clean};
 use crate::imports::MAX_LOG_LINES_PER_CALL;
-use crate::policy::Egress;
+use crate::policy::{AllowedHosts, Egress, Policy};
 use crate::redact::Redactor;
 use crate::secrets::Secrets;
 use crate::state::{Clock, HttpGrant, LimitHit, StoreState};
@@ -144,6 +145,8 @@ pub struct Destination {
     clock: Clock,
     spec: Spec,
     egress: Arc<Egress>,
+    /// HTTP calls its components have made, all calls together (a job's budget).
+    http_calls: AtomicU64,
 }
 
 /// A call's settings as the guest gets them, and the secrets the host keeps back.
@@ -186,10 +189,11 @@ impl Destination {
             transport,
             clock: Clock::System,
             spec: placeholder,
-            egress: Arc::new(Egress::new(&[], None)),
+            egress: Arc::new(Egress::new(&[], &AllowedHosts::Nothing)),
+            http_calls: AtomicU64::new(0),
         };
         destination.spec = destination.describe()?;
-        let allowed = destination.runtime.policy.allowed_hosts.as_deref();
+        let allowed = &destination.runtime.policy.allowed_hosts;
         destination.egress = Arc::new(Egress::new(&destination.spec.hosts, allowed));
         Ok(destination)
     }
@@ -217,6 +221,16 @@ impl Destination {
 
     pub fn spec(&self) -> &Spec {
         &self.spec
+    }
+
+    /// The limits its calls run under.
+    pub fn policy(&self) -> &Policy {
+        &self.runtime.policy
+    }
+
+    /// The HTTP calls its components have made so far, all calls together.
+    pub fn http_calls(&self) -> u64 {
+        self.http_calls.load(Ordering::Relaxed)
     }
 
     pub fn version(&self) -> Version {
@@ -628,13 +642,15 @@ impl Destination {
             f(&plugin, &mut store)
         });
         if let (Some(total), Ok(left)) = (&self.runtime.fuel_used, store.get_fuel()) {
-            total.fetch_add(u64::MAX - left, std::sync::atomic::Ordering::Relaxed);
+            total.fetch_add(u64::MAX - left, Ordering::Relaxed);
         }
         let dropped = store.data().logs.dropped;
         if dropped > 0 {
             tracing::warn!(target: "component", "{dropped} more log lines of this {export} call dropped: at most {MAX_LOG_LINES_PER_CALL} a call are kept");
         }
         let exchanges = store.data().http.exchanges;
+        self.http_calls
+            .fetch_add(u64::from(store.data().http.calls), Ordering::Relaxed);
         result.map(|answer| (answer, exchanges)).map_err(|error| {
             let state = store.data();
             let limit = state.limit_hit.clone().or_else(|| {

@@ -1,6 +1,7 @@
 //! `results.ndjson`: one line per input row with its outcome, written as outcomes are
 //! known and flushed per request, so an interrupted run still says what was delivered.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -47,7 +48,22 @@ fn warnings<S: serde::Serializer>(warnings: &&[Warning], out: S) -> Result<S::Ok
 pub struct ResultsFile {
     path: PathBuf,
     out: BufWriter<File>,
+    /// Long reasons written in full so far, and the row that has each: a batch-wide
+    /// error (a trap with the component's stderr, a kilobyte or two) is stored once,
+    /// not in each of the batch's thousand rows.
+    written_in_full: HashMap<String, u64>,
 }
+
+/// A reason longer than this is written in full once; later rows with the same reason
+/// get its start and the row that has it all.
+const LONG_REASON_BYTES: usize = 240;
+
+/// Distinct long reasons remembered; past it, long reasons are written in full (each is
+/// bounded anyway, [`crate::guest_text`]).
+const MAX_REMEMBERED_REASONS: usize = 4096;
+
+/// The start of a long reason kept in its later rows.
+const REASON_START_BYTES: usize = 160;
 
 /// Writing the results file failed (a full disk, a removed directory): the file no
 /// longer says what happened to every row.
@@ -67,6 +83,7 @@ impl ResultsFile {
         Ok(ResultsFile {
             path: path.to_path_buf(),
             out: BufWriter::new(file),
+            written_in_full: HashMap::new(),
         })
     }
 
@@ -75,10 +92,35 @@ impl ResultsFile {
     }
 
     pub fn write(&mut self, result: &RowResult<'_>) -> Result<(), WriteError> {
+        let shortened = result
+            .reason
+            .and_then(|reason| self.shortened(result.row, reason));
+        let result = &RowResult {
+            reason: shortened.as_deref().or(result.reason),
+            ..result.clone()
+        };
         serde_json::to_writer(&mut self.out, result)
             .map_err(std::io::Error::from)
             .and_then(|()| self.out.write_all(b"\n"))
             .map_err(|source| self.error(source))
+    }
+
+    /// What `row` says instead of a long reason an earlier row has in full.
+    fn shortened(&mut self, row: u64, reason: &str) -> Option<String> {
+        if reason.len() <= LONG_REASON_BYTES {
+            return None;
+        }
+        if let Some(first) = self.written_in_full.get(reason) {
+            let mut end = REASON_START_BYTES;
+            while !reason.is_char_boundary(end) {
+                end -= 1;
+            }
+            return Some(format!("{}… (in full at row {first})", &reason[..end]));
+        }
+        if self.written_in_full.len() < MAX_REMEMBERED_REASONS {
+            self.written_in_full.insert(reason.to_string(), row);
+        }
+        None
     }
 
     pub fn flush(&mut self) -> Result<(), WriteError> {
@@ -127,5 +169,41 @@ mod tests {
             "{\"row\":1,\"event_id\":\"ord-1\",\"status\":\"delivered\",\"reason\":null,\"warnings\":[{\"field\":\"phone\",\"rule\":\"missing '+'\"}]}\n\
              {\"row\":2,\"event_id\":null,\"status\":\"rejected\",\"reason\":\"timestamp: missing\"}\n"
         );
+    }
+
+    /// A batch-wide error of a kilobyte is stored once, not in each of its rows.
+    #[test]
+    fn a_long_reason_is_written_in_full_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.ndjson");
+        let mut file = ResultsFile::create(&path).unwrap();
+        let long = format!("the component failed in send:{}", "é".repeat(500));
+        for row in 1..=3 {
+            let failed = RowResult {
+                row,
+                event_id: None,
+                status: Status::Failed,
+                reason: Some(&long),
+                warnings: &[],
+            };
+            file.write(&failed).unwrap();
+        }
+        file.flush().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let reasons: Vec<String> = text
+            .lines()
+            .map(|line| {
+                serde_json::from_str::<serde_json::Value>(line).unwrap()["reason"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(reasons[0], long);
+        // 29 bytes of ASCII, then two-byte characters: byte 160 is inside the 66th.
+        let start = format!("the component failed in send:{}", "é".repeat(65));
+        for reason in &reasons[1..] {
+            assert_eq!(*reason, format!("{start}… (in full at row 1)"));
+        }
     }
 }

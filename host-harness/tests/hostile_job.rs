@@ -12,13 +12,13 @@ use host_harness::input::{Columns, Format, Rows};
 use host_harness::job::{Job, JobOptions, Ledger, Summary};
 use host_harness::results::ResultsFile;
 use host_harness::transport::Scripted;
-use host_harness::{Destination, Policy, Runtime};
+use host_harness::{AllowedHosts, Destination, Policy, Runtime};
 
 fn hostile() -> Destination {
     let policy = Policy {
         cpu_per_call: Duration::from_millis(200),
         memory_bytes: 16 << 20,
-        ..Policy::default()
+        ..Policy::allowing(AllowedHosts::Declared)
     };
     let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled");
     let runtime = Arc::new(Runtime::new(policy, Some(cache)).unwrap());
@@ -51,6 +51,10 @@ const TOKEN: &str = "tok-HOSTILE-0123456789-secret";
 
 /// [`run`] with the secret `access_token` set; also returns the results file's text.
 fn run_with_token(mode: &str, lines: &[&str]) -> (Summary, Results, String) {
+    run_job(mode, lines, JobOptions::default())
+}
+
+fn run_job(mode: &str, lines: &[&str], options: JobOptions) -> (Summary, Results, String) {
     let destination = hostile();
     let settings = [
         Setting {
@@ -68,7 +72,7 @@ fn run_with_token(mode: &str, lines: &[&str]) -> (Summary, Results, String) {
     let job = Job {
         destination: &destination,
         settings: &settings,
-        options: JobOptions::default(),
+        options,
     };
     let input = lines.join("\n");
     let batches = Rows::new(
@@ -138,13 +142,20 @@ fn a_batch_that_misbehaves_fails_its_rows_and_the_other_batches_are_delivered() 
     }
     for row in [7, 8] {
         assert_eq!(status(&results, row), "failed");
-        assert!(
-            reason(&results, row).starts_with("the component failed in send: ")
-                && reason(&results, row).contains("hostile component panicked on purpose"),
-            "{}",
-            reason(&results, row)
-        );
     }
+    assert!(
+        reason(&results, 7).starts_with("the component failed in send: ")
+            && reason(&results, 7).contains("hostile component panicked on purpose"),
+        "{}",
+        reason(&results, 7)
+    );
+    // The batch's error, with the component's stderr, is stored once.
+    assert!(
+        reason(&results, 8).starts_with("the component failed in send: ")
+            && reason(&results, 8).ends_with("… (in full at row 7)"),
+        "{}",
+        reason(&results, 8)
+    );
     for row in [9, 10] {
         assert_eq!(status(&results, row), "failed");
         assert!(
@@ -157,6 +168,38 @@ fn a_batch_that_misbehaves_fails_its_rows_and_the_other_batches_are_delivered() 
     assert_eq!(summary.rows_delivered, 4);
     assert_eq!(summary.rows_failed(), 8);
     assert_eq!(summary.rows_settled(), 12);
+}
+
+/// Each send stays under the per-call cap, but the job as a whole may make only 512
+/// calls plus 8 a row: 300 a send for three 2-row batches passes it at the third.
+#[test]
+fn a_job_stops_sending_once_its_http_budget_is_spent() {
+    let one_at_a_time = JobOptions {
+        concurrency: 1,
+        ..JobOptions::default()
+    };
+    let rows = [
+        r#"{"n":1}"#,
+        r#"{"n":2}"#,
+        r#"{"n":3}"#,
+        r#"{"n":4}"#,
+        r#"{"n":5}"#,
+        r#"{"n":6}"#,
+    ];
+    let (summary, results, _) = run_job("http-many", &rows, one_at_a_time);
+    for row in 1..=4 {
+        assert_eq!(status(&results, row), "delivered", "row {row}");
+    }
+    for row in [5, 6] {
+        assert_eq!(
+            results[&row],
+            (
+                "failed".into(),
+                Some("not sent: the component made 600 HTTP calls for 6 rows, past the job's budget of 560 (512 plus 8 a row)".into())
+            )
+        );
+    }
+    assert_eq!(summary.requests, 2);
 }
 
 #[test]
@@ -218,7 +261,8 @@ fn a_token_a_plugin_returns_is_scrubbed_from_reasons_and_event_ids() {
 fn a_reason_is_cut_to_a_kilobyte_and_says_so() {
     let (summary, results, text) = run_with_token("huge", &SIX);
     assert_eq!(summary.rows_rejected(), 6);
-    for row in 1..=6 {
+    // The component numbers its reasons within each batch of two: two distinct ones.
+    for row in [1, 2] {
         let reason = reason(&results, row);
         assert!(reason.len() <= 1_100, "{}", reason.len());
         assert!(
@@ -226,7 +270,16 @@ fn a_reason_is_cut_to_a_kilobyte_and_says_so() {
             "{reason}"
         );
     }
-    assert!(text.len() < 6 * 1_200, "{}", text.len());
+    // Repeated, a long reason is stored once and referred to.
+    for row in 3..=6 {
+        let first = 2 - row % 2;
+        assert!(
+            reason(&results, row).ends_with(&format!("… (in full at row {first})")),
+            "{}",
+            reason(&results, row)
+        );
+    }
+    assert!(text.len() < 2 * 1_200 + 4 * 300, "{}", text.len());
 }
 
 /// A reason cannot clear a terminal, retitle it, overwrite a line or forge one.
@@ -263,11 +316,19 @@ fn deliveries_claimed_without_an_http_call_are_not_believed() {
 #[test]
 fn a_trap_after_http_says_the_rows_may_have_been_delivered() {
     let (_, results) = run("trap-after-http", &SIX);
-    let reason = reason(&results, 1);
-    assert_eq!(status(&results, 1), "failed");
-    assert!(
-        reason.starts_with("the component failed in send: ")
-            && reason.ends_with("; it had already had answers to HTTP calls, so its rows may have been delivered (resending them is safe where the destination deduplicates, as TikTok does on event_id)"),
-        "{reason}"
-    );
+    // Batches settle in any order: the first row written has the reason in full.
+    let full = |row: u64| !reason(&results, row).contains("… (in full at row ");
+    let first = (1..=6).find(|&row| full(row)).unwrap();
+    for row in 1..=6 {
+        assert_eq!(status(&results, row), "failed");
+        let reason = reason(&results, row);
+        match full(row) {
+            true => assert!(
+                reason.starts_with("the component failed in send: ")
+                    && reason.ends_with("; it had already had answers to HTTP calls, so its rows may have been delivered (resending them is safe where the destination deduplicates, as TikTok does on event_id)"),
+                "{reason}"
+            ),
+            false => assert!(reason.ends_with(&format!("… (in full at row {first})")), "{reason}"),
+        }
+    }
 }

@@ -146,6 +146,10 @@ impl Ledger {
         self.write_failure(&mut inner, error);
     }
 
+    pub(crate) fn rows_read(&self) -> u64 {
+        self.inner.lock().unwrap().summary.rows_read
+    }
+
     pub(crate) fn read(&self, rows: u64) {
         self.inner.lock().unwrap().summary.rows_read += rows;
     }

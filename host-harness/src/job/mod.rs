@@ -9,6 +9,7 @@
 //! settings error. An [`Interrupt`] stops it too, settling what was read but not
 //! delivered as failed. Every row passes through the [`Ledger`] exactly once.
 
+mod budget;
 mod ledger;
 mod retry;
 
@@ -18,6 +19,8 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+pub use budget::HTTP_CALLS_PER_ROW;
+use budget::HttpBudget;
 pub use ledger::{Ledger, Summary, progress_bar};
 use retry::{Cause, retry_after};
 pub use retry::{DEFAULT_PATIENCE, RetryPolicy};
@@ -189,12 +192,13 @@ impl Job<'_> {
         ledger: &Ledger,
     ) -> Result<(), InputError> {
         let stop: OnceLock<DestinationError> = OnceLock::new();
+        let budget = HttpBudget::start(self.destination);
         let mut input_error = None;
         let (queue, receiver) = sync_channel::<Work>(self.options.concurrency * 2);
         let receiver = Mutex::new(receiver);
         std::thread::scope(|scope| {
             for _ in 0..self.options.concurrency.max(1) {
-                scope.spawn(|| self.deliver_from(&receiver, ledger, &stop));
+                scope.spawn(|| self.deliver_from(&receiver, ledger, &stop, &budget));
             }
             // Checked before reading: an interrupted run reads no further, nor one whose
             // outcomes can no longer be recorded.
@@ -322,13 +326,14 @@ impl Job<'_> {
         receiver: &Mutex<Receiver<Work>>,
         ledger: &Ledger,
         stop: &OnceLock<DestinationError>,
+        budget: &HttpBudget,
     ) {
         loop {
             let next = receiver.lock().unwrap().recv();
             let Ok(work) = next else { return };
             let mut pending = VecDeque::from([work]);
             while let Some(work) = pending.pop_front() {
-                pending.extend(self.deliver(work, ledger, stop));
+                pending.extend(self.deliver(work, ledger, stop, budget));
                 ledger.flush();
             }
         }
@@ -336,7 +341,13 @@ impl Job<'_> {
 
     /// One attempt at one request (with its backoff pause first); returns the work
     /// still to do: the same request again, or re-transformed retryable records.
-    fn deliver(&self, work: Work, ledger: &Ledger, stop: &OnceLock<DestinationError>) -> Vec<Work> {
+    fn deliver(
+        &self,
+        work: Work,
+        ledger: &Ledger,
+        stop: &OnceLock<DestinationError>,
+        budget: &HttpBudget,
+    ) -> Vec<Work> {
         if let Some(stopped) = stop.get() {
             settle_all(&work, ledger, Status::Failed, Some(&not_sent(stopped)));
             return vec![];
@@ -347,6 +358,10 @@ impl Job<'_> {
         }
         if ledger.write_failed() {
             settle_all(&work, ledger, Status::Failed, Some(UNRECORDED));
+            return vec![];
+        }
+        if let Some(reason) = budget.spent(self.destination, ledger.rows_read()) {
+            settle_all(&work, ledger, Status::Failed, Some(&reason));
             return vec![];
         }
         ledger.count(|s| s.requests += 1);

@@ -11,7 +11,9 @@
 //! (a distinct 50 KB reason per record), `escape` (terminal escapes and line breaks in
 //! a reason), `log-flood` (10,000 log lines with line breaks), `no-http-delivered`
 //! (report deliveries without any HTTP call), `trap-after-http` (panic after an answered
-//! HTTP call), `stderr-flood` (100 KiB to stderr, then panic). Any other mode behaves:
+//! HTTP call), `stderr-flood` (100 KiB to stderr, then panic), `sleep` (an hour asleep
+//! in WASI's clock, no wasm running), `http-many` (300 HTTP calls in each send, under
+//! the per-call cap). Any other mode behaves:
 //! its `send` makes one HTTP call (GET `/user/info/`) and reports every record delivered.
 #![cfg(target_arch = "wasm32")]
 
@@ -60,6 +62,8 @@ fn misbehave(mode: &str) {
             recurse(0);
         }
         "panic" => panic!("hostile component panicked on purpose"),
+        // An hour in `wasi:clocks` and `poll`, running no wasm meanwhile.
+        "sleep" => std::thread::sleep(std::time::Duration::from_secs(3600)),
         "stderr-flood" => {
             let filler = "x".repeat(100 << 10);
             eprintln!("{filler}");
@@ -223,7 +227,12 @@ impl Guest for Hostile {
     ) -> Result<Vec<DeliveryOutcome>, DestinationError> {
         let mode = mode(&settings);
         misbehave(&mode);
-        if mode != "no-http-delivered" {
+        let calls = match mode.as_str() {
+            "no-http-delivered" => 0,
+            "http-many" => 300,
+            _ => 1,
+        };
+        for _ in 0..calls {
             let _ = get("https://business-api.tiktok.com/open_api/v1.3/user/info/");
         }
         if mode == "trap-after-http" {
