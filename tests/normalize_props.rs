@@ -35,12 +35,12 @@ fn written_phone() -> impl Strategy<Value = String> {
     prop_oneof![3 => plausible, 1 => "(\\+|00|\\(\\+)?[0-9 ().-]{4,24}"]
 }
 
-/// `^\+[1-9]\d{7,14}$`, spelled out.
+/// `^\+[1-9]\d{6,14}$`, spelled out.
 fn is_e164(number: &str) -> bool {
     let Some(digits) = number.strip_prefix('+') else {
         return false;
     };
-    (8..=15).contains(&digits.len())
+    (7..=15).contains(&digits.len())
         && digits.bytes().all(|b| b.is_ascii_digit())
         && !digits.starts_with('0')
 }

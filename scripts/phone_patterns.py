@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Writes src/phone/patterns.rs: libphonenumber's number patterns, compiled into one
+small automaton per calling code, so the component knows which significant numbers
+exist (and whose: a person's, or no one's) without a regex engine at run time.
+
+    pip install phonenumbers==9.0.21 && python3 scripts/phone_patterns.py
+
+Per calling code, over all the regions that share it: the patterns of the personal
+types (fixed line, mobile, VoIP, personal number) and of the others (toll-free,
+premium rate, shared cost, UAN, pager, voicemail). A number that matches neither is no
+valid number, as libphonenumber's `is_valid_number` says (its looser "general
+description" is not used).
+Each pattern is parsed with Python's own regex parser into a nondeterministic
+automaton over the digits, the two are made deterministic together (a state knows
+whether it ends a personal number, another number, or none) and minimised. Checked:
+every example number of every region and type is classified as libphonenumber does.
+"""
+from pathlib import Path
+import re._constants as c
+import re._parser as parser
+
+import phonenumbers
+from phonenumbers import PhoneMetadata
+
+PERSONAL = ["fixed_line", "mobile", "voip", "personal_number"]
+NO_ONES = ["toll_free", "premium_rate", "shared_cost", "uan", "pager", "voicemail"]
+NONE, PERSON, OTHER = 0, 1, 2
+MAX_DIGITS = 17
+
+
+class Nfa:
+    def __init__(self):
+        self.eps, self.edges = [], []
+
+    def state(self):
+        self.eps.append([])
+        self.edges.append([])
+        return len(self.eps) - 1
+
+
+def digit_set(op, arg):
+    if op is c.LITERAL:
+        return {arg - 48}
+    if op is c.CATEGORY and arg is c.CATEGORY_DIGIT:
+        return set(range(10))
+    if op is c.IN:
+        digits = set()
+        for kind, value in arg:
+            if kind is c.LITERAL:
+                digits.add(value - 48)
+            elif kind is c.RANGE:
+                digits.update(range(value[0] - 48, value[1] - 47))
+            elif kind is c.CATEGORY and value is c.CATEGORY_DIGIT:
+                digits.update(range(10))
+            else:
+                raise ValueError(f"unexpected class item {kind}")
+        return {d for d in digits if 0 <= d <= 9}
+    return None
+
+
+def sequence(nfa, items, at):
+    for op, arg in items:
+        at = node(nfa, op, arg, at)
+    return at
+
+
+def node(nfa, op, arg, at):
+    digits = digit_set(op, arg)
+    if digits is not None:
+        nxt = nfa.state()
+        nfa.edges[at].extend((d, nxt) for d in digits)
+        return nxt
+    if op is c.SUBPATTERN:
+        return sequence(nfa, arg[-1], at)
+    if op is c.BRANCH:
+        end = nfa.state()
+        for branch in arg[1]:
+            start = nfa.state()
+            nfa.eps[at].append(start)
+            nfa.eps[sequence(nfa, branch, start)].append(end)
+        return end
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+        low, high, sub = arg
+        for _ in range(low):
+            at = sequence(nfa, sub, at)
+        end = nfa.state()
+        nfa.eps[at].append(end)
+        for _ in range(min(high, MAX_DIGITS) - low):
+            at = sequence(nfa, sub, at)
+            nfa.eps[at].append(end)
+        return end
+    raise ValueError(f"unexpected regex node {op}")
+
+
+def closure(nfa, states):
+    stack, seen = list(states), set(states)
+    while stack:
+        for t in nfa.eps[stack.pop()]:
+            if t not in seen:
+                seen.add(t)
+                stack.append(t)
+    return frozenset(seen)
+
+
+def automaton(personal, no_ones):
+    """(transitions, kinds) of the minimal deterministic automaton; state 0 starts."""
+    nfa = Nfa()
+    start = nfa.state()
+    ends = {}
+    for patterns, kind in ((personal, PERSON), (no_ones, OTHER)):
+        for pattern in patterns:
+            begin = nfa.state()
+            nfa.eps[start].append(begin)
+            ends.setdefault(sequence(nfa, parser.parse(pattern), begin), set()).add(kind)
+    first = closure(nfa, {start})
+    index, order, table, kinds = {first: 0}, [first], [], []
+    while len(table) < len(order):
+        states = order[len(table)]
+        row = []
+        for digit in range(10):
+            targets = {t for s in states for d, t in nfa.edges[s] if d == digit}
+            if not targets:
+                row.append(-1)
+                continue
+            targets = closure(nfa, targets)
+            if targets not in index:
+                index[targets] = len(order)
+                order.append(targets)
+            row.append(index[targets])
+        table.append(row)
+        reached = set().union(*(ends.get(s, set()) for s in states))
+        kinds.append(PERSON if PERSON in reached else OTHER if reached else NONE)
+    return minimise(table, kinds)
+
+
+def minimise(table, kinds):
+    block = list(kinds)
+    while True:
+        signatures, refined = {}, []
+        for state, row in enumerate(table):
+            key = (block[state], tuple(block[t] if t >= 0 else -1 for t in row))
+            refined.append(signatures.setdefault(key, len(signatures)))
+        done = len(signatures) == len(set(block))
+        block = refined
+        if done:
+            break
+    # Renumber so the start state is 0, in the order states are reached.
+    order, seen = [], {block[0]: 0}
+    queue = [0]
+    representative = {}
+    for state in range(len(table)):
+        representative.setdefault(block[state], state)
+    while queue:
+        b = queue.pop(0)
+        order.append(b)
+        for t in table[representative[b]]:
+            if t >= 0 and block[t] not in seen:
+                seen[block[t]] = len(seen)
+                queue.append(block[t])
+    rows = [[seen[block[t]] if t >= 0 else -1 for t in table[representative[b]]] for b in order]
+    return rows, [kinds[representative[b]] for b in order]
+
+
+def classify(rows, kinds, digits):
+    state = 0
+    for d in digits:
+        state = rows[state][int(d)]
+        if state < 0:
+            return NONE
+    return kinds[state]
+
+
+def main():
+    regions_by_code = {}
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        regions_by_code.setdefault(metadata.country_code, []).append(metadata)
+    codes, all_rows, all_kinds = [], [], []
+    for code, regions in sorted(regions_by_code.items()):
+        rows, state_kinds = automaton(patterns(regions, PERSONAL), patterns(regions, NO_ONES))
+        check(code, regions, rows, state_kinds)
+        base = len(all_rows)
+        codes.append((code, base))
+        all_rows += [[base + t if t >= 0 else -1 for t in row] for row in rows]
+        all_kinds += state_kinds
+    # One automaton for all: codes share their tails ("then six more digits").
+    rows, kinds, starts = merge(all_rows, all_kinds, codes)
+    first_edge, edge_last, edge_target = [], [], []
+    for row in rows:
+        first_edge.append(len(edge_last))
+        # Runs of digits that lead to the same state: (last digit of the run, target).
+        # A last run that leads nowhere is left out: past the last edge is nowhere.
+        last = max((d for d in range(10) if row[d] >= 0), default=-1)
+        for digit in range(last + 1):
+            if digit == last or row[digit] != row[digit + 1]:
+                edge_last.append(digit)
+                edge_target.append(0xFFFF if row[digit] < 0 else row[digit])
+    first_edge.append(len(edge_last))
+    assert len(kinds) < 0xFFFF and len(edge_last) < 0x10000
+    out = Path(__file__).resolve().parent.parent / "src/phone/patterns.rs"
+    out.write_text(render(starts, kinds, first_edge, edge_last, edge_target))
+    print(f"{len(starts)} calling codes, {len(kinds)} states, {len(edge_last)} edges to {out}")
+
+
+def merge(rows, kinds, codes):
+    """The minimal automaton of all the states together, and each code's start."""
+    block = list(kinds)
+    while True:
+        signatures, refined = {}, []
+        for state, row in enumerate(rows):
+            key = (block[state], tuple(block[t] if t >= 0 else -1 for t in row))
+            refined.append(signatures.setdefault(key, len(signatures)))
+        done = len(signatures) == len(set(block))
+        block = refined
+        if done:
+            break
+    number, order = {}, []
+    for _, start in codes:
+        queue = [start]
+        while queue:
+            state = queue.pop(0)
+            if block[state] in number:
+                continue
+            number[block[state]] = len(order)
+            order.append(state)
+            queue += [t for t in rows[state] if t >= 0]
+    merged = [[number[block[t]] if t >= 0 else -1 for t in rows[state]] for state in order]
+    return merged, [kinds[state] for state in order], [(code, number[block[start]]) for code, start in codes]
+
+
+def patterns(regions, types):
+    return [
+        getattr(m, t).national_number_pattern
+        for m in regions
+        for t in types
+        if getattr(m, t) is not None and getattr(m, t).national_number_pattern
+    ]
+
+
+def check(code, regions, rows, kinds):
+    """Every example number is classified as libphonenumber types it."""
+    for metadata in regions:
+        for name in PERSONAL + NO_ONES:
+            desc = getattr(metadata, name)
+            if desc is None or not desc.example_number:
+                continue
+            want = PERSON if name in PERSONAL else OTHER
+            got = classify(rows, kinds, desc.example_number)
+            assert got == want, (code, metadata.id, name, desc.example_number, got)
+
+
+def listing(values, per_line=24):
+    return "\n".join(
+        "    " + ", ".join(str(v) for v in values[i : i + per_line]) + ","
+        for i in range(0, len(values), per_line)
+    )
+
+
+def render(starts, kinds, first_edge, edge_last, edge_target):
+    return f"""//! Generated by `scripts/phone_patterns.py` from libphonenumber {phonenumbers.__version__}: do not edit.
+//!
+//! libphonenumber's number patterns as one minimal automaton per calling code over the
+//! digits of a significant number (see [`super::table::Plan::kind`]).
+
+/// Per calling code, ascending: its automaton's start state.
+pub(super) static STARTS: [(u16, u16); {len(starts)}] = [
+{listing([f"({code}, {start})" for code, start in starts], 8)}
+];
+
+/// Per state: 0 no number ends here, 1 a person's number (fixed line, mobile, VoIP,
+/// personal), 2 a number of another type (toll-free, premium rate, ...).
+pub(super) static KINDS: [u8; {len(kinds)}] = [
+{listing(kinds, 40)}
+];
+
+/// Per state, where its edges start in [`EDGE_LAST`] and [`EDGE_TARGET`] (one more
+/// entry than states: the end).
+pub(super) static FIRST_EDGE: [u16; {len(first_edge)}] = [
+{listing(first_edge)}
+];
+
+/// An edge covers the digits after the previous edge's last one up to this one.
+pub(super) static EDGE_LAST: [u8; {len(edge_last)}] = [
+{listing(edge_last, 40)}
+];
+
+/// Where an edge leads; `u16::MAX`: nowhere (no number continues so).
+pub(super) static EDGE_TARGET: [u16; {len(edge_target)}] = [
+{listing(edge_target)}
+];
+"""
+
+
+if __name__ == "__main__":
+    main()
