@@ -11,6 +11,9 @@ number alone (a spreadsheet dropped the trunk prefix), the calling code without 
 `+CC (0) …` where the region has a trunk prefix, and dialled from other regions with
 their international prefix (US 011, JP 010, AU 0011, RU 8~10, ...).
 
+Then 20,000 random digit strings with random prefixes and countries (type `random`,
+their number is what libphonenumber parses, valid or not).
+
 Each line: raw, country (ISO code or empty), libphonenumber's reading of it (E.164, or
 `-` where it finds no valid number), the number that was written (the example, in
 E.164), and its type (fixed_line, mobile, voip, personal for people; toll_free,
@@ -18,6 +21,7 @@ premium_rate, shared_cost, uan, pager, voicemail for no one). The reading and th
 number differ where a form is ambiguous: libphonenumber reads HK `00 1 649 …` as New
 Zealand (carrier prefix 001), though it wrote it for +1 649 (Turks and Caicos).
 """
+import random
 import zlib
 from pathlib import Path
 
@@ -71,8 +75,33 @@ def forms(number, region):
             yield out, dialler
 
 
+def parsed(raw, country):
+    """What libphonenumber parses `raw` as, valid or not, or `-`."""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(raw, country or None), F.E164)
+    except phonenumbers.NumberParseException:
+        return "-"
+
+
+def random_inputs(count):
+    """Digits as anyone might type them, with and without a prefix, for the property
+    that no input reads as another number than libphonenumber parses. Their lines
+    carry libphonenumber's parse (valid or not) as the number, and the type `random`."""
+    rng = random.Random(20261207)
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    for _ in range(count):
+        region = rng.choice(regions)
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        code = str(metadata.country_code)
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(5, 13)))
+        prefix = rng.choice(["", "", "+", "+" + code, "00", "0", code, "011", "010", "0011", "8~10"])
+        country = "" if prefix.startswith("+") else region
+        raw = prefix + digits
+        yield raw, country, read(raw, country), parsed(raw, country), "random"
+
+
 def main():
-    lines = set()
+    lines = set(random_inputs(20_000))
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
         for kind, name in TYPES.items():
             number = phonenumbers.example_number_for_type(region, kind)

@@ -7,15 +7,16 @@ exist (and whose: a person's, or no one's) without a regex engine at run time.
 
 Per calling code, over all the regions that share it: the patterns of the personal
 types (fixed line, mobile, VoIP, personal number) and of the others (toll-free,
-premium rate, shared cost, UAN, pager, voicemail). A number that matches neither is no
-valid number, as libphonenumber's `is_valid_number` says (its looser "general
-description" is not used).
+premium rate, shared cost, UAN, pager, voicemail). Per region: its "general
+description", with which libphonenumber decides whether digits that start with the
+region's calling code are a national number or the code and a number.
 Each pattern is parsed with Python's own regex parser into a nondeterministic
 automaton over the digits, the two are made deterministic together (a state knows
 whether it ends a personal number, another number, or none) and minimised. Checked:
 every example number of every region and type is classified as libphonenumber does.
 """
 from pathlib import Path
+import re
 import re._constants as c
 import re._parser as parser
 
@@ -24,7 +25,7 @@ from phonenumbers import PhoneMetadata
 
 PERSONAL = ["fixed_line", "mobile", "voip", "personal_number"]
 NO_ONES = ["toll_free", "premium_rate", "shared_cost", "uan", "pager", "voicemail"]
-NONE, PERSON, OTHER = 0, 1, 2
+NONE, PERSON, OTHER, POSSIBLE = 0, 1, 2, 3
 MAX_DIGITS = 17
 
 
@@ -102,12 +103,12 @@ def closure(nfa, states):
     return frozenset(seen)
 
 
-def automaton(personal, no_ones):
+def automaton(personal, no_ones, general=()):
     """(transitions, kinds) of the minimal deterministic automaton; state 0 starts."""
     nfa = Nfa()
     start = nfa.state()
     ends = {}
-    for patterns, kind in ((personal, PERSON), (no_ones, OTHER)):
+    for patterns, kind in ((personal, PERSON), (no_ones, OTHER), (general, POSSIBLE)):
         for pattern in patterns:
             begin = nfa.state()
             nfa.eps[start].append(begin)
@@ -129,7 +130,7 @@ def automaton(personal, no_ones):
             row.append(index[targets])
         table.append(row)
         reached = set().union(*(ends.get(s, set()) for s in states))
-        kinds.append(PERSON if PERSON in reached else OTHER if reached else NONE)
+        kinds.append(min(reached, key=[NONE, PERSON, OTHER, POSSIBLE].index, default=NONE))
     return minimise(table, kinds)
 
 
@@ -183,8 +184,18 @@ def main():
         codes.append((code, base))
         all_rows += [[base + t if t >= 0 else -1 for t in row] for row in rows]
         all_kinds += state_kinds
+    regions = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        metadata = PhoneMetadata.metadata_for_region(region)
+        rows, state_kinds = automaton((), (), [metadata.general_desc.national_number_pattern])
+        base = len(all_rows)
+        regions.append((region, base, max(metadata.general_desc.possible_length)))
+        all_rows += [[base + t if t >= 0 else -1 for t in row] for row in rows]
+        all_kinds += state_kinds
     # One automaton for all: codes share their tails ("then six more digits").
-    rows, kinds, starts = merge(all_rows, all_kinds, codes)
+    rows, kinds, starts = merge(all_rows, all_kinds, codes + [(r, b) for r, b, _ in regions])
+    region_starts = [(r, start, longest) for (r, _, longest), (_, start) in zip(regions, starts[len(codes):])]
+    starts = starts[: len(codes)]
     first_edge, edge_last, edge_target = [], [], []
     for row in rows:
         first_edge.append(len(edge_last))
@@ -196,9 +207,10 @@ def main():
                 edge_last.append(digit)
                 edge_target.append(0xFFFF if row[digit] < 0 else row[digit])
     first_edge.append(len(edge_last))
+    check_international_prefixes(regions_by_code)
     assert len(kinds) < 0xFFFF and len(edge_last) < 0x10000
     out = Path(__file__).resolve().parent.parent / "src/phone/patterns.rs"
-    out.write_text(render(starts, kinds, first_edge, edge_last, edge_target))
+    out.write_text(render(starts, region_starts, kinds, first_edge, edge_last, edge_target))
     print(f"{len(starts)} calling codes, {len(kinds)} states, {len(edge_last)} edges to {out}")
 
 
@@ -226,6 +238,18 @@ def merge(rows, kinds, codes):
             queue += [t for t in rows[state] if t >= 0]
     merged = [[number[block[t]] if t >= 0 else -1 for t in rows[state]] for state in order]
     return merged, [kinds[state] for state in order], [(code, number[block[start]]) for code, start in codes]
+
+
+def check_international_prefixes(regions_by_code):
+    """Every international prefix the hand-kept table (src/phone/table.rs) lists is one
+    libphonenumber's pattern for a country of its calling code matches: a prefix it
+    does not know would read a national number as a foreign one."""
+    table = (Path(__file__).resolve().parent.parent / "src/phone/table.rs").read_text()
+    for found in re.finditer(r'p\((\d+), "([A-Z ]+)", &\[[^\]]*\], &\[([^\]]*)\]\)', table):
+        code, prefixes = int(found.group(1)), re.findall(r'"(\d+)"', found.group(3))
+        patterns = [m.international_prefix for m in regions_by_code[code] if m.international_prefix]
+        for prefix in prefixes:
+            assert any(re.fullmatch(p, prefix) for p in patterns), (code, prefix, patterns)
 
 
 def patterns(regions, types):
@@ -256,7 +280,7 @@ def listing(values, per_line=24):
     )
 
 
-def render(starts, kinds, first_edge, edge_last, edge_target):
+def render(starts, region_starts, kinds, first_edge, edge_last, edge_target):
     return f"""//! Generated by `scripts/phone_patterns.py` from libphonenumber {phonenumbers.__version__}: do not edit.
 //!
 //! libphonenumber's number patterns as one minimal automaton per calling code over the
@@ -267,8 +291,15 @@ pub(super) static STARTS: [(u16, u16); {len(starts)}] = [
 {listing([f"({code}, {start})" for code, start in starts], 8)}
 ];
 
+/// Per region (ISO alpha-2, ascending): the start of the automaton of its general
+/// description, and the most digits that description allows.
+pub(super) static REGIONS: [(&str, u16, u8); {len(region_starts)}] = [
+{listing([f'("{r}", {start}, {longest})' for r, start, longest in region_starts], 6)}
+];
+
 /// Per state: 0 no number ends here, 1 a person's number (fixed line, mobile, VoIP,
-/// personal), 2 a number of another type (toll-free, premium rate, ...).
+/// personal), 2 a number of another type (toll-free, premium rate, ...), 3 a number
+/// a region's general description allows.
 pub(super) static KINDS: [u8; {len(kinds)}] = [
 {listing(kinds, 40)}
 ];

@@ -15,7 +15,7 @@
 //! | Trunk prefix: `0` in most countries, `1` in +1 countries, `8` RU/KZ/TM, `06` HU, `8`/`80`/`0` BY, `8`/`0` LT; none in e.g. ES, PT, DK, NO, GR, PL | dropped | GB `020 7946 0000` → `+442079460000` |
 //! | Italy, Vatican, San Marino | no trunk prefix: the leading `0` of landlines is part of the number | IT `02 1234 5678` → `+390212345678` |
 //! | The country's international prefix, then a digit other than `0`: `00`; `011` in +1 countries; `010` JP; `0011` AU; `810` RU/KZ/BY/TJ/TM; `001`, `002`, … KR, SG, HK, TH, TW, ID; carrier forms in BR, CO | international, final (as libphonenumber reads it); two carrier variants reading two numbers are ambiguous | JP `010 44 20 7946 0000` → `+442079460000`; GB `0113 496 0000` is Leeds |
-//! | `00` where the country's prefix is different | international, when no national reading is valid | US `0044 20 7946 0000` → `+442079460000` |
+//! | `00` where the country's prefix is different | an NSN of the country, as libphonenumber reads it: usually refused | US `0044 20 7946 0000` → error |
 //! | No country: `00` or `011` first | international | `011 44 20 7946 0000` → `+442079460000` |
 //! | The country's calling code without `+` | international when the rest is a valid NSN and the whole is no number of the country (of any type: libphonenumber's patterns); the whole as an NSN when the rest is no number; when both read, refused as ambiguous | GB `447911123456` → `+447911123456`; PL `481234567` → error (ambiguous) |
 //! | Anything else | an NSN of the given country | IN `98765 43210` → `+919876543210` |
@@ -46,7 +46,7 @@ mod table;
 use std::fmt;
 
 use arrayvec::ArrayString;
-use table::{Kind, Plan};
+use table::{General, Kind, Plan};
 
 /// Digits as read, and national numbers cut from them: at most [`MAX_CHARS`]. On the
 /// stack, as is every number here: this runs for every row, and in WebAssembly each
@@ -61,6 +61,7 @@ pub type E164 = ArrayString<{ MAX_CHARS + 4 }>;
 pub struct Country {
     code: &'static str,
     plan: &'static Plan,
+    general: General,
 }
 
 impl Country {
@@ -73,7 +74,13 @@ impl Country {
         } else {
             code
         };
-        table::by_country(code).map(|(plan, code)| Country { code, plan })
+        let (plan, code) = table::by_country(code)?;
+        let general = table::general(code)?;
+        Some(Country {
+            code,
+            plan,
+            general,
+        })
     }
 
     /// The upper-case ISO alpha-2 code.
@@ -276,7 +283,9 @@ fn known_international(digits: &str) -> Option<E164> {
 /// recognised, is final: a number the form does not make valid is dropped, never read
 /// as another form (a wrong reading is a different person). In this order: the
 /// country's international prefix + calling code + NSN; trunk prefix + NSN; an NSN, or
-/// the country's calling code + NSN (both valid: dropped as ambiguous); `00` + number.
+/// the country's calling code + NSN (both possible: dropped as ambiguous). `00` where
+/// the country dials abroad otherwise (US `0044 …`) is not read as `+`: libphonenumber
+/// does not, and the digits may be a national number's.
 fn national(digits: &str, country: Country) -> Result<E164, PhoneError> {
     let plan = country.plan;
     if let Some(abroad) = dialled_abroad(plan, digits) {
@@ -293,14 +302,23 @@ fn national(digits: &str, country: Country) -> Result<E164, PhoneError> {
     // `43800123456` in Austria is the toll-free +43 800 123456, not a landline.
     let whole_dialable = whole.is_some() || plan.dialable(digits);
     let code_dialable = with_code.is_some() || after_code.is_some_and(|rest| plan.dialable(rest));
+    // Whether libphonenumber reads the code off: when the whole is not a national number
+    // of the row's region and the rest is (or the whole is too long to be one).
+    let general = country.general;
+    let reads_code = after_code.is_some_and(|rest| {
+        let rest_allowed = general.allows(rest)
+            || after_prefix(plan.trunk_prefixes, rest, |nsn| {
+                general.allows(nsn).then_some(())
+            })
+            .is_some();
+        (!general.allows(digits) && rest_allowed) || general.too_long(digits)
+    });
     match (whole, with_code) {
-        (Some(nsn), None) if !code_dialable => Ok(e164(plan, &nsn)),
-        (None, Some(nsn)) if !whole_dialable => Ok(e164(plan, &nsn)),
-        (Some(_), _) | (_, Some(_)) => Err(PhoneError::Ambiguous),
-        (None, None) => match refused(plan, digits, PhoneError::NotValidIn(country)) {
-            PhoneError::NotPersonal => Err(PhoneError::NotPersonal),
-            otherwise => after_prefix(&["00"], digits, known_international).ok_or(otherwise),
-        },
+        (Some(nsn), None) if !code_dialable && !reads_code => Ok(e164(plan, &nsn)),
+        (None, Some(nsn)) if !whole_dialable && reads_code => Ok(e164(plan, &nsn)),
+        (None, None) => Err(refused(plan, digits, PhoneError::NotValidIn(country))),
+        // Both read, or libphonenumber would take the reading that is not valid.
+        _ => Err(PhoneError::Ambiguous),
     }
 }
 

@@ -33,6 +33,59 @@ pub(super) enum Kind {
     Other,
 }
 
+/// A region's general description in libphonenumber: the digits it allows as a
+/// national number, with which libphonenumber tells a national number that starts
+/// like the calling code from the code and a number.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct General {
+    start: u16,
+    /// The most digits it allows: more are "too long" to be national.
+    longest: u8,
+}
+
+impl General {
+    pub fn allows(&self, nsn: &str) -> bool {
+        walk(self.start, nsn) == 3
+    }
+
+    pub fn too_long(&self, nsn: &str) -> bool {
+        nsn.len() > usize::from(self.longest)
+    }
+}
+
+/// The region's general description; every region of the table has one.
+pub(super) fn general(region: &str) -> Option<General> {
+    use super::patterns::REGIONS;
+    let at = REGIONS
+        .binary_search_by_key(&region, |&(code, _, _)| code)
+        .ok()?;
+    let (_, start, longest) = REGIONS[at];
+    Some(General { start, longest })
+}
+
+/// The kind of state `nsn`'s digits lead to from `start` (`patterns.rs`): 0 when they
+/// lead nowhere.
+fn walk(start: u16, nsn: &str) -> u8 {
+    use super::patterns::{EDGE_LAST, EDGE_TARGET, FIRST_EDGE, KINDS};
+    let mut state = usize::from(start);
+    for &byte in nsn.as_bytes() {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return 0;
+        }
+        let edges = usize::from(FIRST_EDGE[state])..usize::from(FIRST_EDGE[state + 1]);
+        // The edges' runs end at ascending digits; past the last, nowhere.
+        let Some(edge) = edges.into_iter().find(|&edge| EDGE_LAST[edge] >= digit) else {
+            return 0;
+        };
+        match EDGE_TARGET[edge] {
+            u16::MAX => return 0,
+            next => state = usize::from(next),
+        }
+    }
+    KINDS[state]
+}
+
 impl Plan {
     /// Whether `nsn` (ASCII digits) is a person's number in this plan, and the whole
     /// number has 7 to 15 digits (E.164 allows 15; Niue, Tokelau and St Helena have 7).
@@ -41,31 +94,15 @@ impl Plan {
         (7..=15).contains(&total) && self.kind(nsn) == Kind::Person
     }
 
-    /// Whether `nsn` is a number of any type in this plan, a person's or not.
+    /// Whether `nsn` may be a national number of this plan, a person's or not: as
+    /// libphonenumber decides whether digits that start with the calling code are one.
     pub fn dialable(&self, nsn: &str) -> bool {
         self.kind(nsn) != Kind::None
     }
 
     /// Whose number `nsn` is: the plan's automaton (`patterns.rs`) run over its digits.
     pub fn kind(&self, nsn: &str) -> Kind {
-        use super::patterns::{EDGE_LAST, EDGE_TARGET, FIRST_EDGE, KINDS};
-        let mut state = usize::from(self.start);
-        for &byte in nsn.as_bytes() {
-            let digit = byte.wrapping_sub(b'0');
-            if digit > 9 {
-                return Kind::None;
-            }
-            let edges = usize::from(FIRST_EDGE[state])..usize::from(FIRST_EDGE[state + 1]);
-            // The edges' runs end at ascending digits, the last at 9.
-            let Some(edge) = edges.into_iter().find(|&edge| EDGE_LAST[edge] >= digit) else {
-                return Kind::None;
-            };
-            match EDGE_TARGET[edge] {
-                u16::MAX => return Kind::None,
-                next => state = usize::from(next),
-            }
-        }
-        match KINDS[state] {
+        match walk(self.start, nsn) {
             1 => Kind::Person,
             2 => Kind::Other,
             _ => Kind::None,
@@ -200,7 +237,7 @@ pub(super) static PLANS: [Plan; 206] = [
     p(244, "AO", &[], &["00"]),
     p(54, "AR", &["0"], &["00"]),
     p(43, "AT", &["0"], &["00"]),
-    p(61, "AU CC CX", &["0"], &["0011", "0014", "0015", "0016", "0018", "0019"]),
+    p(61, "AU CC CX", &["0"], &["0011", "0014", "0015", "0016", "0018", "0019", "14110011", "14140011", "14340011", "14410011", "14470011", "14560011", "14660011", "14740011", "14770011", "14880011"]),
     p(297, "AW", &[], &["00"]),
     p(994, "AZ", &["0"], &["00"]),
     p(387, "BA", &["0"], &["00"]),
@@ -224,10 +261,10 @@ pub(super) static PLANS: [Plan; 206] = [
     p(41, "CH", &["0"], &["00"]),
     p(225, "CI", &[], &["00"]),
     p(682, "CK", &[], &["00"]),
-    p(56, "CL", &[], &["00"]),
+    p(56, "CL", &[], &["00", "1100", "1110", "1120", "1130", "1140", "1150", "1160", "1190", "1200", "1220", "1230", "1240", "1250", "1510", "1530", "1540", "1550", "1580", "1690", "1700", "1710", "1760", "1770", "1800", "1810", "1880"]),
     p(237, "CM", &[], &["00"]),
     p(86, "CN", &["0"], &["00"]),
-    p(57, "CO", &["0", "03", "05", "07", "09", "0414", "0444", "0456"], &["00", "005", "007", "009", "00414", "00444", "00456"]),
+    p(57, "CO", &["0", "03", "05", "07", "09", "0414", "0444", "0456"], &["005", "007", "009", "00414", "00444", "00456"]),
     p(506, "CR", &[], &["00"]),
     p(53, "CU", &["0"], &["119"]),
     p(238, "CV", &[], &["0"]),
@@ -244,7 +281,7 @@ pub(super) static PLANS: [Plan; 206] = [
     p(291, "ER", &["0"], &["00"]),
     p(34, "ES", &[], &["00"]),
     p(251, "ET", &["0"], &["00"]),
-    p(358, "FI AX", &["0"], &["00", "990", "991", "994", "996", "999"]),
+    p(358, "FI AX", &["0"], &["00", "990", "991", "994", "996", "999", "99511", "99532", "99533", "99541", "99555", "99559", "99577", "99588", "99590", "99599"]),
     p(679, "FJ", &[], &["00", "052"]),
     p(500, "FK", &[], &["00"]),
     p(691, "FM", &[], &["00"]),
@@ -270,14 +307,14 @@ pub(super) static PLANS: [Plan; 206] = [
     p(385, "HR", &["0"], &["00"]),
     p(509, "HT", &[], &["00"]),
     p(36, "HU", &["06"], &["00"]),
-    p(62, "ID", &["0"], &["00", "001", "007", "008", "009"]),
+    p(62, "ID", &["0"], &["008", "009"]),
     p(353, "IE", &["0"], &["00"]),
-    p(972, "IL", &["0"], &["00", "012", "013", "014", "015", "016", "017", "018", "019", "0105"]),
+    p(972, "IL", &["0"], &["00", "012", "013", "014", "015", "016", "017", "018", "019"]),
     p(91, "IN", &["0"], &["00"]),
     p(246, "IO", &[], &["00"]),
     p(964, "IQ", &["0"], &["00"]),
     p(98, "IR", &["0"], &["00"]),
-    p(354, "IS", &[], &["00"]),
+    p(354, "IS", &[], &["00", "1001", "1010", "1020", "1100"]),
     p(39, "IT VA", &[], &["00"]),
     p(962, "JO", &["0"], &["00"]),
     p(81, "JP", &["0"], &["010"]),
@@ -333,9 +370,9 @@ pub(super) static PLANS: [Plan; 206] = [
     p(64, "NZ", &["0"], &["00", "0161"]),
     p(968, "OM", &[], &["00"]),
     p(507, "PA", &[], &["00"]),
-    p(51, "PE", &["0"], &["00"]),
+    p(51, "PE", &["0"], &["00", "191100", "191200", "191400", "197700", "199000"]),
     p(689, "PF", &[], &["00"]),
-    p(675, "PG", &[], &["00"]),
+    p(675, "PG", &[], &["00", "1401", "1402", "1403"]),
     p(63, "PH", &["0"], &["00"]),
     p(92, "PK", &["0"], &["00"]),
     p(48, "PL", &[], &["00"]),
@@ -357,7 +394,7 @@ pub(super) static PLANS: [Plan; 206] = [
     p(46, "SE", &["0"], &["00"]),
     p(65, "SG", &[], &["001", "002", "008", "012", "013", "018", "019"]),
     p(290, "SH TA", &[], &["00"]),
-    p(386, "SI", &["0"], &["00"]),
+    p(386, "SI", &["0"], &["00", "1022", "1066", "1088", "1099"]),
     p(421, "SK", &["0"], &["00"]),
     p(232, "SL", &["0"], &["00"]),
     p(378, "SM", &[], &["00"]),
@@ -371,7 +408,7 @@ pub(super) static PLANS: [Plan; 206] = [
     p(268, "SZ", &[], &["00"]),
     p(235, "TD", &[], &["00", "16"]),
     p(228, "TG", &[], &["00"]),
-    p(66, "TH", &["0"], &["00", "001", "002", "003", "004", "005", "006", "007", "008", "009"]),
+    p(66, "TH", &["0"], &["001", "002", "003", "004", "005", "006", "007", "008", "009"]),
     p(992, "TJ", &[], &["810"]),
     p(690, "TK", &[], &["00"]),
     p(670, "TL", &[], &["00"]),
