@@ -7,10 +7,10 @@ use crate::contract::Warning;
 use crate::currency::Currency;
 use crate::event_name::{self, EventName};
 use crate::normalize::{
-    self, Hashes, LastHashed, MAX_VALUES_PER_FIELD, PhoneCountry, Sha256Hex, TooMany,
+    self, Hashes, LastHashed, MAX_VALUES_PER_FIELD, PhoneCountry, PhoneProblem, Sha256Hex, TooMany,
 };
 use crate::number;
-use crate::phone::Country;
+use crate::phone::{Country, PhoneError};
 use crate::row::{Cell, Column, MAX_LIST_VALUES, Row, Scalar};
 use crate::settings::Settings;
 use crate::tiktok_event::{ContentType, Item, User};
@@ -199,9 +199,22 @@ fn users(
     let email = collect(row.take(Column::Email), "email", &mut users.email, |v| {
         hashed.email(v).map_err(|e| e.to_string())
     })?;
+    let mut plus_assumed = false;
     let phone = collect(row.take(Column::Phone), "phone", &mut users.phone, |v| {
-        hashed.phone(v, country).map_err(|e| e.to_string())
+        match hashed.phone(v, country) {
+            // Warehouses store E.164 without its `+`: digits that are no number of the
+            // row's country but are one after a `+` are read so, and the row says it.
+            Err(problem @ PhoneProblem::Phone(PhoneError::NotValidIn(_))) => {
+                let hash = normalize::phone_with_plus(v).map_err(|_| problem.to_string())?;
+                plus_assumed = true;
+                Ok(hash)
+            }
+            other => other.map_err(|e| e.to_string()),
+        }
     })?;
+    if plus_assumed {
+        warnings.push(Warning::new("phone", PLUS_ASSUMED));
+    }
     if users.email.is_empty() && users.phone.is_empty() {
         let problem = |p: Option<String>| p.unwrap_or_else(|| "missing".into());
         return Err(format!(
@@ -229,6 +242,9 @@ fn users(
     }
     Ok(users)
 }
+
+/// The rule of a warning on a phone read as E.164 stored without its `+`.
+pub const PLUS_ASSUMED: &str = "no number of the row's country, but valid as calling code and number: read as E.164 written without its '+'";
 
 /// The rule of a warning on an identifier left out of an accepted row.
 pub fn dropped(problem: &str) -> String {
@@ -549,6 +565,44 @@ mod tests {
         "value": 46, "currency": "usd", "content_id": 1077218, "content_name": "running shoes",
         "content_category": "Shoes", "brand": "acme", "price": "8.0", "quantity": 2, "event_channel": "in_store",
         "description": "POS", "unknown": [1, 2]}"#;
+
+    /// `447911123456` in a US file is no US number; as E.164 stored without its `+` it is
+    /// a UK mobile. Read so, with a warning that says it (never the number).
+    #[test]
+    fn e164_stored_without_its_plus_is_read_with_a_warning() {
+        let s = settings(&[("default_phone_country", "US")]);
+        let json = r#"{"email": "a@example.com", "phone": "447911123456", "event": "Purchase",
+            "event_id": "o-1", "timestamp": "2023-11-14T09:19:55Z"}"#;
+        let mut warnings = Vec::new();
+        let (_, line) = map_row(
+            &mut Row::parse(json).unwrap(),
+            &s,
+            NOW_MS,
+            &mut LastHashed::default(),
+            &mut warnings,
+        )
+        .unwrap();
+        // SHA-256 of `+447911123456`, by `printf %s +447911123456 | sha256sum`.
+        assert_eq!(
+            hex(&line.users.phone),
+            ["20b18ac9de7b3aad174961827d8e451c410af9aedfd1d699927f4b29b81aa1fa"]
+        );
+        assert_eq!(warnings, [Warning::new("phone", PLUS_ASSUMED)]);
+        // Digits that are a US number stay one, with no warning.
+        let us = r#"{"phone": "213 373 4253", "event": "Purchase", "event_id": "o-2",
+            "timestamp": "2023-11-14T09:19:55Z"}"#;
+        let mut warnings = Vec::new();
+        let (_, line) = map_row(
+            &mut Row::parse(us).unwrap(),
+            &s,
+            NOW_MS,
+            &mut LastHashed::default(),
+            &mut warnings,
+        )
+        .unwrap();
+        assert_eq!(hex(&line.users.phone), [PHONE]);
+        assert!(warnings.is_empty());
+    }
 
     #[test]
     fn a_full_row_maps_every_column() {

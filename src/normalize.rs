@@ -265,6 +265,11 @@ pub fn phone(raw: &str, country: PhoneCountry) -> Result<Sha256Hex, PhoneProblem
     Ok(Sha256Hex::of(e164.as_bytes()))
 }
 
+/// [`phone`] of `raw` with a `+` before it: for digits stored as E.164 without it.
+pub fn phone_with_plus(raw: &str) -> Result<Sha256Hex, PhoneProblem> {
+    phone(&format!("+{}", crate::row::trim(raw)), PhoneCountry::None)
+}
+
 /// The distinct values of one identifier, in order of first appearance, at most
 /// [`MAX_VALUES_PER_FIELD`]. The first is kept inline: a customer almost always has one
 /// email and one phone, and a heap allocation per identifier per row and per event was
