@@ -158,6 +158,8 @@ struct Merging<'a> {
     /// The first row's identifiers, moved in (no allocation or copy per event), then
     /// those of the other rows added; `None` until the first row.
     user: Option<Box<User>>,
+    /// The first row's reason for having no email or phone, if a row had none.
+    unidentified: Option<String>,
     properties: Box<Properties<'a>>,
     values: Values,
 }
@@ -166,6 +168,9 @@ impl<'a> Merging<'a> {
     fn add(&mut self, line: Line<'a>) -> Result<(), String> {
         let properties = &mut self.properties;
         self.event_time.get_or_insert(line.time);
+        if self.unidentified.is_none() {
+            self.unidentified = line.unidentified;
+        }
         match &mut self.user {
             None => self.user = Some(line.users),
             Some(user) => {
@@ -211,6 +216,11 @@ impl<'a> Merging<'a> {
         event_id: Cow<'a, str>,
         default_currency: Currency,
     ) -> Result<(Event<'a>, bool), String> {
+        // Every event has a row. Identifiers are the order's: one row's are enough.
+        let user = self.user.unwrap_or_default();
+        if user.email.is_empty() && user.phone.is_empty() {
+            return Err(self.unidentified.unwrap_or_default());
+        }
         let mut properties = self.properties;
         properties.value = value(self.values, &properties.contents);
         if properties.value.is_some_and(|v| !v.is_finite()) {
@@ -228,8 +238,7 @@ impl<'a> Merging<'a> {
             // Every event has a row, and every row a time.
             event_time: self.event_time.unwrap_or_default(),
             event_id,
-            // Every event has a row, and every row an identifier.
-            user: self.user.unwrap_or_default(),
+            user,
             properties,
         };
         Ok((event, defaulted))

@@ -60,6 +60,10 @@ pub struct Line<'a> {
     pub value: Option<f64>,
     pub content_type: Option<ContentType>,
     pub item: Option<Item<'a>>,
+    /// Why the row has no usable email or phone, if it has none: its order may have
+    /// them from another row ([`crate::batch`] unites them); an order with none in any
+    /// row is rejected with the first row's reason.
+    pub unidentified: Option<String>,
 }
 
 /// Why a row is rejected, and the event it belongs to when that was known by then: the
@@ -109,10 +113,12 @@ pub fn map_row<'a>(
     let event_id = match given_id {
         Some(event_id) => event_id,
         // A derived id is made of these, so without them the event is unknown.
+        // A row without identifiers cannot join an order by a derived id.
         None => match (&time, &users, &order_id) {
-            (Ok(time), Ok(users), Ok(order_id)) => {
+            (Ok(time), Ok((users, None)), Ok(order_id)) => {
                 Cow::Owned(derived_event_id(event, *time, users, order_id.as_deref()))
             }
+            (_, Ok((_, Some(reason))), _) => return Err(alone(reason.clone())),
             (Err(reason), _, _) | (_, Err(reason), _) | (_, _, Err(reason)) => {
                 return Err(alone(reason.clone()));
             }
@@ -135,12 +141,14 @@ pub fn map_row<'a>(
 fn line<'a>(
     row: &mut Row<'a>,
     time: Result<i64, String>,
-    users: Result<Box<User>, String>,
+    users: Result<(Box<User>, Option<String>), String>,
     order_id: Result<Option<Cow<'a, str>>, String>,
 ) -> Result<Line<'a>, String> {
+    let (users, unidentified) = users?;
     Ok(Line {
         time: time?,
-        users: users?,
+        users,
+        unidentified,
         order_id: order_id?,
         shop_id: id(row, Column::ShopId)?,
         description: text(row, Column::Description)?,
@@ -186,14 +194,14 @@ fn event_time(row: &mut Row<'_>, now_ms: u64) -> Result<i64, String> {
 }
 
 /// The row's emails and phones, hashed and de-duplicated. Values that cannot be used are
-/// dropped, each field's first problem a warning; only a row left with none is
-/// rejected, with the reason for each field.
+/// dropped, each field's first problem a warning. A row left with none comes with the
+/// reason for each field: its order may still have identifiers from another row.
 fn users(
     row: &mut Row<'_>,
     settings: &Settings,
     hashed: &mut LastHashed,
     warnings: &mut Vec<Warning>,
-) -> Result<Box<User>, String> {
+) -> Result<(Box<User>, Option<String>), String> {
     let country = phone_country(row, settings);
     let mut users = Box::<User>::default();
     let email = collect(row.take(Column::Email), "email", &mut users.email, |v| {
@@ -215,14 +223,14 @@ fn users(
     if plus_assumed {
         warnings.push(Warning::new("phone", PLUS_ASSUMED));
     }
-    if users.email.is_empty() && users.phone.is_empty() {
-        let problem = |p: Option<String>| p.unwrap_or_else(|| "missing".into());
-        return Err(format!(
+    let unidentified = (users.email.is_empty() && users.phone.is_empty()).then(|| {
+        let problem = |p: &Option<String>| p.clone().unwrap_or_else(|| "missing".into());
+        format!(
             "no usable email or phone (email: {}; phone: {})",
-            problem(email),
-            problem(phone)
-        ));
-    }
+            problem(&email),
+            problem(&phone)
+        )
+    });
     // Sent alongside, never instead: TikTok matches offline events by email or phone.
     // A malformed one is left out of an accepted row.
     let external_id = collect(
@@ -237,10 +245,16 @@ fn users(
         ("external_id", external_id),
     ] {
         if let Some(problem) = problem {
-            warnings.push(Warning::new(field, dropped(&problem)));
+            let rule = match unidentified {
+                None => dropped(&problem),
+                Some(_) => {
+                    format!("{problem}; left out, the row was sent with its order's identifiers")
+                }
+            };
+            warnings.push(Warning::new(field, rule));
         }
     }
-    Ok(users)
+    Ok((users, unidentified))
 }
 
 /// The rule of a warning on a phone read as E.164 stored without its `+`.
@@ -772,12 +786,14 @@ mod tests {
             ),
             "no usable email or phone (email: must be text, a number or an array of them; phone: must be text or a number)"
         );
-        // With an event_id the event is known: the row is rejected as part of it.
+        // With an event_id the row joins its order, which may have identifiers from
+        // another row; it carries why it has none.
+        let unidentified =
+            line(r#"{"email": "x", "timestamp": 1684574395, "event": "Lead", "event_id": "e"}"#)
+                .unidentified;
         assert_eq!(
-            rejected_in_event(
-                r#"{"email": "x", "timestamp": 1684574395, "event": "Lead", "event_id": "e"}"#
-            ),
-            "no usable email or phone (email: missing '@'; phone: missing)"
+            unidentified.as_deref(),
+            Some("no usable email or phone (email: missing '@'; phone: missing)")
         );
     }
 

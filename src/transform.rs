@@ -758,6 +758,62 @@ mod tests {
         assert_eq!(run(&settings(&[]), &[]), TransformOutput::empty());
     }
 
+    /// Shops write an order's customer on one of its rows: a line item without email or
+    /// phone goes with its order, which carries the identifiers of all its rows. An
+    /// order with none in any row is rejected whole, with the first row's reason.
+    #[test]
+    fn an_order_s_identifiers_come_from_any_of_its_rows() {
+        let output = run(
+            &settings(&[]),
+            &[
+                r#"{"event": "Purchase", "event_id": "o1", "timestamp": 1699999000, "content_id": "a"}"#,
+                r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o1", "timestamp": 1699999000, "content_id": "b"}"#,
+                r#"{"phone": "12", "event": "Purchase", "event_id": "o1", "timestamp": 1699999000, "content_id": "c"}"#,
+                r#"{"email": "x", "event": "Purchase", "event_id": "o2", "timestamp": 1699999000}"#,
+                r#"{"event": "Purchase", "event_id": "o2", "timestamp": 1699999000}"#,
+            ],
+        );
+        let none = "no usable email or phone (email: missing '@'; phone: missing)";
+        assert_eq!(
+            statuses(&output),
+            [
+                accepted(0),
+                accepted(0),
+                accepted(0),
+                rejected(none),
+                rejected(none)
+            ]
+        );
+        let body: serde_json::Value = serde_json::from_str(&output.requests[0].body).unwrap();
+        let event = &body["data"][0];
+        // SHA-256 of `a@b.c`, by `printf %s a@b.c | sha256sum`.
+        assert_eq!(
+            event["user"]["email"],
+            serde_json::json!(["d648b243a3e817eaa3309e00e183483f2867baadf522099f0c2121770536b25a"])
+        );
+        assert_eq!(event["properties"]["contents"].as_array().unwrap().len(), 3);
+        // The row whose phone is malformed says so; the one without any says nothing.
+        let warnings: Vec<(u32, &str, &str)> = output
+            .warnings
+            .iter()
+            .map(|w| {
+                (
+                    w.position,
+                    w.warning.field.as_str(),
+                    w.warning.rule.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            warnings,
+            [(
+                2,
+                "phone",
+                "no country code and no default_phone_country; left out, the row was sent with its order's identifiers"
+            )]
+        );
+    }
+
     /// An identifier that cannot be used beside one that can: the row goes, without it,
     /// and says so; a row that does not go has no warnings.
     #[test]
