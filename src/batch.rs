@@ -252,16 +252,20 @@ fn first<T>(slot: &mut Option<T>, value: Option<T>) {
 }
 
 /// The event's value. Rows that all carry the same value repeat the order's total; rows
-/// with different values carry line values, which add up. Without values, the items'
-/// price × quantity (quantity 1 when absent) add up. Neither: no value. Sums are rounded
-/// to 6 decimals, so that 0.1 + 0.2 is sent as 0.3. (Two line items whose line values
-/// happen to be equal are taken for a repeated total: a row cannot tell them apart.)
+/// with different values carry line values, which add up. Equal values on several rows
+/// are line values too when the items' price × quantity add up to their sum and not to
+/// one of them (two items of 10: 20, not 10). Without values, the items' price ×
+/// quantity (quantity 1 when absent) add up. Neither: no value. Sums are rounded to 6
+/// decimals, so that 0.1 + 0.2 is sent as 0.3. (Equal values without prices are taken
+/// for a repeated total: nothing in the rows tells them apart.)
 fn value(values: Values, items: &[Item<'_>]) -> Option<f64> {
     if let Some(first) = values.first {
-        return Some(if values.all_equal {
+        let sum = round6(values.sum);
+        let lines_add_up = values.count > 1 && priced_total(items) == Some(sum) && sum != first;
+        return Some(if values.all_equal && !lines_add_up {
             first
         } else {
-            round6(values.sum)
+            sum
         });
     }
     let mut priced = items
@@ -272,11 +276,24 @@ fn value(values: Values, items: &[Item<'_>]) -> Option<f64> {
     Some(round6(priced.sum()))
 }
 
+/// Σ price × quantity of the items, when every item has a price.
+fn priced_total(items: &[Item<'_>]) -> Option<f64> {
+    if items.is_empty() {
+        return None;
+    }
+    let lines: Option<f64> = items
+        .iter()
+        .map(|item| Some(item.price? * f64::from(item.quantity.unwrap_or(1))))
+        .sum();
+    lines.map(round6)
+}
+
 /// The `value`s of an event's rows, summed as they come: what [`value`] needs of them,
 /// without a list per event.
 #[derive(Debug, Default)]
 struct Values {
     first: Option<f64>,
+    count: u32,
     all_equal: bool,
     /// In row order, from the first value: the sum `Iterator::sum` gives.
     sum: f64,
@@ -284,6 +301,7 @@ struct Values {
 
 impl Values {
     fn add(&mut self, v: f64) {
+        self.count += 1;
         match self.first {
             None => {
                 self.first = Some(v);
@@ -375,6 +393,28 @@ mod tests {
             ]),
             Some(46.0)
         );
+    }
+
+    /// Two items of 10 each, each row saying 10: the order is 20, as its prices show.
+    #[test]
+    fn equal_line_values_that_the_prices_add_up_to_are_not_a_total() {
+        assert_eq!(
+            value_of(&[
+                r#""value": 10, "price": 10"#,
+                r#""value": 10, "price": 5, "quantity": 2"#
+            ]),
+            Some(20.0)
+        );
+        // The same rows saying 20 each repeat the total.
+        assert_eq!(
+            value_of(&[
+                r#""value": 20, "price": 10"#,
+                r#""value": 20, "price": 5, "quantity": 2"#
+            ]),
+            Some(20.0)
+        );
+        // Without prices, nothing tells them apart: a repeated total.
+        assert_eq!(value_of(&[r#""value": 10"#, r#""value": 10"#]), Some(10.0));
     }
 
     #[test]
