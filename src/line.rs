@@ -129,7 +129,7 @@ pub fn map_row<'a>(
         event,
         event_id,
     };
-    match line(row, time, users, order_id) {
+    match line(row, time, users, order_id, warnings) {
         Ok(line) => Ok((key, line)),
         Err(reason) => Err(Rejection {
             key: Some(key),
@@ -143,6 +143,7 @@ fn line<'a>(
     time: Result<i64, String>,
     users: Result<(Box<User>, Option<String>), String>,
     order_id: Result<Option<Cow<'a, str>>, String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Line<'a>, String> {
     let (users, unidentified) = users?;
     Ok(Line {
@@ -154,7 +155,7 @@ fn line<'a>(
         description: text(row, Column::Description)?,
         currency: currency(row)?,
         value: amount(row, Column::Value)?,
-        content_type: content_type(row)?,
+        content_type: content_type(row, warnings)?,
         item: item(row)?,
     })
 }
@@ -449,14 +450,26 @@ fn currency(row: &mut Row<'_>) -> Result<Option<Currency>, String> {
     }
 }
 
-fn content_type(row: &mut Row<'_>) -> Result<Option<ContentType>, String> {
+/// TikTok's two content types. Another (a shop's own category, `sku`) is left out with
+/// a warning: the event is worth sending without it.
+fn content_type(
+    row: &mut Row<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<ContentType>, String> {
     match text(row, Column::ContentType)? {
         None => Ok(None),
         Some(t) if t.eq_ignore_ascii_case("product") => Ok(Some(ContentType::Product)),
         Some(t) if t.eq_ignore_ascii_case("product_group") => Ok(Some(ContentType::ProductGroup)),
-        Some(_) => Err("content_type: must be product or product_group".into()),
+        Some(_) => {
+            warnings.push(Warning::new("content_type", CONTENT_TYPE_LEFT_OUT));
+            Ok(None)
+        }
     }
 }
+
+/// The rule of the warning on a content type TikTok does not know.
+pub const CONTENT_TYPE_LEFT_OUT: &str =
+    "not product or product_group; left out, the event was sent without it";
 
 /// The row's item; a row is an item when it names a product or has a price.
 fn item<'a>(row: &mut Row<'a>) -> Result<Option<Item<'a>>, String> {
@@ -953,9 +966,22 @@ mod tests {
             line(&row(r#""content_type": "Product_Group""#)).content_type,
             Some(ContentType::ProductGroup)
         );
-        assert_eq!(
-            rejected_in_event(&row(r#""content_type": "sku""#)),
-            "content_type: must be product or product_group"
+        // Another content type is left out of the row, with a warning; the row goes.
+        let s = settings(&[]);
+        let sku = row(r#""content_type": "sku""#);
+        let mut warnings = Vec::new();
+        let (_, line) = map_row(
+            &mut Row::parse(&sku).unwrap(),
+            &s,
+            NOW_MS,
+            &mut LastHashed::default(),
+            &mut warnings,
+        )
+        .unwrap();
+        assert_eq!(line.content_type, None);
+        assert!(
+            warnings.contains(&Warning::new("content_type", CONTENT_TYPE_LEFT_OUT)),
+            "{warnings:?}"
         );
     }
 
