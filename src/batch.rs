@@ -205,6 +205,12 @@ impl<'a> Merging<'a> {
             self.values.add(v);
         }
         properties.contents.extend(line.item);
+        properties.contents.extend(line.items);
+        if properties.contents.len() > MAX_EVENT_ROWS {
+            return Err(format!(
+                "contents: more than {MAX_EVENT_ROWS} items in one event"
+            ));
+        }
         Ok(())
     }
 

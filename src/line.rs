@@ -60,6 +60,8 @@ pub struct Line<'a> {
     pub value: Option<f64>,
     pub content_type: Option<ContentType>,
     pub item: Option<Item<'a>>,
+    /// Items the row lists in a `contents` or `items` array.
+    pub items: Vec<Item<'a>>,
     /// Why the row has no usable email or phone, if it has none: its order may have
     /// them from another row ([`crate::batch`] unites them); an order with none in any
     /// row is rejected with the first row's reason.
@@ -157,6 +159,7 @@ fn line<'a>(
         value: amount(row, Column::Value)?,
         content_type: content_type(row, warnings)?,
         item: item(row)?,
+        items: items(row)?,
     })
 }
 
@@ -283,7 +286,9 @@ fn collect(
                 "{field}: more than {MAX_LIST_VALUES} values in one row"
             ));
         }
-        Some(Cell::Nested) => return Ok(Some("must be text, a number or an array of them".into())),
+        Some(Cell::Nested | Cell::Json(_)) => {
+            return Ok(Some("must be text, a number or an array of them".into()));
+        }
     };
     let mut problem = None;
     for value in values {
@@ -483,6 +488,47 @@ fn item<'a>(row: &mut Row<'a>) -> Result<Option<Item<'a>>, String> {
     };
     let is_item = item.content_id.is_some() || item.content_name.is_some() || item.price.is_some();
     Ok(is_item.then_some(item))
+}
+
+/// The most items one row may list (as many as an event may merge rows).
+const MAX_ITEMS_PER_ROW: usize = crate::batch::MAX_EVENT_ROWS;
+
+/// Items written as a JSON array in one row (`contents` or `items`; in a CSV, the array
+/// as the cell's text): each object is read as an item row is, with the same rules.
+fn items(row: &mut Row<'_>) -> Result<Vec<Item<'static>>, String> {
+    let mut items = Vec::new();
+    for column in [Column::Contents, Column::Items] {
+        let name = column.name();
+        let not_an_array = || format!("{name}: must be a JSON array of items");
+        let json = match row.take(column) {
+            None => continue,
+            // The array written as a string: a CSV cell's text, in JSON.
+            Some(Cell::Json(json)) if json.starts_with('"') => {
+                Cow::Owned(serde_json::from_str::<String>(json).map_err(|_| not_an_array())?)
+            }
+            Some(Cell::Json(json)) => Cow::Borrowed(json),
+            Some(Cell::One(Scalar::Text(json))) => json,
+            Some(_) => return Err(not_an_array()),
+        };
+        let elements: Vec<&serde_json::value::RawValue> =
+            serde_json::from_str(&json).map_err(|_| not_an_array())?;
+        if items.len() + elements.len() > MAX_ITEMS_PER_ROW {
+            return Err(format!(
+                "{name}: more than {MAX_ITEMS_PER_ROW} items in one row"
+            ));
+        }
+        for (at, element) in elements.iter().enumerate() {
+            let mut fields = Row::parse(element.get())
+                .map_err(|_| format!("{name}[{at}]: must be an object"))?;
+            let item = item(&mut fields)
+                .map_err(|problem| format!("{name}[{at}].{problem}"))?
+                .ok_or_else(|| {
+                    format!("{name}[{at}]: names no content_id, content_name or price")
+                })?;
+            items.push(item.into_owned());
+        }
+    }
+    Ok(items)
 }
 
 /// The event_id of a row that has none: the same row always gets the same id, so a

@@ -42,6 +42,8 @@ pub enum Column {
     EventChannel,
     Description,
     ExternalId,
+    Contents,
+    Items,
 }
 
 struct ColumnSpec {
@@ -52,7 +54,7 @@ struct ColumnSpec {
 
 /// Indexed by `Column as usize` (a test checks it, and that [`Column::find`] finds
 /// every name).
-const COLUMNS: [ColumnSpec; 21] = [
+const COLUMNS: [ColumnSpec; 23] = [
     ColumnSpec {
         name: "email",
         description: "Email address, or an array of them; trimmed, lowercased and SHA-256 hashed here (already-hashed values are sent as they are). Required unless phone is set.",
@@ -155,7 +157,17 @@ const COLUMNS: [ColumnSpec; 21] = [
     },
     ColumnSpec {
         name: "external_id",
-        description: "The customer's id in your systems; trimmed, lowercased and SHA-256 hashed here (already-hashed values are sent as they are). Sent as TikTok's own connector sends it; whether it improves offline matching is TikTok's to decide. Not enough alone: a row needs an email or a phone.",
+        description: "The customer's id in your systems; trimmed, lowercased and SHA-256 hashed here (already-hashed values are sent as they are). Sent as TikTok's own connector sends it; whether it improves offline matching is TikTok's to decide. Not enough alone: an order needs an email or a phone.",
+        required: false,
+    },
+    ColumnSpec {
+        name: "contents",
+        description: "The order's items in one row: a JSON array of objects with content_id, content_name, content_category, brand, price and quantity, each read as an item row is (in a CSV, the array as the cell's text).",
+        required: false,
+    },
+    ColumnSpec {
+        name: "items",
+        description: "Another name for contents, as many exports call it.",
         required: false,
     },
 ];
@@ -195,14 +207,15 @@ const ALL: [Column; COLUMNS.len()] = [
     Column::EventChannel,
     Column::Description,
     Column::ExternalId,
+    Column::Contents,
+    Column::Items,
 ];
 
 /// A name's slot in [`BY_SLOT`], ignoring ASCII case. The multipliers were picked so
 /// that no two columns share a slot, which building the table checks.
 const fn slot(len: usize, first: u8, penultimate: u8) -> usize {
-    len.wrapping_mul(5)
-        .wrapping_add((first | 0x20) as usize * 4)
-        .wrapping_add((penultimate | 0x20) as usize)
+    len.wrapping_add((first | 0x20) as usize * 4)
+        .wrapping_add((penultimate | 0x20) as usize * 10)
         & 63
 }
 
@@ -241,6 +254,11 @@ impl Column {
     fn takes_lists(self) -> bool {
         matches!(self, Column::Email | Column::Phone)
     }
+
+    /// Items in one row are kept as their JSON, read by the item rules.
+    pub(super) fn takes_json(self) -> bool {
+        matches!(self, Column::Contents | Column::Items)
+    }
 }
 
 /// One JSON value of a column. Integers are exact (one above `i64::MAX`, which only an
@@ -264,6 +282,8 @@ pub enum Cell<'a> {
     TooMany,
     /// An object, an array where one value is expected, or an array holding one.
     Nested,
+    /// The JSON text of an array or object, as written (only in `contents` and `items`).
+    Json(&'a str),
 }
 
 /// Why a record cannot be read at all.
@@ -409,6 +429,12 @@ impl<'de> Visitor<'de> for RowVisitor {
                     "duplicate column `{}`",
                     column.name()
                 )));
+            }
+            if column.takes_json() {
+                let json: &'de serde_json::value::RawValue = map.next_value()?;
+                let json = json.get();
+                row.put(column, (json != "null").then_some(Cell::Json(json)));
+                continue;
             }
             let cell = map.next_value_seed(CellSeed {
                 list: column.takes_lists(),
@@ -605,6 +631,30 @@ mod tests {
         assert_eq!(row, Row::default());
     }
 
+    /// Items in one row are kept as their JSON, whatever the value, by both readers.
+    #[test]
+    fn contents_are_kept_as_json() {
+        for json in [
+            r#"{"contents": [{"content_id": "a", "price": 2}], "email": "a@b.c"}"#,
+            r#"{"items": "[{\"content_id\": \"a\"}]"}"#,
+            r#"{"contents": "plain", "items": {"a": 1}}"#,
+            r#"{"contents": null}"#,
+        ] {
+            assert_eq!(
+                Row::parse(json).unwrap(),
+                Row::parse_with_serde(json).unwrap(),
+                "{json}"
+            );
+        }
+        let mut row = Row::parse(r#"{"contents": [{"content_id": "a"}], "items": "x"}"#).unwrap();
+        assert_eq!(
+            row.take(Column::Contents),
+            Some(Cell::Json(r#"[{"content_id": "a"}]"#))
+        );
+        assert_eq!(row.take(Column::Items), Some(Cell::Json(r#""x""#)));
+        assert_eq!(Row::parse(r#"{"contents": null}"#).unwrap(), Row::default());
+    }
+
     #[test]
     fn the_table_is_indexed_by_column() {
         for (i, spec) in COLUMNS.iter().enumerate() {
@@ -641,7 +691,9 @@ mod tests {
                 "quantity",
                 "event_channel",
                 "description",
-                "external_id"
+                "external_id",
+                "contents",
+                "items"
             ]
         );
         let fields = record_fields();

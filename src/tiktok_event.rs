@@ -74,6 +74,21 @@ pub struct Item<'a> {
     pub quantity: Option<u32>,
 }
 
+impl Item<'_> {
+    /// The item holding its own text.
+    pub fn into_owned(self) -> Item<'static> {
+        let owned = |text: Option<Cow<'_, str>>| text.map(|t| Cow::Owned(t.into_owned()));
+        Item {
+            content_id: owned(self.content_id),
+            content_name: owned(self.content_name),
+            content_category: owned(self.content_category),
+            brand: owned(self.brand),
+            price: self.price,
+            quantity: self.quantity,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContentType {

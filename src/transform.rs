@@ -758,6 +758,49 @@ mod tests {
         assert_eq!(run(&settings(&[]), &[]), TransformOutput::empty());
     }
 
+    /// Many exports write an order on one row, its items as a JSON array (`contents`, or
+    /// `items`; from a CSV, the array as the cell's text): each item is read as an item
+    /// row is, and a bad one rejects the row, naming it.
+    #[test]
+    fn an_order_s_items_may_come_as_an_array_in_one_row() {
+        let output = run(
+            &settings(&[]),
+            &[
+                r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o1", "timestamp": 1699999000, "currency": "EUR",
+                    "contents": [{"content_id": 17, "price": "8.5", "quantity": 2}, {"content_id": "sku-9", "content_name": "Bag", "price": 30}]}"#,
+                r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o2", "timestamp": 1699999000, "currency": "EUR",
+                    "items": "[{\"content_id\": \"x\", \"price\": 4}]"}"#,
+                r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o3", "timestamp": 1699999000,
+                    "contents": [{"content_id": "a"}, {"content_id": "b", "price": "cheap"}]}"#,
+                r#"{"email": "a@b.c", "event": "Purchase", "event_id": "o4", "timestamp": 1699999000, "contents": {"content_id": "a"}}"#,
+            ],
+        );
+        assert_eq!(
+            statuses(&output),
+            [
+                accepted(0),
+                accepted(0),
+                rejected("contents[1].price: must be a number"),
+                rejected("contents: must be a JSON array of items"),
+            ]
+        );
+        let body: serde_json::Value = serde_json::from_str(&output.requests[0].body).unwrap();
+        let properties = |i: usize| body["data"][i]["properties"].clone();
+        assert_eq!(
+            properties(0)["contents"],
+            serde_json::json!([
+                {"content_id": "17", "price": 8.5, "quantity": 2},
+                {"content_id": "sku-9", "content_name": "Bag", "price": 30.0}
+            ])
+        );
+        assert_eq!(properties(0)["value"], serde_json::json!(47.0));
+        assert_eq!(properties(0)["content_type"], "product");
+        assert_eq!(
+            properties(1)["contents"],
+            serde_json::json!([{"content_id": "x", "price": 4.0}])
+        );
+    }
+
     /// Shops write an order's customer on one of its rows: a line item without email or
     /// phone goes with its order, which carries the identifiers of all its rows. An
     /// order with none in any row is rejected whole, with the first row's reason.

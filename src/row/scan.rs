@@ -108,7 +108,8 @@ fn object<'a>(scanner: &mut Scanner<'a>, row: &mut Row<'a>, order: &mut KeyOrder
             scanner.expect(b':')?;
             match column {
                 Some(column) => {
-                    if std::mem::replace(&mut seen[column as usize], true) {
+                    // Items in one row (`contents`) are kept as JSON: serde's part.
+                    if std::mem::replace(&mut seen[column as usize], true) || column.takes_json() {
                         return None;
                     }
                     // Most cells are text: trimmed in place and written straight into
