@@ -10,10 +10,9 @@ use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap;
 
-use crate::currency::Currency;
 use crate::event_name::EventName;
 use crate::line::{self, EventKey, Line};
-use crate::settings::DefaultCurrency;
+use crate::settings::{DefaultCurrency, Settings, ValueIs};
 use crate::tiktok_event::{ContentType, Event, Item, Properties, User};
 
 /// The most rows one event (an order) may merge. TikTok documents no limit on an
@@ -35,9 +34,19 @@ pub struct Merged<'a> {
     pub event_set: Cow<'a, str>,
     pub rows: Vec<usize>,
     pub outcome: Result<Event<'a>, Failure>,
-    /// The event's value went in USD because no row named a currency and the
-    /// `default_currency` setting is not set.
-    pub currency_assumed: bool,
+    /// What was assumed for the event, each a warning on its rows.
+    pub assumed: Assumed,
+}
+
+/// What an event's rows left open and was assumed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Assumed {
+    /// The value went in USD: no row named a currency and the `default_currency`
+    /// setting is not set.
+    pub currency: bool,
+    /// The rows all carried one value, taken for the order's total, with neither the
+    /// `value_is` setting nor the items' prices to confirm it.
+    pub total: bool,
 }
 
 /// Why an event is not sent.
@@ -116,25 +125,24 @@ impl<'a> Batch<'a> {
         &mut self.events[at]
     }
 
-    /// The events, in order of their first row. `default_currency` is the currency of
-    /// events that have a value but no row with a currency.
-    pub fn finish(self, default_currency: DefaultCurrency) -> Vec<Merged<'a>> {
+    /// The events, in order of their first row, valued and in a currency as `settings`
+    /// say (`default_currency`, `value_is`).
+    pub fn finish(self, settings: &Settings) -> Vec<Merged<'a>> {
         self.events
             .into_iter()
             .map(|pending| {
-                let mut currency_assumed = false;
+                let mut assumed = Assumed::default();
                 let outcome = match pending.rejected {
                     Some(row) => Err(Failure::Row(row)),
                     None => pending
                         .merged
                         .and_then(|merging| {
-                            let (event, defaulted) = merging.finish(
+                            let (event, merged_assumed) = merging.finish(
                                 pending.key.event,
                                 pending.key.event_id,
-                                default_currency.currency(),
+                                settings,
                             )?;
-                            currency_assumed =
-                                defaulted && default_currency == DefaultCurrency::Unset;
+                            assumed = merged_assumed;
                             Ok(event)
                         })
                         .map_err(Failure::Event),
@@ -143,7 +151,7 @@ impl<'a> Batch<'a> {
                     event_set: pending.key.event_set,
                     rows: pending.rows,
                     outcome,
-                    currency_assumed,
+                    assumed,
                 }
             })
             .collect()
@@ -214,27 +222,27 @@ impl<'a> Merging<'a> {
         Ok(())
     }
 
-    /// The event, once every row is in, and whether its value went in
-    /// `default_currency` for want of a currency in its rows.
+    /// The event, once every row is in, and what was assumed for it.
     fn finish(
         self,
         event: EventName,
         event_id: Cow<'a, str>,
-        default_currency: Currency,
-    ) -> Result<(Event<'a>, bool), String> {
+        settings: &Settings,
+    ) -> Result<(Event<'a>, Assumed), String> {
         // Every event has a row. Identifiers are the order's: one row's are enough.
         let user = self.user.unwrap_or_default();
         if user.email.is_empty() && user.phone.is_empty() {
             return Err(self.unidentified.unwrap_or_default());
         }
         let mut properties = self.properties;
-        properties.value = value(self.values, &properties.contents);
+        let (value, total_assumed) = value(self.values, &properties.contents, settings.value_is)?;
+        properties.value = value;
         if properties.value.is_some_and(|v| !v.is_finite()) {
             return Err("value: the total of this event is too large".into());
         }
         let defaulted = properties.value.is_some() && properties.currency.is_none();
         if defaulted {
-            properties.currency = Some(default_currency);
+            properties.currency = Some(settings.default_currency.currency());
         }
         if !properties.contents.is_empty() {
             first(&mut properties.content_type, Some(ContentType::Product));
@@ -247,7 +255,11 @@ impl<'a> Merging<'a> {
             user,
             properties,
         };
-        Ok((event, defaulted))
+        let assumed = Assumed {
+            currency: defaulted && settings.default_currency == DefaultCurrency::Unset,
+            total: total_assumed,
+        };
+        Ok((event, assumed))
     }
 }
 
@@ -257,29 +269,42 @@ fn first<T>(slot: &mut Option<T>, value: Option<T>) {
     }
 }
 
-/// The event's value. Rows that all carry the same value repeat the order's total; rows
-/// with different values carry line values, which add up. Equal values on several rows
-/// are line values too when the items' price × quantity add up to their sum and not to
-/// one of them (two items of 10: 20, not 10). Without values, the items' price ×
-/// quantity (quantity 1 when absent) add up. Neither: no value. Sums are rounded to 6
-/// decimals, so that 0.1 + 0.2 is sent as 0.3. (Equal values without prices are taken
-/// for a repeated total: nothing in the rows tells them apart.)
-fn value(values: Values, items: &[Item<'_>]) -> Option<f64> {
-    if let Some(first) = values.first {
-        let sum = round6(values.sum);
-        let lines_add_up = values.count > 1 && priced_total(items) == Some(sum) && sum != first;
-        return Some(if values.all_equal && !lines_add_up {
-            first
-        } else {
-            sum
-        });
+/// The event's value, and whether equal values were taken for the order's total with
+/// nothing to confirm it. `value_is` says what the rows' values are. Unset: rows that
+/// all carry the same value repeat the order's total; rows with different values carry
+/// line values, which add up; equal values on several rows are line values too when
+/// the items' price × quantity add up to their sum and not to one of them (two items of
+/// 10: 20, not 10). Without values, the items' price × quantity (quantity 1 when absent)
+/// add up. Neither: no value. Sums are rounded to 6 decimals, so that 0.1 + 0.2 is sent
+/// as 0.3.
+fn value(
+    values: Values,
+    items: &[Item<'_>],
+    value_is: Option<ValueIs>,
+) -> Result<(Option<f64>, bool), String> {
+    let Some(first) = values.first else {
+        let mut priced = items
+            .iter()
+            .filter_map(|item| Some(item.price? * f64::from(item.quantity.unwrap_or(1))))
+            .peekable();
+        return Ok((priced.peek().is_some().then(|| round6(priced.sum())), false));
+    };
+    let sum = round6(values.sum);
+    match value_is {
+        Some(ValueIs::LineTotal) => Ok((Some(sum), false)),
+        Some(ValueIs::OrderTotal) if values.all_equal => Ok((Some(first), false)),
+        Some(ValueIs::OrderTotal) => Err(
+            "value: the rows of this order carry different values, but value_is is order_total (each row repeats the order's total)".into(),
+        ),
+        None if !values.all_equal => Ok((Some(sum), false)),
+        None => {
+            let priced = priced_total(items);
+            if values.count > 1 && priced == Some(sum) && sum != first {
+                return Ok((Some(sum), false));
+            }
+            Ok((Some(first), values.count > 1 && priced != Some(first)))
+        }
     }
-    let mut priced = items
-        .iter()
-        .filter_map(|item| Some(item.price? * f64::from(item.quantity.unwrap_or(1))))
-        .peekable();
-    priced.peek()?;
-    Some(round6(priced.sum()))
 }
 
 /// Σ price × quantity of the items, when every item has a price.
@@ -331,6 +356,7 @@ fn round6(x: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::contract::{Setting, SettingValue};
+    use crate::currency::Currency;
     use crate::line::map_row;
     use crate::normalize::LastHashed;
     use crate::row::Row;
@@ -364,7 +390,7 @@ mod tests {
                 ),
             }
         }
-        batch.finish(settings.default_currency)
+        batch.finish(settings)
     }
 
     /// Rows of order `o1` by a@b.c, each with these columns too.
@@ -398,6 +424,44 @@ mod tests {
                 r#""value": 46.0, "price": 30"#
             ]),
             Some(46.0)
+        );
+    }
+
+    /// `value_is` says what the rows' values are; without it, equal values taken for the
+    /// total with nothing to confirm it are flagged, for a warning on the rows.
+    #[test]
+    fn value_is_decides_and_an_unconfirmed_total_is_flagged() {
+        let equal: &'static [String] =
+            Box::leak(rows(&[r#""value": 10"#, r#""value": 10"#]).into_boxed_slice());
+        let with = |value_is: Option<ValueIs>| {
+            let mut settings = settings();
+            settings.value_is = value_is;
+            let settings: &'static Settings = Box::leak(Box::new(settings));
+            let merged = merged(equal, settings).remove(0);
+            (
+                merged.outcome.unwrap().properties.value,
+                merged.assumed.total,
+            )
+        };
+        assert_eq!(with(None), (Some(10.0), true));
+        assert_eq!(with(Some(ValueIs::OrderTotal)), (Some(10.0), false));
+        assert_eq!(with(Some(ValueIs::LineTotal)), (Some(20.0), false));
+        // Prices that confirm the total: no flag.
+        let priced: &'static [String] = Box::leak(
+            rows(&[r#""value": 20, "price": 10"#, r#""value": 20, "price": 10"#])
+                .into_boxed_slice(),
+        );
+        let settings: &'static Settings = Box::leak(Box::new(settings()));
+        assert!(!merged(priced, settings).remove(0).assumed.total);
+        // Values that differ cannot repeat a total.
+        let mut strict = settings.clone();
+        strict.value_is = Some(ValueIs::OrderTotal);
+        let strict: &'static Settings = Box::leak(Box::new(strict));
+        let differ: &'static [String] =
+            Box::leak(rows(&[r#""value": 10"#, r#""value": 12"#]).into_boxed_slice());
+        assert_eq!(
+            merged(differ, strict).remove(0).outcome.unwrap_err(),
+            Failure::Event("value: the rows of this order carry different values, but value_is is order_total (each row repeats the order's total)".into())
         );
     }
 

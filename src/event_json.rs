@@ -238,7 +238,7 @@ mod tests {
             batch.add(i, key, line);
         }
         batch
-            .finish(settings.default_currency)
+            .finish(&settings)
             .into_iter()
             .map(|merged| {
                 let event = merged.outcome.unwrap();

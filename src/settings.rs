@@ -37,7 +37,21 @@ pub struct Settings {
     pub partner_name: Option<String>,
     /// Events per request, 1 to [`MAX_EVENTS_PER_REQUEST`] (checked).
     pub batch_size: usize,
+    /// What the `value` of an order's rows is; `None`: told by the rows.
+    pub value_is: Option<ValueIs>,
 }
+
+/// What the `value` column of an order's rows holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueIs {
+    /// The order's total, repeated on each row: sent once.
+    OrderTotal,
+    /// Each row's own line value: summed.
+    LineTotal,
+}
+
+/// The `value_is` options, in [`ValueIs`]'s order.
+const VALUE_IS: [&str; 2] = ["order_total", "line_total"];
 
 /// The currency of a value whose rows name none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +112,7 @@ enum Key {
     TestEventCode,
     PartnerName,
     BatchSize,
+    ValueIs,
 }
 
 /// What a field holds; decides its UI type, its default and how it is parsed.
@@ -113,6 +128,7 @@ enum Kind {
     Event,
     Country,
     Currency,
+    ValueIs,
 }
 
 struct Field {
@@ -124,7 +140,7 @@ struct Field {
     required: bool,
 }
 
-const FIELDS: [Field; 15] = [
+const FIELDS: [Field; 16] = [
     Field {
         key: Key::AccessToken,
         name: "access_token",
@@ -245,6 +261,14 @@ const FIELDS: [Field; 15] = [
         kind: Kind::BatchSize,
         required: false,
     },
+    Field {
+        key: Key::ValueIs,
+        name: "value_is",
+        label: "The value column holds",
+        description: "order_total: each row of an order repeats the order's total; line_total: each row carries its own line's value, summed. When not set, rows that agree are a repeated total (with a warning, unless their items' prices confirm it), rows that differ or whose prices add up to their sum are line values.",
+        kind: Kind::ValueIs,
+        required: false,
+    },
 ];
 
 /// The settings as `describe-settings` shows them.
@@ -270,6 +294,7 @@ impl Field {
             // No default: a form that filled in USD would make USD look chosen, and the
             // rows it is assumed for would lose their warning.
             Kind::Currency => (FieldType::Choice, None, currency::CODES.to_vec()),
+            Kind::ValueIs => (FieldType::Choice, None, VALUE_IS.to_vec()),
         };
         SettingField {
             key: self.name.into(),
@@ -311,6 +336,7 @@ impl Settings {
             batch_size: input
                 .take(Key::BatchSize, batch_size)
                 .unwrap_or(DEFAULT_BATCH_SIZE),
+            value_is: input.take(Key::ValueIs, value_is),
         };
         match access_token {
             Some(access_token) if input.errors.is_empty() => Ok(Settings {
@@ -498,6 +524,15 @@ fn currency(value: &SettingValue) -> Result<Option<Currency>, String> {
         Some(t) => Currency::parse(&t).map(Some).ok_or_else(|| {
             "must be an ISO 4217 currency code that TikTok accepts, e.g. USD".into()
         }),
+    }
+}
+
+fn value_is(value: &SettingValue) -> Result<Option<ValueIs>, String> {
+    match text(value)?.as_deref() {
+        None => Ok(None),
+        Some(t) if t.eq_ignore_ascii_case(VALUE_IS[0]) => Ok(Some(ValueIs::OrderTotal)),
+        Some(t) if t.eq_ignore_ascii_case(VALUE_IS[1]) => Ok(Some(ValueIs::LineTotal)),
+        Some(_) => Err("must be order_total or line_total".into()),
     }
 }
 
@@ -820,7 +855,8 @@ mod tests {
                 "default_currency",
                 "test_event_code",
                 "partner_name",
-                "batch_size"
+                "batch_size",
+                "value_is"
             ]
         );
         let access_token = &described[0];

@@ -24,6 +24,15 @@ pub fn currency_assumed() -> Warning {
     )
 }
 
+/// The warning on the rows of an order whose equal values were sent once, as its total,
+/// with neither `value_is` nor the items' prices to confirm it.
+pub fn total_assumed() -> Warning {
+    Warning::new(
+        "value",
+        "equal on every row of this order: sent once, as the order's total; set value_is to line_total if each row carries its own line's value",
+    )
+}
+
 /// A batch's rows, each a JSON object.
 #[derive(Debug, Clone, Copy)]
 pub enum Rows<'a> {
@@ -42,7 +51,7 @@ pub fn transform(settings: &Settings, rows: Rows<'_>, now_ms: u64) -> TransformO
         warnings: Vec::new(),
     };
     let batch = map_rows(settings, rows, now_ms, &mut statuses);
-    let merged = batch.finish(settings.default_currency);
+    let merged = batch.finish(settings);
     let sets = by_event_set(&merged, &mut statuses);
     let requests = pack(settings, sets, &mut statuses);
     let (rejections, warnings) = statuses.finish();
@@ -167,11 +176,15 @@ fn by_event_set<'m, 'a>(
         let event_set: &str = &merged.event_set;
         match &merged.outcome {
             Ok(event) => {
-                if merged.currency_assumed {
+                let assumed = [
+                    (merged.assumed.currency, currency_assumed as fn() -> Warning),
+                    (merged.assumed.total, total_assumed),
+                ];
+                for (_, warning) in assumed.iter().filter(|(assumed, _)| *assumed) {
                     for &row in &merged.rows {
                         statuses.warnings.push(PositionedWarning {
                             position: row as u32,
-                            warning: currency_assumed(),
+                            warning: warning(),
                         });
                     }
                 }

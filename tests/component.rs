@@ -111,6 +111,7 @@ fn describe_declares_the_destination() {
             "test_event_code",
             "partner_name",
             "batch_size",
+            "value_is",
         ]
     );
     let token = &spec.settings[0];
