@@ -94,9 +94,11 @@ pub enum RowError {
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     #[error(
-        "{path}: unsupported input; expected a .csv, .ndjson or .jsonl file, or `-` for NDJSON on stdin"
+        "{path}: unsupported input; expected a .csv, .tsv, .ndjson or .jsonl file (each may be gzip-compressed, .gz), or `-` for stdin; or say which with --format csv|ndjson"
     )]
     UnsupportedFormat { path: String },
+    #[error("stdin does not start with a JSON object, as NDJSON does; for CSV, pass --format csv")]
+    StdinNotNdjson,
     #[error("cannot open {path}: {source}")]
     Open { path: String, source: io::Error },
     #[error("read error after {rows_read} rows: {source}")]
@@ -137,24 +139,34 @@ fn duplicate_column(first: &str, second: &str) -> String {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// A header row naming the columns, then one row per record.
+    /// A header row naming the columns, then one row per record; `,`, `;` or tab
+    /// between cells.
     Csv,
     /// One JSON object per line.
     Ndjson,
 }
 
 impl Format {
-    /// The format of `path` by its extension; `-` (stdin) is NDJSON.
-    pub fn of_path(path: &Path) -> Result<Format, InputError> {
+    /// `given`, else the format `path`'s name says (`.csv`, `.tsv`, `.ndjson`, `.jsonl`,
+    /// each also with `.gz`); `-` (stdin) is NDJSON unless `given` says otherwise.
+    pub fn of_path(path: &Path, given: Option<Format>) -> Result<Format, InputError> {
+        if let Some(format) = given {
+            return Ok(format);
+        }
         if path == Path::new("-") {
             return Ok(Format::Ndjson);
         }
-        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        match extension.to_ascii_lowercase().as_str() {
-            "csv" => Ok(Format::Csv),
-            "ndjson" | "jsonl" => Ok(Format::Ndjson),
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        match Path::new(name).extension().and_then(|e| e.to_str()) {
+            Some("csv" | "tsv") => Ok(Format::Csv),
+            Some("ndjson" | "jsonl") => Ok(Format::Ndjson),
             _ => Err(InputError::UnsupportedFormat {
                 path: path.display().to_string(),
             }),
@@ -165,21 +177,29 @@ impl Format {
 /// The input source of [`open`]: a file or stdin. `Send` so a reader thread can own it.
 pub type Source = Box<dyn BufRead + Send>;
 
-/// Opens `path` (or stdin for `-`) in the format its extension names, reading the
-/// columns of a destination that reads `columns`.
-pub fn open(path: &Path, columns: &Columns) -> Result<Rows<Source>, InputError> {
-    open_with_progress(path, columns, None)
+/// Opens `path` (or stdin for `-`) in `format`, else the format its name says, reading
+/// the columns of a destination that reads `columns`. Gzip-compressed input is
+/// recognised by its first bytes, whatever its name, and read as a stream.
+pub fn open(
+    path: &Path,
+    format: Option<Format>,
+    columns: &Columns,
+) -> Result<Rows<Source>, InputError> {
+    open_with_progress(path, format, columns, None)
 }
 
 /// [`open`], and for a file, `progress` becomes a bar of its bytes, advanced as they
-/// are read: rows vary in size, bytes give an honest percentage and ETA. Stdin's size
-/// is unknown, so its progress stays a count of rows.
+/// are read (compressed bytes, for a gzip file): rows vary in size, bytes give an
+/// honest percentage and ETA. Stdin's size is unknown, so its progress stays a count
+/// of rows.
 pub fn open_with_progress(
     path: &Path,
+    format: Option<Format>,
     columns: &Columns,
     progress: Option<&ProgressBar>,
 ) -> Result<Rows<Source>, InputError> {
-    let format = Format::of_path(path)?;
+    let given = format;
+    let format = Format::of_path(path, given)?;
     let source: Source = if path == Path::new("-") {
         Box::new(BufReader::with_capacity(FILE_BUFFER_BYTES, io::stdin()))
     } else {
@@ -197,7 +217,47 @@ pub fn open_with_progress(
             None => Box::new(BufReader::with_capacity(FILE_BUFFER_BYTES, file)),
         }
     };
+    let mut source = gunzipped(source)?;
+    if path == Path::new("-") && given.is_none() && !starts_like_ndjson(&mut source)? {
+        return Err(InputError::StdinNotNdjson);
+    }
     Rows::new(source, format, columns)
+}
+
+/// Whether the input starts as NDJSON does, with `{` (or is empty): stdin read without
+/// `--format` is taken for NDJSON, and CSV piped in would otherwise become one
+/// rejected row per line.
+fn starts_like_ndjson(source: &mut Source) -> Result<bool, InputError> {
+    let start = source.fill_buf().map_err(|source| InputError::Read {
+        rows_read: 0,
+        source,
+    })?;
+    let start = start
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(start);
+    Ok(match start.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(first) => *first == b'{',
+        None => true,
+    })
+}
+
+/// `source`, decompressed as it is read when it starts as gzip does (`1f 8b`): exports
+/// are compressed whatever their name says. Every member is read, as `cat a.gz b.gz`
+/// and some writers make several. A cut or corrupt stream is a read error where it
+/// breaks: the rows before it are read.
+fn gunzipped(mut source: Source) -> Result<Source, InputError> {
+    let start = source.fill_buf().map_err(|source| InputError::Read {
+        rows_read: 0,
+        source,
+    })?;
+    if !start.starts_with(&[0x1f, 0x8b]) {
+        return Ok(source);
+    }
+    let decoder = flate2::bufread::MultiGzDecoder::new(source);
+    Ok(Box::new(BufReader::with_capacity(
+        FILE_BUFFER_BYTES,
+        decoder,
+    )))
 }
 
 /// The rows of an input, in order. Yields `Err` once, on a read error, then ends.
@@ -322,31 +382,33 @@ mod tests {
     }
 
     #[test]
-    fn format_follows_the_extension_and_dash_is_ndjson() {
-        assert_eq!(Format::of_path(Path::new("a/b.CSV")).unwrap(), Format::Csv);
-        assert_eq!(
-            Format::of_path(Path::new("b.ndjson")).unwrap(),
-            Format::Ndjson
-        );
-        assert_eq!(
-            Format::of_path(Path::new("b.jsonl")).unwrap(),
-            Format::Ndjson
-        );
-        assert_eq!(Format::of_path(Path::new("-")).unwrap(), Format::Ndjson);
-        let error = Format::of_path(Path::new("data/events.xlsx")).unwrap_err();
+    fn format_follows_the_name_or_the_format_given() {
+        let by_name = |name: &str| Format::of_path(Path::new(name), None).unwrap();
+        assert_eq!(by_name("a/b.CSV"), Format::Csv);
+        assert_eq!(by_name("b.tsv"), Format::Csv);
+        assert_eq!(by_name("b.csv.gz"), Format::Csv);
+        assert_eq!(by_name("b.ndjson"), Format::Ndjson);
+        assert_eq!(by_name("b.jsonl.GZ"), Format::Ndjson);
+        assert_eq!(by_name("-"), Format::Ndjson);
+        let given = |name: &str, format| Format::of_path(Path::new(name), Some(format)).unwrap();
+        assert_eq!(given("-", Format::Csv), Format::Csv);
+        assert_eq!(given("export.txt", Format::Ndjson), Format::Ndjson);
+        let error = Format::of_path(Path::new("data/events.xlsx"), None).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "data/events.xlsx: unsupported input; expected a .csv, .ndjson or .jsonl file, or `-` for NDJSON on stdin"
+            "data/events.xlsx: unsupported input; expected a .csv, .tsv, .ndjson or .jsonl file (each may be gzip-compressed, .gz), or `-` for stdin; or say which with --format csv|ndjson"
         );
-        assert!(matches!(
-            Format::of_path(Path::new("events")),
-            Err(InputError::UnsupportedFormat { .. })
-        ));
+        for name in ["events", "events.gz"] {
+            assert!(matches!(
+                Format::of_path(Path::new(name), None),
+                Err(InputError::UnsupportedFormat { .. })
+            ));
+        }
     }
 
     #[test]
     fn open_reports_a_missing_file_with_its_path() {
-        let error = open(Path::new("/nonexistent/events.csv"), &columns())
+        let error = open(Path::new("/nonexistent/events.csv"), None, &columns())
             .err()
             .unwrap();
         assert!(
@@ -362,7 +424,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.jsonl");
         std::fs::write(&path, "{\"event_id\":\"a\"}\n").unwrap();
-        let rows: Vec<Row> = open(&path, &columns())
+        let rows: Vec<Row> = open(&path, None, &columns())
             .unwrap()
             .map(Result::unwrap)
             .collect();
@@ -386,7 +448,7 @@ mod tests {
         let csv = "email,event_id\na@b.c,1\nd@e.f,2\n";
         std::fs::write(&path, csv).unwrap();
         let bar = ProgressBar::hidden();
-        let rows = open_with_progress(&path, &columns(), Some(&bar)).unwrap();
+        let rows = open_with_progress(&path, None, &columns(), Some(&bar)).unwrap();
         assert_eq!(bar.length(), Some(csv.len() as u64));
         assert_eq!(rows.count(), 2);
         assert_eq!(bar.position(), csv.len() as u64);

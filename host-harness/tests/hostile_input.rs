@@ -220,3 +220,123 @@ fn a_row_naming_an_event_set_that_does_not_exist_is_rejected_and_the_run_goes_on
     assert_eq!(results(&dir.path().join("out")), expected);
     assert_eq!(held_event_ids(&sandbox), ["ord-1", "ord-3"]);
 }
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/inputs")
+        .join(name)
+}
+
+const NOT_A_DATE: &str = "timestamp: not an ISO 8601 date-time, Unix seconds or Unix milliseconds";
+
+/// Files as real writers write them (`scripts/input_fixtures.py`: Python's csv, gzip
+/// and json): gzip recognised by its content as well as its name, tab-separated cells,
+/// an upper-case header, empty cells and nulls, non-ASCII text, ids beyond a double's
+/// precision (as text, and as NDJSON integers), and a bad record in the middle that
+/// gets its own outcome while the others are delivered.
+#[test]
+fn files_from_real_writers_are_read_compressed_or_not() {
+    let sandbox = sandbox();
+    for name in ["python.csv.gz", "python.tsv", "gzipped-but-named.csv"] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = send(&sandbox, &fixture(name), dir.path());
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            common::stderr(&output)
+        );
+        assert_eq!(
+            results(dir.path()),
+            BTreeMap::from([
+                (1, delivered()),
+                (2, delivered()),
+                (3, rejected(NOT_A_DATE)),
+                (4, delivered()),
+            ]),
+            "{name}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let output = send(&sandbox, &fixture("python.jsonl.gz"), dir.path());
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    assert_eq!(
+        results(dir.path()),
+        BTreeMap::from([
+            (1, delivered()),
+            (2, delivered()),
+            (
+                3,
+                rejected("invalid JSON: EOF while parsing a value at column 38")
+            ),
+            (4, rejected(NOT_A_DATE)),
+            (5, delivered()),
+        ])
+    );
+    // The 64-bit ids arrive exact, as text.
+    let ids: Vec<Value> = common::lines(&dir.path().join("results.ndjson"))
+        .into_iter()
+        .map(|line| line["event_id"].clone())
+        .collect();
+    assert!(ids.contains(&json!("9007199254740993")), "{ids:?}");
+    assert!(ids.contains(&json!("9007199254740995")), "{ids:?}");
+}
+
+/// A compressed export cut short (a full disk, an interrupted copy): the rows before
+/// the cut are settled and delivered, and the run fails, saying where it stopped.
+#[test]
+fn a_cut_gzip_file_settles_the_rows_before_the_cut_and_fails_the_run() {
+    let sandbox = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let output = send(&sandbox, &fixture("cut.csv.gz"), dir.path());
+    common::assert_exit(
+        &output,
+        2,
+        "read error after 975 rows: incomplete deflate stream",
+    );
+    let results = results(dir.path());
+    assert_eq!(results.len(), 975);
+    assert!(results.values().all(|outcome| *outcome == delivered()));
+}
+
+/// CSV on stdin needs `--format csv`; without it, stdin is NDJSON, and CSV piped in is
+/// refused with what to do rather than read as one bad row per line.
+#[test]
+fn csv_on_stdin_is_read_with_format_csv_and_refused_without() {
+    let transform = |extra: &[&str], out: &Path| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_host-harness"))
+            .args(["transform", "--settings"])
+            .arg(settings())
+            .args(["--input", "-", "--out"])
+            .arg(out)
+            .args(extra)
+            .env("XDG_CACHE_HOME", common::cache_dir())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let tsv = std::fs::read(fixture("python.tsv")).unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(&tsv).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let read = transform(&["--format", "csv"], dir.path());
+    assert!(read.status.success(), "{}", common::stderr(&read));
+    let accepted = ("accepted".to_string(), None);
+    assert_eq!(
+        results(dir.path()),
+        BTreeMap::from([
+            (1, accepted.clone()),
+            (2, accepted.clone()),
+            (3, rejected(NOT_A_DATE)),
+            (4, accepted),
+        ])
+    );
+    let refused = transform(&[], &dir.path().join("refused"));
+    common::assert_exit(
+        &refused,
+        2,
+        "stdin does not start with a JSON object, as NDJSON does; for CSV, pass --format csv",
+    );
+}

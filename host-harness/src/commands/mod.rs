@@ -22,6 +22,7 @@ use url::Url;
 use host_harness::bindings::types::Setting;
 use host_harness::engine::default_cache_dir;
 pub use host_harness::errors::explain;
+use host_harness::input::Format;
 use host_harness::job::Summary;
 use host_harness::pacing::{DEFAULT_REQUESTS_PER_SECOND, Paced};
 use host_harness::settings_file::SettingsFile;
@@ -75,9 +76,12 @@ pub struct SettingsArg {
 
 #[derive(Args)]
 pub struct InputArg {
-    /// Input rows: a .csv file (with a header row; `,`, `;` or tab between cells), a .ndjson file, or - for NDJSON on stdin.
+    /// Input rows: a .csv or .tsv file (with a header row; `,`, `;` or tab between cells), a .ndjson or .jsonl file, each also gzip-compressed (.gz, or recognised by content), or - for stdin (NDJSON unless --format says).
     #[arg(long, value_name = "IN")]
     pub input: PathBuf,
+    /// The input's format, when its name does not say (stdin, another extension).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
 }
 
 #[derive(Args)]

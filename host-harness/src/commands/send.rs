@@ -12,7 +12,7 @@ use host_harness::Destination;
 use host_harness::access::{self, Role};
 use host_harness::bindings::guest::Validation;
 use host_harness::bindings::types::Setting;
-use host_harness::input::{self, Columns, InputError};
+use host_harness::input::{self, Columns, Format, InputError};
 use host_harness::interrupt::Interrupt;
 use host_harness::job::{self, Job, JobOptions, Ledger, RetryPolicy, Summary};
 use host_harness::rerun::{Previous, RerunError};
@@ -91,11 +91,12 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     let destination = load_paced(host, Some(endpoint), args.max_requests_per_second)?;
     let columns = Columns::of(destination.spec());
     if let Some(previous) = &previous {
-        check_same_input(previous, input_path, &columns)?;
+        check_same_input(previous, input_path, args.input.format, &columns)?;
     }
     let mut different_input = None;
     let progress = job::progress_bar();
-    let rows = input::open_with_progress(input_path, &columns, progress.as_ref())?;
+    let rows =
+        input::open_with_progress(input_path, args.input.format, &columns, progress.as_ref())?;
     let blank_rows = rows.blank_rows();
     let batches = unsettled(rows, previous.as_ref(), &mut different_input);
     let interrupt = Interrupt::new();
@@ -208,12 +209,17 @@ fn unsettled<'a>(
 
 /// Stops before anything is sent when `input` is not the input `previous` was written
 /// for. Stdin cannot be read twice: its rows are checked as the run reads them.
-fn check_same_input(previous: &Previous, input: &Path, columns: &Columns) -> Result<()> {
+fn check_same_input(
+    previous: &Previous,
+    input: &Path,
+    format: Option<Format>,
+    columns: &Columns,
+) -> Result<()> {
     if input == Path::new("-") {
         return Ok(());
     }
     // A read error ends the check; the run reports it where it happens.
-    let rows = input::open(input, columns)?.map_while(Result::ok);
+    let rows = input::open(input, format, columns)?.map_while(Result::ok);
     previous.check_input(rows).context("nothing was sent")
 }
 

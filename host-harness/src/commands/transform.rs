@@ -40,7 +40,8 @@ pub fn run(host: &HostArgs, args: TransformArgs) -> Result<ExitCode> {
     let input_path = &args.input.input;
     let progress = job::progress_bar();
     let columns = Columns::of(destination.spec());
-    let rows = input::open_with_progress(input_path, &columns, progress.as_ref())?;
+    let rows =
+        input::open_with_progress(input_path, args.input.format, &columns, progress.as_ref())?;
     let blank_rows = rows.blank_rows();
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
