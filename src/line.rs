@@ -497,6 +497,10 @@ const MAX_ITEMS_PER_ROW: usize = crate::batch::MAX_EVENT_ROWS;
 /// as the cell's text): each object is read as an item row is, with the same rules.
 fn items(row: &mut Row<'_>) -> Result<Vec<Item<'static>>, String> {
     let mut items = Vec::new();
+    // Nearly every row has neither: no work for them.
+    if !row.has(Column::Contents) && !row.has(Column::Items) {
+        return Ok(items);
+    }
     for column in [Column::Contents, Column::Items] {
         let name = column.name();
         let not_an_array = || format!("{name}: must be a JSON array of items");

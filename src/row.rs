@@ -376,6 +376,11 @@ impl<'a> Row<'a> {
         Ok(row)
     }
 
+    /// Whether the row has a cell for `column`.
+    pub fn has(&self, column: Column) -> bool {
+        self.filled & bit(column) != 0
+    }
+
     /// Moves a column's cell out of the row.
     pub fn take(&mut self, column: Column) -> Option<Cell<'a>> {
         self.filled &= !bit(column);
