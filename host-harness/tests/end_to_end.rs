@@ -119,6 +119,32 @@ fn the_examples_are_delivered_exactly_as_transformed() {
         statuses(&sent_results),
         BTreeMap::from([("delivered".into(), 285), ("rejected".into(), 17)])
     );
+
+    // The summary's match keys, counted here from what the sandbox received: each
+    // delivered row with its event's emails and phones.
+    let mut rows_of_event: BTreeMap<String, u64> = BTreeMap::new();
+    for result in sent_results.iter().filter(|r| r["status"] == "delivered") {
+        *rows_of_event
+            .entry(result["event_id"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    let mut by_keys: BTreeMap<(bool, bool), u64> = BTreeMap::new();
+    for (_, event) in &accepted {
+        let user = &event["user"];
+        let keys = (user["email"].is_array(), user["phone"].is_array());
+        *by_keys.entry(keys).or_default() += rows_of_event[event["event_id"].as_str().unwrap()];
+    }
+    let share = |keys| {
+        let n = by_keys.get(&keys).copied().unwrap_or(0);
+        format!("{n} ({:.1} %)", 100.0 * n as f64 / 285.0)
+    };
+    let line = format!(
+        "match keys of the 285 rows accepted: email and phone {}, email only {}, phone only {}",
+        share((true, true)),
+        share((true, false)),
+        share((false, true))
+    );
+    assert!(stderr(&send).contains(&line), "{line}\n{}", stderr(&send));
 }
 
 #[test]

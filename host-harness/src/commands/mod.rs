@@ -23,7 +23,7 @@ use host_harness::bindings::types::Setting;
 use host_harness::engine::default_cache_dir;
 pub use host_harness::errors::explain;
 use host_harness::input::Format;
-use host_harness::job::Summary;
+use host_harness::job::{MatchKeys, Summary};
 use host_harness::pacing::{DEFAULT_REQUESTS_PER_SECOND, Paced};
 use host_harness::settings_file::SettingsFile;
 use host_harness::state::Clock;
@@ -267,6 +267,7 @@ pub fn print_outcome(
     print_reasons("rejected", &summary.rejected);
     print_reasons("failed", &summary.failed);
     print_reasons("warned", &summary.warnings);
+    print_match_keys(&summary.match_keys);
     if summary.throttled_waits > 0 {
         eprintln!(
             "  waited   {:>7}  times for TikTok's throttle before resending",
@@ -301,6 +302,25 @@ The run stopped reading the input there: rows after the last one read were not s
     if sent_rows == 0 && expected_rows && summary.stopped.is_none() && !summary.interrupted {
         eprintln!("error: no row was {sent}.");
     }
+}
+
+/// What TikTok can match the rows sent on: their events' emails and phones.
+fn print_match_keys(keys: &MatchKeys) {
+    let rows = keys.rows();
+    if rows == 0 {
+        return;
+    }
+    let share = |n: u64| format!("{n} ({:.1} %)", 100.0 * n as f64 / rows as f64);
+    let mut line = format!(
+        "  match keys of the {rows} rows accepted: email and phone {}, email only {}, phone only {}",
+        share(keys.email_and_phone),
+        share(keys.email_only),
+        share(keys.phone_only)
+    );
+    if keys.neither > 0 {
+        line.push_str(&format!(", neither {}", share(keys.neither)));
+    }
+    eprintln!("{line}");
 }
 
 /// The exit code of a `send` or `transform` run that got as far as a summary; the most

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::MatchKeys;
 use crate::bindings::batch::Warning;
 use crate::results::{ResultsFile, RowResult, Status, WriteError};
 
@@ -36,6 +37,8 @@ pub struct Summary {
     pub blank_rows: u64,
     /// Pauses for a throttle before a resend.
     pub throttled_waits: u64,
+    /// The rows the component accepted, by the match keys their event carries.
+    pub match_keys: MatchKeys,
 }
 
 impl Summary {

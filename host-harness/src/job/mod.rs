@@ -11,6 +11,7 @@
 
 mod budget;
 mod ledger;
+mod match_keys;
 mod retry;
 
 use std::collections::VecDeque;
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 pub use budget::HTTP_CALLS_PER_ROW;
 use budget::HttpBudget;
 pub use ledger::{Ledger, Summary, progress_bar};
+pub use match_keys::MatchKeys;
 use retry::{Cause, retry_after};
 pub use retry::{DEFAULT_PATIENCE, RetryPolicy};
 
@@ -307,6 +309,11 @@ impl Job<'_> {
             );
         }
         batch.warnings = output.warnings;
+        ledger.count(|s| {
+            for request in &output.requests {
+                s.match_keys.count(&request.body, &request.event_sizes);
+            }
+        });
         let batch = Arc::new(batch);
         let now = Instant::now();
         output
