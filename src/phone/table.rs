@@ -66,21 +66,13 @@ pub(super) fn general(region: &str) -> Option<General> {
 /// The kind of state `nsn`'s digits lead to from `start` (`patterns.rs`): 0 when they
 /// lead nowhere.
 fn walk(start: u16, nsn: &str) -> u8 {
-    use super::patterns::{EDGE_LAST, EDGE_TARGET, FIRST_EDGE, KINDS};
+    use super::patterns::{KINDS, NEXT};
     let mut state = usize::from(start);
     for &byte in nsn.as_bytes() {
-        let digit = byte.wrapping_sub(b'0');
-        if digit > 9 {
-            return 0;
-        }
-        let edges = usize::from(FIRST_EDGE[state])..usize::from(FIRST_EDGE[state + 1]);
-        // The edges' runs end at ascending digits; past the last, nowhere.
-        let Some(edge) = edges.into_iter().find(|&edge| EDGE_LAST[edge] >= digit) else {
-            return 0;
-        };
-        match EDGE_TARGET[edge] {
-            u16::MAX => return 0,
-            next => state = usize::from(next),
+        let digit = usize::from(byte.wrapping_sub(b'0'));
+        match NEXT[state].get(digit) {
+            None | Some(&u16::MAX) => return 0,
+            Some(&next) => state = usize::from(next),
         }
     }
     KINDS[state]
