@@ -134,17 +134,23 @@ def automaton(personal, no_ones, general=()):
     return minimise(table, kinds)
 
 
-def minimise(table, kinds):
+def equivalent(rows, kinds):
+    """Each state's class (Moore's refinement): states of one class accept the same
+    digit strings with the same kind."""
     block = list(kinds)
     while True:
         signatures, refined = {}, []
-        for state, row in enumerate(table):
+        for state, row in enumerate(rows):
             key = (block[state], tuple(block[t] if t >= 0 else -1 for t in row))
             refined.append(signatures.setdefault(key, len(signatures)))
         done = len(signatures) == len(set(block))
         block = refined
         if done:
-            break
+            return block
+
+
+def minimise(table, kinds):
+    block = equivalent(table, kinds)
     # Renumber so the start state is 0, in the order states are reached.
     order, seen = [], {block[0]: 0}
     queue = [0]
@@ -205,16 +211,7 @@ def main():
 
 def merge(rows, kinds, codes):
     """The minimal automaton of all the states together, and each code's start."""
-    block = list(kinds)
-    while True:
-        signatures, refined = {}, []
-        for state, row in enumerate(rows):
-            key = (block[state], tuple(block[t] if t >= 0 else -1 for t in row))
-            refined.append(signatures.setdefault(key, len(signatures)))
-        done = len(signatures) == len(set(block))
-        block = refined
-        if done:
-            break
+    block = equivalent(rows, kinds)
     number, order = {}, []
     for _, start in codes:
         queue = [start]
@@ -279,12 +276,14 @@ def render(starts, region_starts, kinds, rows):
 //! digits of a significant number (see [`super::table::Plan::kind`]).
 
 /// Per calling code, ascending: its automaton's start state.
+#[rustfmt::skip]
 pub(super) static STARTS: [(u16, u16); {len(starts)}] = [
 {listing([f"({code}, {start})" for code, start in starts], 8)}
 ];
 
 /// Per region (ISO alpha-2, ascending): the start of the automaton of its general
 /// description, and the most digits that description allows.
+#[rustfmt::skip]
 pub(super) static REGIONS: [(&str, u16, u8); {len(region_starts)}] = [
 {listing([f'("{r}", {start}, {longest})' for r, start, longest in region_starts], 6)}
 ];
@@ -292,6 +291,7 @@ pub(super) static REGIONS: [(&str, u16, u8); {len(region_starts)}] = [
 /// Per state: 0 no number ends here, 1 a person's number (fixed line, mobile, VoIP,
 /// personal), 2 a number of another type (toll-free, premium rate, ...), 3 a number
 /// a region's general description allows.
+#[rustfmt::skip]
 pub(super) static KINDS: [u8; {len(kinds)}] = [
 {listing(kinds, 40)}
 ];
@@ -299,6 +299,7 @@ pub(super) static KINDS: [u8; {len(kinds)}] = [
 /// Per state and digit, the next state; `u16::MAX`: nowhere (no number continues so).
 /// Dense, one load per digit: a walk over runs of digits cost a phone number as much
 /// again, for 31 KB less.
+#[rustfmt::skip]
 pub(super) static NEXT: [[u16; 10]; {len(rows)}] = [
 {listing(next_states, 2)}
 ];

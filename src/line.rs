@@ -607,6 +607,20 @@ mod tests {
         )
     }
 
+    /// A row that maps, and the warnings it comes with.
+    fn mapped_with_warnings<'a>(json: &'a str, settings: &'a Settings) -> (Line<'a>, Vec<Warning>) {
+        let mut warnings = Vec::new();
+        let (_, line) = map_row(
+            &mut Row::parse(json).unwrap(),
+            settings,
+            NOW_MS,
+            &mut LastHashed::default(),
+            &mut warnings,
+        )
+        .unwrap();
+        (line, warnings)
+    }
+
     fn line(json: &str) -> Line<'static> {
         let s = Box::leak(Box::new(settings(&[])));
         let json: &'static str = Box::leak(json.to_string().into_boxed_str());
@@ -650,15 +664,7 @@ mod tests {
         let s = settings(&[("default_phone_country", "US")]);
         let json = r#"{"email": "a@example.com", "phone": "447911123456", "event": "Purchase",
             "event_id": "o-1", "timestamp": "2023-11-14T09:19:55Z"}"#;
-        let mut warnings = Vec::new();
-        let (_, line) = map_row(
-            &mut Row::parse(json).unwrap(),
-            &s,
-            NOW_MS,
-            &mut LastHashed::default(),
-            &mut warnings,
-        )
-        .unwrap();
+        let (line, warnings) = mapped_with_warnings(json, &s);
         // SHA-256 of `+447911123456`, by `printf %s +447911123456 | sha256sum`.
         assert_eq!(
             hex(&line.users.phone),
@@ -668,15 +674,7 @@ mod tests {
         // Digits that are a US number stay one, with no warning.
         let us = r#"{"phone": "213 373 4253", "event": "Purchase", "event_id": "o-2",
             "timestamp": "2023-11-14T09:19:55Z"}"#;
-        let mut warnings = Vec::new();
-        let (_, line) = map_row(
-            &mut Row::parse(us).unwrap(),
-            &s,
-            NOW_MS,
-            &mut LastHashed::default(),
-            &mut warnings,
-        )
-        .unwrap();
+        let (line, warnings) = mapped_with_warnings(us, &s);
         assert_eq!(hex(&line.users.phone), [PHONE]);
         assert!(warnings.is_empty());
     }
@@ -1019,15 +1017,7 @@ mod tests {
         // Another content type is left out of the row, with a warning; the row goes.
         let s = settings(&[]);
         let sku = row(r#""content_type": "sku""#);
-        let mut warnings = Vec::new();
-        let (_, line) = map_row(
-            &mut Row::parse(&sku).unwrap(),
-            &s,
-            NOW_MS,
-            &mut LastHashed::default(),
-            &mut warnings,
-        )
-        .unwrap();
+        let (line, warnings) = mapped_with_warnings(&sku, &s);
         assert_eq!(line.content_type, None);
         assert!(
             warnings.contains(&Warning::new("content_type", CONTENT_TYPE_LEFT_OUT)),

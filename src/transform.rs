@@ -371,6 +371,21 @@ mod tests {
         outcomes.into_iter().map(|(_, outcome)| outcome).collect()
     }
 
+    /// The output's warnings as (row, field, rule).
+    fn positioned(output: &TransformOutput) -> Vec<(u32, &str, &str)> {
+        output
+            .warnings
+            .iter()
+            .map(|w| {
+                (
+                    w.position,
+                    w.warning.field.as_str(),
+                    w.warning.rule.as_str(),
+                )
+            })
+            .collect()
+    }
+
     fn accepted(request: u32) -> Outcome {
         Outcome::Accepted(request)
     }
@@ -849,17 +864,7 @@ mod tests {
         );
         assert_eq!(event["properties"]["contents"].as_array().unwrap().len(), 3);
         // The row whose phone is malformed says so; the one without any says nothing.
-        let warnings: Vec<(u32, &str, &str)> = output
-            .warnings
-            .iter()
-            .map(|w| {
-                (
-                    w.position,
-                    w.warning.field.as_str(),
-                    w.warning.rule.as_str(),
-                )
-            })
-            .collect();
+        let warnings = positioned(&output);
         assert_eq!(
             warnings,
             [(
@@ -891,17 +896,7 @@ mod tests {
             statuses(&output)[..3],
             [accepted(0), accepted(0), accepted(0)]
         );
-        let warnings: Vec<(u32, &str, &str)> = output
-            .warnings
-            .iter()
-            .map(|w| {
-                (
-                    w.position,
-                    w.warning.field.as_str(),
-                    w.warning.rule.as_str(),
-                )
-            })
-            .collect();
+        let warnings = positioned(&output);
         assert_eq!(
             warnings,
             [
