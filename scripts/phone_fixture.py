@@ -8,7 +8,8 @@ For every region libphonenumber knows and every type of number it has an example
 the example is written in several forms: E.164, international format, national format
 (with and without separators) with the region as the row's country, the significant
 number alone (a spreadsheet dropped the trunk prefix), the calling code without `+`,
-`+CC (0) …` where the region has a trunk prefix, and dialled from other regions with
+`+CC (0) …` where the region has a trunk prefix, without the area code where the
+region's numbers are dialled so, and dialled from other regions with
 their international prefix (US 011, JP 010, AU 0011, RU 8~10, ...).
 
 Then 20,000 random digit strings with random prefixes and countries (type `random`,
@@ -22,6 +23,7 @@ number differ where a form is ambiguous: libphonenumber reads HK `00 1 649 …` 
 Zealand (carrier prefix 001), though it wrote it for +1 649 (Turks and Caicos).
 """
 import random
+import re
 import zlib
 from pathlib import Path
 
@@ -68,6 +70,12 @@ def forms(number, region):
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if metadata and metadata.national_prefix:
         yield f"+{code} ({metadata.national_prefix}) {nsn}", ""
+    # Dialled without its area code where the region's numbers are (libphonenumber's
+    # transform rule puts the area code back): Bahamas, Jersey, San Marino, ...
+    rule = metadata.national_prefix_transform_rule if metadata else None
+    local = re.match(r"\(\[?[0-9-]+\]?\\d\{\d+\}\)\$", metadata.national_prefix_for_parsing or "")
+    if local and rule and rule.endswith("\\1") and rule[:-2].isdigit() and nsn.startswith(rule[:-2]):
+        yield nsn[len(rule) - 2 :], region
     rotating = sorted(phonenumbers.SUPPORTED_REGIONS)[zlib.crc32(e164.encode()) % 245]
     for dialler in DIALLING_FROM + [rotating]:
         if dialler != region:

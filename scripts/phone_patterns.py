@@ -205,7 +205,7 @@ def main():
     check_international_prefixes(regions_by_code)
     assert len(kinds) < 0xFFFF
     out = Path(__file__).resolve().parent.parent / "src/phone/patterns.rs"
-    out.write_text(render(starts, region_starts, kinds, rows))
+    out.write_text(render(starts, region_starts, kinds, rows, local_numbers()))
     print(f"{len(starts)} calling codes, {len(kinds)} states to {out}")
 
 
@@ -224,6 +224,27 @@ def merge(rows, kinds, codes):
             queue += [t for t in rows[state] if t >= 0]
     merged = [[number[block[t]] if t >= 0 else -1 for t in rows[state]] for state in order]
     return merged, [kinds[state] for state in order], [(code, number[block[start]]) for code, start in codes]
+
+
+def local_numbers():
+    """Regions whose numbers are also dialled without their area code, which
+    libphonenumber adds back (its national prefix transform rule, of the simple form
+    `([digits]\\d{n})$` → area + number): NANP islands, Guernsey, Jersey, Man, ...
+    Per region: the first digits a local number may start with (a mask), its length,
+    and the area code."""
+    local = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        metadata = PhoneMetadata.metadata_for_region(region)
+        rule = metadata.national_prefix_transform_rule
+        found = re.match(r"\(\[?([0-9-]+)\]?\\d\{(\d+)\}\)\$", metadata.national_prefix_for_parsing or "")
+        if not rule or not found or not re.fullmatch(r"\d+\\1", rule):
+            continue
+        digits = set()
+        for low, _, high in re.findall(r"(\d)(-(\d))?", found.group(1)):
+            digits.update(range(int(low), int(high or low) + 1))
+        mask = sum(1 << d for d in digits)
+        local.append((region, mask, int(found.group(2)) + 1, rule[:-2]))
+    return local
 
 
 def check_international_prefixes(regions_by_code):
@@ -266,7 +287,7 @@ def listing(values, per_line=24):
     )
 
 
-def render(starts, region_starts, kinds, rows):
+def render(starts, region_starts, kinds, rows, local):
     next_states = [
         "[" + ", ".join(str(0xFFFF if t < 0 else t) for t in row) + "]" for row in rows
     ]
@@ -286,6 +307,14 @@ pub(super) static STARTS: [(u16, u16); {len(starts)}] = [
 #[rustfmt::skip]
 pub(super) static REGIONS: [(&str, u16, u8); {len(region_starts)}] = [
 {listing([f'("{r}", {start}, {longest})' for r, start, longest in region_starts], 6)}
+];
+
+/// Regions whose numbers are also written without their area code (ISO alpha-2,
+/// ascending): the first digits such a number may start with (bit `d`), its length,
+/// and the area code libphonenumber puts before it.
+#[rustfmt::skip]
+pub(super) static LOCAL: [(&str, u16, u8, &str); {len(local)}] = [
+{listing([f'("{r}", {mask}, {length}, "{area}")' for r, mask, length, area in local], 4)}
 ];
 
 /// Per state: 0 no number ends here, 1 a person's number (fixed line, mobile, VoIP,

@@ -33,9 +33,11 @@
 //! trust with 8 to 15 digits when written with `+`, and freephone and premium (`+800`,
 //! `+808`, `+888`, `+979`) are no one's.
 //!
-//! Refused, not guessed: local numbers without their area code (7-digit US numbers,
-//! San Marino's 6-digit form), extensions, vanity letters, `+00…`, input over 64
-//! characters. Checked against libphonenumber over every region's example numbers
+//! Local numbers without their area code are read as libphonenumber reads them: in the
+//! regions where a number is dialled so (NANP islands such as the Bahamas, Guernsey,
+//! Jersey, the Isle of Man, San Marino, Norfolk Island, ...), the area code is put
+//! before it; elsewhere (7-digit US numbers) they are refused. Refused, not guessed:
+//! extensions, vanity letters, `+00…`, input over 64 characters. Checked against libphonenumber over every region's example numbers
 //! written the ways people write them (`phone/libphonenumber.tsv`). Countries: the 245
 //! regions of libphonenumber (incl. XK, AC, TA) by ISO 3166 alpha-2 code; `UK` is read
 //! as `GB`.
@@ -293,6 +295,13 @@ fn national(digits: &str, country: Country) -> Result<E164, PhoneError> {
     }
     if let Some(nsn) = after_prefix(plan.trunk_prefixes, digits, |rest| significant(plan, rest)) {
         return Ok(e164(plan, &nsn));
+    }
+    // A local number of a region that is dialled without its area code (Bahamas,
+    // Jersey, San Marino, ...): libphonenumber puts the area code before it.
+    if let Some(nsn) = table::with_area_code(country.code, digits) {
+        return significant(plan, &nsn)
+            .map(|nsn| e164(plan, &nsn))
+            .ok_or(PhoneError::NotValidIn(country));
     }
     let code = decimal(plan.calling_code);
     let after_code = digits.strip_prefix(code.as_str());

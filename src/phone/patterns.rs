@@ -81,6 +81,20 @@ pub(super) static REGIONS: [(&str, u16, u8); 245] = [
     ("YE", 4964, 9), ("YT", 4965, 9), ("ZA", 4968, 10), ("ZM", 4969, 9), ("ZW", 4970, 10),
 ];
 
+/// Regions whose numbers are also written without their area code (ISO alpha-2,
+/// ascending): the first digits such a number may start with (bit `d`), its length,
+/// and the area code libphonenumber puts before it.
+#[rustfmt::skip]
+pub(super) static LOCAL: [(&str, u16, u8, &str); 28] = [
+    ("AG", 176, 7, "268"), ("AI", 180, 7, "264"), ("AS", 196, 7, "684"), ("BB", 1020, 7, "246"),
+    ("BM", 1020, 7, "441"), ("BS", 504, 7, "242"), ("CC", 544, 8, "8"), ("CX", 544, 8, "8"),
+    ("DM", 252, 7, "767"), ("GD", 1020, 7, "473"), ("GG", 996, 6, "1481"), ("GU", 1020, 7, "671"),
+    ("IM", 484, 6, "1624"), ("JE", 503, 6, "1534"), ("KN", 252, 7, "869"), ("KY", 1020, 7, "345"),
+    ("LC", 508, 7, "758"), ("MG", 1012, 7, "20"), ("MP", 1020, 7, "670"), ("MS", 24, 7, "664"),
+    ("NF", 295, 5, "3"), ("SM", 768, 6, "0549"), ("SX", 32, 7, "721"), ("TC", 668, 7, "649"),
+    ("TT", 476, 7, "868"), ("VC", 252, 7, "784"), ("VG", 444, 7, "284"), ("VI", 1020, 7, "340"),
+];
+
 /// Per state: 0 no number ends here, 1 a person's number (fixed line, mobile, VoIP,
 /// personal), 2 a number of another type (toll-free, premium rate, ...), 3 a number
 /// a region's general description allows.

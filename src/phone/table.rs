@@ -53,6 +53,20 @@ impl General {
     }
 }
 
+/// The region's number with its area code, when `digits` are one of its numbers
+/// written without it (`LOCAL` in `patterns.rs`, libphonenumber's rule).
+pub(super) fn with_area_code(region: &str, digits: &str) -> Option<super::Digits> {
+    use super::patterns::LOCAL;
+    let at = LOCAL
+        .binary_search_by_key(&region, |&(code, ..)| code)
+        .ok()?;
+    let (_, first_digits, length, area) = LOCAL[at];
+    let first = digits.bytes().next()?.wrapping_sub(b'0');
+    let local =
+        digits.len() == usize::from(length) && first < 10 && first_digits & (1 << first) != 0;
+    local.then(|| super::digits(&[area, digits]))
+}
+
 /// The region's general description; every region of the table has one.
 pub(super) fn general(region: &str) -> Option<General> {
     use super::patterns::REGIONS;

@@ -174,6 +174,19 @@ fn another_country_s_international_prefix_is_not_guessed() {
     }
 }
 
+/// Where a region's numbers are dialled without their area code, libphonenumber puts
+/// it back (values from libphonenumber 9.0.21); a US number without one stays refused.
+#[test]
+fn local_numbers_get_their_area_code_where_libphonenumber_adds_it() {
+    assert_all(&[
+        ("345 6789", "BS", "+12423456789"),
+        ("456789", "JE", "+441534456789"),
+        ("886377", "SM", "+3780549886377"),
+    ]);
+    let us = Country::parse("US").unwrap();
+    assert_eq!(e164("373 4253", "US"), Err(PhoneError::NotValidIn(us)));
+}
+
 #[test]
 fn a_national_number_that_looks_like_a_prefix_stays_national() {
     assert_all(&[
