@@ -178,15 +178,7 @@ fn a_job_stops_sending_once_its_http_budget_is_spent() {
         concurrency: 1,
         ..JobOptions::default()
     };
-    let rows = [
-        r#"{"n":1}"#,
-        r#"{"n":2}"#,
-        r#"{"n":3}"#,
-        r#"{"n":4}"#,
-        r#"{"n":5}"#,
-        r#"{"n":6}"#,
-    ];
-    let (summary, results, _) = run_job("http-many", &rows, one_at_a_time);
+    let (summary, results, _) = run_job("http-many", &SIX, one_at_a_time);
     for row in 1..=4 {
         assert_eq!(status(&results, row), "delivered", "row {row}");
     }
