@@ -23,6 +23,7 @@ pub mod pacing;
 pub mod pipeline;
 pub mod policy;
 pub mod redact;
+pub mod report;
 pub mod rerun;
 pub mod results;
 pub mod secrets;

@@ -147,6 +147,110 @@ fn the_examples_are_delivered_exactly_as_transformed() {
     assert!(stderr(&send).contains(&line), "{line}\n{}", stderr(&send));
 }
 
+/// Debian's Chromium, headless, as the machine's own browser; `.ci/run` installs it.
+fn chromium(args: &[&str]) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    let browser = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    std::process::Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{browser}: {e}; install Debian's chromium, as .ci/run does"))
+}
+
+/// `send --out` writes `report.html`: opened in a real browser, the page shows the
+/// figures the terminal summary shows, and renders.
+#[test]
+fn the_report_shows_the_summary_s_figures_in_a_browser() {
+    let out = tempfile::tempdir().unwrap();
+    let sandbox = sandbox();
+    let send = send_sample(
+        &examples().join("offline-events.csv"),
+        &["--endpoint", &sandbox.base_url(), "--out", path(out.path())],
+    );
+    assert!(send.status.success(), "{}", stderr(&send));
+    let summary = stderr(&send);
+    assert!(
+        summary.contains(
+            "302 rows read: 285 delivered (150 events in 1 request), 17 rejected, 0 failed."
+        ),
+        "{summary}"
+    );
+    let report = out.path().join("report.html");
+    let url = format!("file://{}", report.display());
+
+    let dom = chromium(&["--dump-dom", &url]);
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom = String::from_utf8(dom.stdout).unwrap();
+    let figure = |name: &str| -> String {
+        let marker = format!("data-figure=\"{name}\">");
+        let start = dom
+            .find(&marker)
+            .unwrap_or_else(|| panic!("{name} not on the page"))
+            + marker.len();
+        dom[start..start + dom[start..].find('<').unwrap()].to_string()
+    };
+    for (name, value) in [
+        ("rows-read", "302"),
+        ("rows-delivered", "285"),
+        ("rows-rejected", "17"),
+        ("rows-failed", "0"),
+        ("requests", "1"),
+        ("auto-tracking", "off"),
+    ] {
+        assert_eq!(figure(name), value, "{name}");
+    }
+    // The match keys, as the summary line says them.
+    let keys = format!(
+        "match keys of the 285 rows accepted: email and phone {} (",
+        figure("match-email-and-phone")
+    );
+    assert!(summary.contains(&keys), "{keys}\n{summary}");
+    assert!(summary.contains(&format!("email only {} (", figure("match-email-only"))));
+    assert!(summary.contains(&format!("phone only {} (", figure("match-phone-only"))));
+    // Each rejection reason with its count and an example row; never a secret.
+    assert!(
+        dom.contains("<td>2</td><td>timestamp: more than 10 minutes in the future</td>"),
+        "{dom}"
+    );
+    let settings: Value =
+        serde_json::from_str(&std::fs::read_to_string(example_settings()).unwrap()).unwrap();
+    let token = settings["access_token"].as_str().unwrap();
+    assert!(!dom.contains(token) && dom.contains("(secret, not shown)"));
+
+    let screenshot = out.path().join("report.png");
+    let shot = chromium(&[
+        "--window-size=1100,1900",
+        &format!("--screenshot={}", screenshot.display()),
+        &url,
+    ]);
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+    let png = std::fs::read(&screenshot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "{} bytes",
+        png.len()
+    );
+}
+
 #[test]
 fn without_an_endpoint_send_uses_a_local_sandbox() {
     let out = tempfile::tempdir().unwrap();

@@ -304,6 +304,16 @@ The run stopped reading the input there: rows after the last one read were not s
     }
 }
 
+/// Writes `report.html` into `dir`; a page that cannot be written is said, and the run's
+/// outcome stands (the results file is its record).
+pub fn write_report(dir: &Path, report: &host_harness::report::Report<'_>) {
+    let path = dir.join(host_harness::report::FILE_NAME);
+    match host_harness::report::write(dir, report) {
+        Ok(()) => eprintln!("Report: {}", path.display()),
+        Err(error) => eprintln!("warning: cannot write {}: {error}", path.display()),
+    }
+}
+
 /// What TikTok can match the rows sent on: their events' emails and phones.
 fn print_match_keys(keys: &MatchKeys) {
     let rows = keys.rows();

@@ -15,6 +15,7 @@ use host_harness::bindings::types::Setting;
 use host_harness::input::{self, Columns, Format, InputError};
 use host_harness::interrupt::Interrupt;
 use host_harness::job::{self, Job, JobOptions, Ledger, RetryPolicy, Summary};
+use host_harness::report::{self, Report};
 use host_harness::rerun::{Previous, RerunError};
 use host_harness::results::ResultsFile;
 use host_harness::settings_file::SettingsFile;
@@ -22,7 +23,7 @@ use host_harness::settings_file::SettingsFile;
 use super::{
     BATCH_ROWS, EXIT_INTERRUPTED, EXIT_USAGE, EndpointArg, HostArgs, InputArg, SettingsArg,
     attribution_warning, auto_tracking, count, endpoint_or_sandbox, exit_code, explain, load_paced,
-    print_outcome,
+    print_outcome, write_report,
 };
 
 #[derive(Args)]
@@ -117,8 +118,8 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     if validation.event_set_created {
         eprintln!("Created the offline event set {}.", validation.event_set_id);
     }
-    let unattributed =
-        auto_tracking(&destination, &settings.settings, &validation.event_set_id) == Some(false);
+    let tracking = auto_tracking(&destination, &settings.settings, &validation.event_set_id);
+    let unattributed = tracking == Some(false);
     if unattributed {
         eprintln!("{}", attribution_warning(&validation.event_set_id));
     }
@@ -147,6 +148,19 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
     print_summary(&summary, previous.is_none(), args.out.as_deref());
     if unattributed && summary.rows_delivered > 0 {
         eprintln!("{}", attribution_warning(&validation.event_set_id));
+    }
+    if let Some(dir) = &args.out {
+        write_report(
+            dir,
+            &Report {
+                job: report::Job::Send,
+                input: &input_path.display().to_string(),
+                summary: &summary,
+                settings: report::shown_settings(&settings.settings, destination.spec()),
+                event_set_id: Some(&validation.event_set_id),
+                auto_tracking: tracking,
+            },
+        );
     }
     if let Some(different) = different_input {
         return Err(anyhow::Error::new(different).context("stopped reading the input"));

@@ -10,12 +10,13 @@ use clap::Args;
 
 use host_harness::input::{self, Columns};
 use host_harness::job::{self, Job, JobError, JobOptions, Ledger};
+use host_harness::report::{self, Report};
 use host_harness::results::{ResultsFile, WriteError};
 use host_harness::settings_file::SettingsFile;
 
 use super::{
     BATCH_ROWS, EXIT_USAGE, HostArgs, InputArg, SettingsArg, count, exit_code, explain, load,
-    print_outcome,
+    print_outcome, write_report,
 };
 
 #[derive(Args)]
@@ -84,6 +85,17 @@ pub fn run(host: &HostArgs, args: TransformArgs) -> Result<ExitCode> {
         out.join("results.ndjson").display()
     );
     print_outcome(&summary, "accepted", summary.rows_accepted, true, None);
+    write_report(
+        out,
+        &Report {
+            job: report::Job::Transform,
+            input: &input_path.display().to_string(),
+            summary: &summary,
+            settings: report::shown_settings(&settings.settings, destination.spec()),
+            event_set_id: None,
+            auto_tracking: None,
+        },
+    );
     Ok(exit_code(&summary, summary.rows_accepted, true))
 }
 

@@ -39,6 +39,26 @@ pub struct Summary {
     pub throttled_waits: u64,
     /// The rows the component accepted, by the match keys their event carries.
     pub match_keys: MatchKeys,
+    /// An example row (the lowest number) of each reason and warning.
+    pub examples: Examples,
+}
+
+/// For each reason and warning of a [`Summary`], the lowest row number that has it: a
+/// row to look at, never a value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Examples {
+    pub rejected: BTreeMap<String, u64>,
+    pub failed: BTreeMap<String, u64>,
+    pub warned: BTreeMap<String, u64>,
+}
+
+fn example(rows: &mut BTreeMap<String, u64>, key: &str, row: u64) {
+    match rows.get_mut(key) {
+        Some(first) => *first = (*first).min(row),
+        None => {
+            rows.insert(key.to_string(), row);
+        }
+    }
 }
 
 impl Summary {
@@ -168,25 +188,21 @@ impl Ledger {
         let mut inner = self.inner.lock().unwrap();
         let summary = &mut inner.summary;
         for warning in warnings {
-            *summary
-                .warnings
-                .entry(format!("{}: {}", warning.field, warning.rule))
-                .or_default() += 1;
+            let key = format!("{}: {}", warning.field, warning.rule);
+            example(&mut summary.examples.warned, &key, row);
+            *summary.warnings.entry(key).or_default() += 1;
         }
+        let reason_text = reason.unwrap_or_default();
         match status {
             Status::Accepted => summary.rows_accepted += 1,
             Status::Delivered => summary.rows_delivered += 1,
             Status::Rejected => {
-                *summary
-                    .rejected
-                    .entry(reason.unwrap_or_default().to_string())
-                    .or_default() += 1
+                example(&mut summary.examples.rejected, reason_text, row);
+                *summary.rejected.entry(reason_text.to_string()).or_default() += 1
             }
             Status::Failed => {
-                *summary
-                    .failed
-                    .entry(reason.unwrap_or_default().to_string())
-                    .or_default() += 1
+                example(&mut summary.examples.failed, reason_text, row);
+                *summary.failed.entry(reason_text.to_string()).or_default() += 1
             }
         }
         let result = RowResult {

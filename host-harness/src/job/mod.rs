@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 pub use budget::HTTP_CALLS_PER_ROW;
 use budget::HttpBudget;
-pub use ledger::{Ledger, Summary, progress_bar};
+pub use ledger::{Examples, Ledger, Summary, progress_bar};
 pub use match_keys::MatchKeys;
 use retry::{Cause, retry_after};
 pub use retry::{DEFAULT_PATIENCE, RetryPolicy};
