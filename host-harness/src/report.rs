@@ -325,8 +325,10 @@ mod tests {
 
     #[test]
     fn every_text_from_a_row_or_the_guest_is_escaped() {
-        let mut summary = Summary::default();
-        summary.rows_read = 1;
+        let mut summary = Summary {
+            rows_read: 1,
+            ..Summary::default()
+        };
         summary
             .rejected
             .insert("<script>alert('x')</script> & more".into(), 1);
