@@ -100,8 +100,7 @@ impl Plan {
         (7..=15).contains(&total) && self.kind(nsn) == Kind::Person
     }
 
-    /// Whether `nsn` may be a national number of this plan, a person's or not: as
-    /// libphonenumber decides whether digits that start with the calling code are one.
+    /// Whether `nsn` is a valid number of this plan of any type, a person's or not.
     pub fn dialable(&self, nsn: &str) -> bool {
         self.kind(nsn) != Kind::None
     }
