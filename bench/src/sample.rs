@@ -30,8 +30,10 @@ const EVENT_SPREAD_SECS: u64 = 7 * 24 * 3600;
 /// land in the future whatever day the bench runs.
 pub const NOW_MS: u64 = (FIRST_EVENT_SECS + EVENT_SPREAD_SECS + 24 * 3600) * 1000;
 
-/// A phone template per way of writing: `#` any digit, `N` a digit 2–9 (NANP area and
-/// exchange codes), everything else as is.
+/// A phone template per way of writing: `#` any digit, `N` a digit 2–9 (a NANP exchange
+/// code), `A` one of [`US_AREA_CODES`], everything else as is. The leading digits are
+/// ones libphonenumber counts as numbers (real exports carry mostly valid numbers):
+/// random area codes and mobile prefixes were one number in eleven no one can hold.
 struct Market {
     country: &'static str,
     currency: &'static str,
@@ -43,10 +45,10 @@ const MARKETS: [Market; 8] = [
         country: "US",
         currency: "USD",
         phones: &[
-            "(N##) N##-####",
-            "+1 N##-N##-####",
-            "N##.N##.####",
-            "1-N##-N##-####",
+            "(A) N##-####",
+            "+1 A-N##-####",
+            "A.N##.####",
+            "1-A-N##-####",
         ],
     },
     Market {
@@ -62,12 +64,12 @@ const MARKETS: [Market; 8] = [
     Market {
         country: "FR",
         currency: "EUR",
-        phones: &["06 ## ## ## ##", "+33 6 ## ## ## ##", "06.##.##.##.##"],
+        phones: &["06 1# ## ## ##", "+33 6 1# ## ## ##", "06.1#.##.##.##"],
     },
     Market {
         country: "JP",
         currency: "JPY",
-        phones: &["090-####-####", "+81 90-####-####"],
+        phones: &["090-1###-####", "+81 90-1###-####"],
     },
     Market {
         country: "IN",
@@ -82,8 +84,13 @@ const MARKETS: [Market; 8] = [
     Market {
         country: "AU",
         currency: "AUD",
-        phones: &["04## ### ###", "+61 4## ### ###"],
+        phones: &["041# ### ###", "+61 41# ### ###"],
     },
+];
+
+/// Area codes in service in the US (none toll-free), for the sample's phones.
+const US_AREA_CODES: [&str; 12] = [
+    "212", "213", "305", "312", "404", "415", "512", "617", "646", "702", "718", "917",
 ];
 
 const FIRST_NAMES: [&str; 12] = [
@@ -294,14 +301,16 @@ impl Sample {
 
     fn phone(&mut self, market: &Market) -> String {
         let template = market.phones[self.rng.usize(..market.phones.len())];
-        template
-            .chars()
-            .map(|c| match c {
-                '#' => char::from(b'0' + self.rng.u8(..10)),
-                'N' => char::from(b'2' + self.rng.u8(..8)),
-                other => other,
-            })
-            .collect()
+        let mut phone = String::with_capacity(template.len() + 2);
+        for c in template.chars() {
+            match c {
+                '#' => phone.push(char::from(b'0' + self.rng.u8(..10))),
+                'N' => phone.push(char::from(b'2' + self.rng.u8(..8))),
+                'A' => phone.push_str(US_AREA_CODES[self.rng.usize(..US_AREA_CODES.len())]),
+                other => phone.push(other),
+            }
+        }
+        phone
     }
 
     /// In one of the forms exports use: ISO 8601 with `Z`, an offset or no zone, Unix
