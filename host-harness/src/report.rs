@@ -24,13 +24,34 @@ pub enum Job {
 pub struct Report<'a> {
     pub job: Job,
     /// The input as the user named it.
-    pub input: &'a str,
+    pub input: String,
     pub summary: &'a Summary,
     /// The settings the spec declares, as given, secrets masked ([`shown_settings`]).
     pub settings: Vec<(String, String)>,
     pub event_set_id: Option<&'a str>,
     /// Whether TikTok attributes the event set's events to campaigns; `None`: unknown.
     pub auto_tracking: Option<bool>,
+}
+
+impl<'a> Report<'a> {
+    /// The report of `job` on `input`: the settings `spec` declares, secrets masked; no
+    /// event set or auto-tracking known (a `send` adds them).
+    pub fn new(
+        job: Job,
+        input: &Path,
+        summary: &'a Summary,
+        settings: &[Setting],
+        spec: &Spec,
+    ) -> Report<'a> {
+        Report {
+            job,
+            input: input.display().to_string(),
+            summary,
+            settings: shown_settings(settings, spec),
+            event_set_id: None,
+            auto_tracking: None,
+        }
+    }
 }
 
 /// The name of the page in a run's output directory.
@@ -78,7 +99,7 @@ pub fn html(report: &Report<'_>) -> String {
             Job::Send => "Sent to TikTok",
             Job::Transform => "Prepared for TikTok (nothing was sent)",
         },
-        escape(report.input),
+        escape(&report.input),
         report
             .event_set_id
             .map(|id| format!(", offline event set <code>{}</code>", escape(id)))
@@ -334,7 +355,7 @@ mod tests {
             .insert("<script>alert('x')</script> & more".into(), 1);
         let page = html(&Report {
             job: Job::Transform,
-            input: "a<b>.csv",
+            input: "a<b>.csv".into(),
             summary: &summary,
             settings: vec![("name".into(), "\"quoted\"".into())],
             event_set_id: None,

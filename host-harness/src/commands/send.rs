@@ -15,7 +15,7 @@ use host_harness::bindings::types::Setting;
 use host_harness::input::{self, Columns, Format, InputError};
 use host_harness::interrupt::Interrupt;
 use host_harness::job::{self, Job, JobOptions, Ledger, RetryPolicy, Summary};
-use host_harness::report::{self, Report};
+use host_harness::report::{Job as ReportJob, Report};
 use host_harness::rerun::{Previous, RerunError};
 use host_harness::results::ResultsFile;
 use host_harness::settings_file::SettingsFile;
@@ -150,15 +150,20 @@ pub fn run(host: &HostArgs, args: SendArgs) -> Result<ExitCode> {
         eprintln!("{}", attribution_warning(&validation.event_set_id));
     }
     if let Some(dir) = &args.out {
+        let spec = destination.spec();
+        let report = Report::new(
+            ReportJob::Send,
+            input_path,
+            &summary,
+            &settings.settings,
+            spec,
+        );
         write_report(
             dir,
             &Report {
-                job: report::Job::Send,
-                input: &input_path.display().to_string(),
-                summary: &summary,
-                settings: report::shown_settings(&settings.settings, destination.spec()),
                 event_set_id: Some(&validation.event_set_id),
                 auto_tracking: tracking,
+                ..report
             },
         );
     }

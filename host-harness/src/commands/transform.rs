@@ -10,7 +10,7 @@ use clap::Args;
 
 use host_harness::input::{self, Columns};
 use host_harness::job::{self, Job, JobError, JobOptions, Ledger};
-use host_harness::report::{self, Report};
+use host_harness::report::{Job as ReportJob, Report};
 use host_harness::results::{ResultsFile, WriteError};
 use host_harness::settings_file::SettingsFile;
 
@@ -85,17 +85,15 @@ pub fn run(host: &HostArgs, args: TransformArgs) -> Result<ExitCode> {
         out.join("results.ndjson").display()
     );
     print_outcome(&summary, "accepted", summary.rows_accepted, true, None);
-    write_report(
-        out,
-        &Report {
-            job: report::Job::Transform,
-            input: &input_path.display().to_string(),
-            summary: &summary,
-            settings: report::shown_settings(&settings.settings, destination.spec()),
-            event_set_id: None,
-            auto_tracking: None,
-        },
+    let spec = destination.spec();
+    let report = Report::new(
+        ReportJob::Transform,
+        input_path,
+        &summary,
+        &settings.settings,
+        spec,
     );
+    write_report(out, &report);
     Ok(exit_code(&summary, summary.rows_accepted, true))
 }
 
