@@ -11,6 +11,7 @@ mod columns;
 mod csv_rows;
 mod ndjson_rows;
 mod order_key;
+mod parquet_rows;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
@@ -25,6 +26,7 @@ pub use batches::{Batches, MAX_ORDER_ROWS};
 pub use columns::{Columns, ORDER_KEY};
 use csv_rows::{CsvRow, CsvRows};
 use ndjson_rows::NdjsonRows;
+use parquet_rows::ParquetRows;
 
 /// The largest row accepted, in bytes as written in the file.
 pub const MAX_ROW_BYTES: usize = 1 << 20;
@@ -94,11 +96,21 @@ pub enum RowError {
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     #[error(
-        "{path}: unsupported input; expected a .csv, .tsv, .ndjson or .jsonl file (each may be gzip-compressed, .gz), or `-` for stdin; or say which with --format csv|ndjson"
+        "{path}: unsupported input; expected a .csv, .tsv, .ndjson, .jsonl (each may be gzip-compressed, .gz) or .parquet file, or `-` for stdin; or say which with --format csv|ndjson|parquet"
     )]
     UnsupportedFormat { path: String },
-    #[error("stdin does not start with a JSON object, as NDJSON does; for CSV, pass --format csv")]
+    #[error(
+        "stdin does not start with a JSON object, as NDJSON does, nor as Parquet does; for CSV, pass --format csv"
+    )]
     StdinNotNdjson,
+    #[error(
+        "{path}: not a readable Parquet file: {reason} (Parquet keeps its index at its end: a file cut short cannot be read)"
+    )]
+    Parquet { path: String, reason: String },
+    #[error("Parquet columns: {0}")]
+    ParquetColumns(HeaderError),
+    #[error("cannot keep stdin's Parquet in a temporary file: {0}")]
+    Spool(io::Error),
     #[error("cannot open {path}: {source}")]
     Open { path: String, source: io::Error },
     #[error("read error after {rows_read} rows: {source}")]
@@ -146,11 +158,14 @@ pub enum Format {
     Csv,
     /// One JSON object per line.
     Ndjson,
+    /// Apache Parquet, as warehouses export it (snappy, gzip, zstd or lz4 compressed).
+    Parquet,
 }
 
 impl Format {
     /// `given`, else the format `path`'s name says (`.csv`, `.tsv`, `.ndjson`, `.jsonl`,
-    /// each also with `.gz`); `-` (stdin) is NDJSON unless `given` says otherwise.
+    /// each also with `.gz`, and `.parquet`); `-` (stdin) is NDJSON unless `given` says
+    /// otherwise.
     pub fn of_path(path: &Path, given: Option<Format>) -> Result<Format, InputError> {
         if let Some(format) = given {
             return Ok(format);
@@ -167,6 +182,7 @@ impl Format {
         match Path::new(name).extension().and_then(|e| e.to_str()) {
             Some("csv" | "tsv") => Ok(Format::Csv),
             Some("ndjson" | "jsonl") => Ok(Format::Ndjson),
+            Some("parquet") => Ok(Format::Parquet),
             _ => Err(InputError::UnsupportedFormat {
                 path: path.display().to_string(),
             }),
@@ -199,7 +215,6 @@ pub fn open_with_progress(
     progress: Option<&ProgressBar>,
 ) -> Result<Rows<Source>, InputError> {
     let given = format;
-    let format = Format::of_path(path, given)?;
     let source: Source = if path == Path::new("-") {
         Box::new(BufReader::with_capacity(FILE_BUFFER_BYTES, io::stdin()))
     } else {
@@ -207,7 +222,15 @@ pub fn open_with_progress(
             path: path.display().to_string(),
             source,
         };
-        let file = File::open(path).map_err(open)?;
+        let mut file = File::open(path).map_err(open)?;
+        let parquet = match given {
+            Some(format) => format == Format::Parquet,
+            None => starts_as_parquet(&mut file).map_err(open)?,
+        };
+        if parquet {
+            // Its progress stays a count of rows: the reader seeks about the file.
+            return Rows::parquet(file, &path.display().to_string(), columns);
+        }
         match progress {
             Some(bar) => {
                 bar.set_length(file.metadata().map_err(open)?.len());
@@ -218,10 +241,35 @@ pub fn open_with_progress(
         }
     };
     let mut source = gunzipped(source)?;
-    if path == Path::new("-") && given.is_none() && !starts_like_ndjson(&mut source)? {
-        return Err(InputError::StdinNotNdjson);
-    }
+    let format = match given {
+        Some(format) => format,
+        None if path != Path::new("-") => Format::of_path(path, None)?,
+        None if starts_with(&mut source, PARQUET_MAGIC)? => Format::Parquet,
+        None if starts_like_ndjson(&mut source)? => Format::Ndjson,
+        None => return Err(InputError::StdinNotNdjson),
+    };
     Rows::new(source, format, columns)
+}
+
+/// The first bytes of every Parquet file (and its last).
+const PARQUET_MAGIC: &[u8] = b"PAR1";
+
+/// Whether `file` is Parquet by its first bytes, whatever its name; the file is left at
+/// its start.
+fn starts_as_parquet(file: &mut File) -> io::Result<bool> {
+    use std::io::{Read, Seek};
+    let mut start = [0; PARQUET_MAGIC.len()];
+    let read = file.read(&mut start)?;
+    file.rewind()?;
+    Ok(start[..read] == *PARQUET_MAGIC)
+}
+
+fn starts_with(source: &mut Source, magic: &[u8]) -> Result<bool, InputError> {
+    let start = source.fill_buf().map_err(|source| InputError::Read {
+        rows_read: 0,
+        source,
+    })?;
+    Ok(start.starts_with(magic))
 }
 
 /// Whether the input starts as NDJSON does, with `{` (or is empty): stdin read without
@@ -287,6 +335,8 @@ impl BlankRows {
 enum Reader<R> {
     Csv(CsvRows<R>),
     Ndjson(NdjsonRows<R>),
+    /// Reads its own file: Parquet's index is at the end, so it is not a stream.
+    Parquet(ParquetRows),
 }
 
 impl<R: BufRead> Rows<R> {
@@ -299,13 +349,28 @@ impl<R: BufRead> Rows<R> {
         let reader = match format {
             Format::Csv => Reader::Csv(CsvRows::new(source, columns)?),
             Format::Ndjson => Reader::Ndjson(NdjsonRows::new(source, columns.clone())),
+            Format::Parquet => {
+                let file = spooled(source).map_err(InputError::Spool)?;
+                Reader::Parquet(ParquetRows::new(file, "the input", columns)?)
+            }
         };
-        Ok(Rows {
+        Ok(Rows::of(reader))
+    }
+
+    /// Reads the Parquet file `file`, named `path` in errors.
+    pub fn parquet(file: File, path: &str, columns: &Columns) -> Result<Self, InputError> {
+        Ok(Rows::of(Reader::Parquet(ParquetRows::new(
+            file, path, columns,
+        )?)))
+    }
+
+    fn of(reader: Reader<R>) -> Self {
+        Rows {
             reader,
             rows_read: 0,
             blank_rows: BlankRows::default(),
             failed: false,
-        })
+        }
     }
 
     /// The count of blank rows skipped, as it grows.
@@ -336,6 +401,7 @@ impl<R: BufRead> Iterator for Rows<R> {
                 }
             },
             Reader::Ndjson(ndjson) => ndjson.next_record(),
+            Reader::Parquet(parquet) => parquet.next_record(),
         };
         match next {
             Ok(Some(record)) => {
@@ -355,6 +421,16 @@ impl<R: BufRead> Iterator for Rows<R> {
             }
         }
     }
+}
+
+/// A stream of Parquet (stdin) in an unnamed temporary file, deleted when closed:
+/// Parquet's index is at its end, so it is read only once the stream has ended.
+fn spooled(mut source: impl BufRead) -> io::Result<File> {
+    use std::io::Seek;
+    let mut file = tempfile::tempfile()?;
+    io::copy(&mut source, &mut file)?;
+    file.rewind()?;
+    Ok(file)
 }
 
 /// Spreadsheet exports often start with a UTF-8 byte order mark; it is not part of the data.
@@ -389,6 +465,7 @@ mod tests {
         assert_eq!(by_name("b.csv.gz"), Format::Csv);
         assert_eq!(by_name("b.ndjson"), Format::Ndjson);
         assert_eq!(by_name("b.jsonl.GZ"), Format::Ndjson);
+        assert_eq!(by_name("data_0_0_0.snappy.parquet"), Format::Parquet);
         assert_eq!(by_name("-"), Format::Ndjson);
         let given = |name: &str, format| Format::of_path(Path::new(name), Some(format)).unwrap();
         assert_eq!(given("-", Format::Csv), Format::Csv);
@@ -396,7 +473,7 @@ mod tests {
         let error = Format::of_path(Path::new("data/events.xlsx"), None).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "data/events.xlsx: unsupported input; expected a .csv, .tsv, .ndjson or .jsonl file (each may be gzip-compressed, .gz), or `-` for stdin; or say which with --format csv|ndjson"
+            "data/events.xlsx: unsupported input; expected a .csv, .tsv, .ndjson, .jsonl (each may be gzip-compressed, .gz) or .parquet file, or `-` for stdin; or say which with --format csv|ndjson|parquet"
         );
         for name in ["events", "events.gz"] {
             assert!(matches!(

@@ -298,28 +298,31 @@ fn a_cut_gzip_file_settles_the_rows_before_the_cut_and_fails_the_run() {
     assert!(results.values().all(|outcome| *outcome == delivered()));
 }
 
+/// `host-harness transform` of `input` on stdin, with `extra` arguments.
+fn transform_stdin(input: &[u8], extra: &[&str], out: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_host-harness"))
+        .args(["transform", "--settings"])
+        .arg(settings())
+        .args(["--input", "-", "--out"])
+        .arg(out)
+        .args(extra)
+        .env("XDG_CACHE_HOME", common::cache_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// CSV on stdin needs `--format csv`; without it, stdin is NDJSON, and CSV piped in is
 /// refused with what to do rather than read as one bad row per line.
 #[test]
 fn csv_on_stdin_is_read_with_format_csv_and_refused_without() {
-    let transform = |extra: &[&str], out: &Path| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_host-harness"))
-            .args(["transform", "--settings"])
-            .arg(settings())
-            .args(["--input", "-", "--out"])
-            .arg(out)
-            .args(extra)
-            .env("XDG_CACHE_HOME", common::cache_dir())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let tsv = std::fs::read(fixture("python.tsv")).unwrap();
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(&tsv).unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let tsv = std::fs::read(fixture("python.tsv")).unwrap();
+    let transform = |extra: &[&str], out: &Path| transform_stdin(&tsv, extra, out);
     let dir = tempfile::tempdir().unwrap();
     let read = transform(&["--format", "csv"], dir.path());
     assert!(read.status.success(), "{}", common::stderr(&read));
@@ -337,6 +340,110 @@ fn csv_on_stdin_is_read_with_format_csv_and_refused_without() {
     common::assert_exit(
         &refused,
         2,
-        "stdin does not start with a JSON object, as NDJSON does; for CSV, pass --format csv",
+        "stdin does not start with a JSON object, as NDJSON does, nor as Parquet does; for CSV, pass --format csv",
     );
+}
+
+/// `scripts/input_fixtures.py`'s Parquet files, as pyarrow's defaults and Spark write
+/// them: typed rows reach TikTok as the same rows in NDJSON would, each bad row gets
+/// its own outcome, and stdin's Parquet is recognised by its first bytes.
+#[test]
+fn parquet_from_pyarrow_and_spark_is_delivered_with_its_types_intact() {
+    let sandbox = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let output = send(&sandbox, &fixture("pyarrow.parquet"), dir.path());
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    assert_eq!(
+        results(dir.path()),
+        BTreeMap::from([
+            (1, delivered()),
+            (2, delivered()),
+            (3, rejected("timestamp: more than 10 minutes in the future")),
+            (4, delivered()),
+        ])
+    );
+    let events: BTreeMap<String, Value> = sandbox
+        .accepted_events()
+        .iter()
+        .map(|event| {
+            let event = event.json();
+            (event["event_id"].as_str().unwrap().to_string(), event)
+        })
+        .collect();
+    // Python: datetime(2026, 11, 11, 10, tzinfo=timezone.utc).timestamp(), and 11:00:00.25.
+    assert_eq!(events["9007199254740993"]["event_time"], json!(1794391200));
+    assert_eq!(events["9007199254740995"]["event_time"], json!(1794394800));
+    assert_eq!(
+        events["9007199254740993"]["properties"],
+        json!({
+            "currency": "EUR",
+            "value": 12.5,
+            "content_type": "product",
+            "contents": [{"content_id": "crème", "price": 6.25, "quantity": 2}],
+        })
+    );
+    // Python: hashlib.sha256(b"+442079460456").hexdigest(); the list's null is absent.
+    assert_eq!(
+        events["9007199254740995"]["user"],
+        json!({"phone": ["d96fe6be41a3e71a7ca4d88b8d180dff1ff79124e2e3b393ebe756ed85d0ca59"]})
+    );
+    assert_eq!(events.len(), 3);
+
+    sandbox.reset_events();
+    let dir = tempfile::tempdir().unwrap();
+    let output = send(&sandbox, &fixture("spark.parquet"), dir.path());
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    assert_eq!(
+        results(dir.path()),
+        BTreeMap::from([
+            (1, delivered()),
+            (2, delivered()),
+            (
+                3,
+                rejected("column `content_name`: invalid UTF-8 at byte 2 of the cell")
+            ),
+            (4, delivered()),
+        ])
+    );
+    assert_eq!(
+        held_event_ids(&sandbox),
+        ["9007199254740993", "9007199254740995", "o-4"]
+    );
+}
+
+/// Parquet's index is at the end of the file: one cut short is refused before any row,
+/// saying why, rather than read as nothing.
+#[test]
+fn a_cut_parquet_file_is_refused_saying_why() {
+    let sandbox = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let output = send(&sandbox, &fixture("cut.parquet"), dir.path());
+    common::assert_exit(
+        &output,
+        2,
+        "cut.parquet: not a readable Parquet file: Parquet error: Invalid Parquet file. Corrupt footer (Parquet keeps its index at its end: a file cut short cannot be read)",
+    );
+    assert!(sandbox.accepted_events().is_empty());
+}
+
+/// Parquet on stdin, recognised by its first bytes or named with --format.
+#[test]
+fn parquet_on_stdin_is_read_whole_then_row_by_row() {
+    let parquet = std::fs::read(fixture("pyarrow.parquet")).unwrap();
+    for extra in [&[][..], &["--format", "parquet"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = transform_stdin(&parquet, extra, dir.path());
+        assert!(output.status.success(), "{}", common::stderr(&output));
+        let accepted = ("accepted".to_string(), None);
+        assert_eq!(
+            results(dir.path()),
+            BTreeMap::from([
+                (1, accepted.clone()),
+                (2, accepted.clone()),
+                (3, rejected("timestamp: more than 10 minutes in the future")),
+                (4, accepted),
+            ]),
+            "{extra:?}"
+        );
+    }
 }

@@ -76,7 +76,7 @@ pub struct SettingsArg {
 
 #[derive(Args)]
 pub struct InputArg {
-    /// Input rows: a .csv or .tsv file (with a header row; `,`, `;` or tab between cells), a .ndjson or .jsonl file, each also gzip-compressed (.gz, or recognised by content), or - for stdin (NDJSON unless --format says).
+    /// Input rows: a .csv or .tsv file (with a header row; `,`, `;` or tab between cells), a .ndjson or .jsonl file, each also gzip-compressed (.gz, or recognised by content), a .parquet file (or recognised by content), or - for stdin (NDJSON or Parquet unless --format says).
     #[arg(long, value_name = "IN")]
     pub input: PathBuf,
     /// The input's format, when its name does not say (stdin, another extension).
