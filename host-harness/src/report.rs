@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::bindings::guest::Spec;
 use crate::bindings::types::{Setting, SettingValue};
-use crate::job::Summary;
+use crate::job::{EventCounts, Summary};
 
 /// Which job the page reports on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +158,9 @@ pub fn html(report: &Report<'_>) -> String {
     }
     page.push_str("</section>\n");
 
+    // Events.
+    events(&mut page, report.job, &summary.events);
+
     // Reasons.
     reasons(
         &mut page,
@@ -231,6 +234,35 @@ pub fn html(report: &Report<'_>) -> String {
     }
     page.push_str("</table>\n</section>\n</body>\n</html>\n");
     page
+}
+
+/// Events by offline event set and by currency: where the rows went, and the money
+/// they carry.
+fn events(page: &mut String, job: Job, events: &EventCounts) {
+    if events.by_event_set.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        page,
+        "<section><h2>Events {}</h2>\n<p>An order's rows are one event.</p>\n<table class=\"figures\">",
+        match job {
+            Job::Send => "prepared for TikTok",
+            Job::Transform => "prepared",
+        }
+    );
+    for (title, slug, counts) in [
+        ("offline event set", "event-set", &events.by_event_set),
+        ("currency", "currency", &events.by_currency),
+    ] {
+        for (key, n) in counts {
+            let _ = writeln!(
+                page,
+                "<tr><th>{title} <code>{key}</code></th><td data-figure=\"{slug}-{key}\">{n}</td></tr>",
+                key = escape(key),
+            );
+        }
+    }
+    page.push_str("</table>\n</section>\n");
 }
 
 /// What the user does about a group of rows.

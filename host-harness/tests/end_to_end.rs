@@ -222,13 +222,30 @@ fn the_report_shows_the_summary_s_figures_in_a_browser() {
     assert!(summary.contains(&keys), "{keys}\n{summary}");
     assert!(summary.contains(&format!("email only {} (", figure("match-email-only"))));
     assert!(summary.contains(&format!("phone only {} (", figure("match-phone-only"))));
+    // Events by event set and currency, counted here from what the sandbox received.
+    let settings: Value =
+        serde_json::from_str(&std::fs::read_to_string(example_settings()).unwrap()).unwrap();
+    let event_set = settings["event_set_id"].as_str().unwrap();
+    assert_eq!(figure(&format!("event-set-{event_set}")), "150");
+    let mut currencies = std::collections::BTreeMap::<String, u64>::new();
+    for event in sandbox.accepted_events() {
+        if let Some(code) = event.json()["properties"]["currency"].as_str() {
+            *currencies.entry(code.to_string()).or_default() += 1;
+        }
+    }
+    assert!(currencies.len() > 1, "{currencies:?}");
+    for (code, events) in currencies {
+        assert_eq!(
+            figure(&format!("currency-{code}")),
+            events.to_string(),
+            "{code}"
+        );
+    }
     // Each rejection reason with its count and an example row; never a secret.
     assert!(
         dom.contains("<td>2</td><td>timestamp: more than 10 minutes in the future</td>"),
         "{dom}"
     );
-    let settings: Value =
-        serde_json::from_str(&std::fs::read_to_string(example_settings()).unwrap()).unwrap();
     let token = settings["access_token"].as_str().unwrap();
     assert!(!dom.contains(token) && dom.contains("(secret, not shown)"));
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::MatchKeys;
+use super::{EventCounts, MatchKeys};
 use crate::bindings::batch::Warning;
 use crate::results::{ResultsFile, RowResult, Status, WriteError};
 
@@ -39,6 +39,8 @@ pub struct Summary {
     pub throttled_waits: u64,
     /// The rows the component accepted, by the match keys their event carries.
     pub match_keys: MatchKeys,
+    /// The events the component prepared, by event set and currency.
+    pub events: EventCounts,
     /// An example row (the lowest number) of each reason and warning.
     pub examples: Examples,
 }

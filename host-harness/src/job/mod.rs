@@ -10,6 +10,7 @@
 //! delivered as failed. Every row passes through the [`Ledger`] exactly once.
 
 mod budget;
+mod event_counts;
 mod ledger;
 mod match_keys;
 mod retry;
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 
 pub use budget::HTTP_CALLS_PER_ROW;
 use budget::HttpBudget;
+pub use event_counts::EventCounts;
 pub use ledger::{Examples, Ledger, Summary, progress_bar};
 pub use match_keys::MatchKeys;
 use retry::{Cause, retry_after};
@@ -312,6 +314,7 @@ impl Job<'_> {
         ledger.count(|s| {
             for request in &output.requests {
                 s.match_keys.count(&request.body, &request.event_sizes);
+                s.events.count(&request.body);
             }
         });
         let batch = Arc::new(batch);
