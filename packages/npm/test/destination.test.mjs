@@ -60,6 +60,11 @@ test('transform hashes as TikTok documents and sends the token only in its heade
   assert.ok(!request.body.includes(TOKEN) && !logs.some((line) => line.includes(TOKEN)));
 });
 
+test('a record of more than one line is refused, naming it', () => {
+  const destination = createDestination({ fetch: scripted().fetch, now: () => NOW });
+  assert.throws(() => destination.transform(settings, [JSON.stringify(record(1)), '{"a":\n1}']), /record 1: JSON text of one line expected/);
+});
+
 test('an endpoint takes the requests the policy allowed', () => {
   const { seen, fetch } = scripted();
   const destination = createDestination({ fetch, now: () => NOW, endpoint: 'http://127.0.0.1:9' });

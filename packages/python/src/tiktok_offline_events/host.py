@@ -1,20 +1,43 @@
-"""Hosting a cdp:destination component in Python with wasmtime-py: compile once, link
-the host's http, clock and log imports once, and instantiate afresh for every call
-(0.07 ms: wasmtime instantiates from a pre-compiled component).
+"""The component as wasmtime-py hosts it: compiled once, the host's http, clock and log
+imports linked once, and a fresh store and instance for every call (0.07 ms: wasmtime
+instantiates from a pre-compiled component). The low-level layer under the package's
+`Destination`, and what the conformance driver uses to call every export with WIT's
+shapes.
 
 Contract 0.2 (`batch`): secret settings cross into the guest as references
 (`secret:<key>`, see `keep_back`) and `fetch` puts the values back into request headers
 (`resolve_headers`) after the egress policy passed the URL."""
 
 import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from wasmtime import Engine, Store, WasiConfig
+from wasmtime import Config, Engine, Store, WasiConfig
 from wasmtime.component import Component, Linker, Record, Variant
+
+# The component this package ships (build.py puts it here).
+PACKAGED = Path(__file__).resolve().parent / "component.wasm"
 
 PACKAGE = "cdp:destination"
 # The imports are 0.1.0's in both versions; 0.2.0 adds the `batch` export.
 IMPORTS = "0.1.0"
 VERSIONS = {"batch": "0.2.0"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one call of the component may use, enforced by wasmtime (a call past either
+    traps): its instance's memory, and its time running in the component (waits for
+    HTTP answers excluded: the deadline starts again after each)."""
+
+    memory_bytes: int = 256 << 20
+    guest_time_ms: int = 10_000
+
+
+# Epoch ticks: the time limit is counted in these.
+TICK_MS = 10
 
 
 class Plugin:
@@ -26,9 +49,15 @@ class Plugin:
         host.log(level, message)
     """
 
-    def __init__(self, wasm_path):
-        self.engine = Engine()
-        self.component = Component.from_file(self.engine, wasm_path)
+    def __init__(self, wasm_path=PACKAGED, limits=Limits()):
+        config = Config()
+        config.epoch_interruption = True
+        self.engine = Engine(config)
+        self.limits = limits
+        self._ticks = max(1, limits.guest_time_ms // TICK_MS)
+        self._store = None
+        _tick(self.engine)
+        self.component = Component.from_file(self.engine, str(wasm_path))
         self.linker = Linker(self.engine)
         self.linker.add_wasip2()
         self._host = None
@@ -36,17 +65,26 @@ class Plugin:
         # through `self._host`. Each gets the store context first.
         with self.linker.root() as root:
             with root.add_instance(f"{PACKAGE}/http@{IMPORTS}") as http:
-                http.add_func("fetch", lambda _, request: self._host.fetch(request))
+                http.add_func("fetch", self._fetch)
             with root.add_instance(f"{PACKAGE}/clock@{IMPORTS}") as clock:
                 clock.add_func("now-ms", lambda _: self._host.now_ms())
             with root.add_instance(f"{PACKAGE}/log@{IMPORTS}") as log:
                 log.add_func("log", lambda _, level, message: self._host.log(level, message))
+
+    def _fetch(self, _, request):
+        answer = self._host.fetch(request)
+        # Waiting on the network is not the guest's CPU time: its deadline starts again.
+        self._store.set_epoch_deadline(self._ticks)
+        return answer
 
     def call(self, host, interface, function, *args):
         """Calls `function` of the exported `interface` (e.g. "destination",
         "transform-batch") with wasmtime-py values; returns its result as they are."""
         self._host = host
         store = Store(self.engine)
+        store.set_limits(memory_size=self.limits.memory_bytes)
+        store.set_epoch_deadline(self._ticks)
+        self._store = store
         # WASI with nothing in it: no files, environment, arguments or network.
         store.set_wasi(WasiConfig())
         instance = self.linker.instantiate(store, self.component)
@@ -123,3 +161,34 @@ def resolve_headers(headers, secrets):
     """Request headers as they go on the wire: a value that is exactly a reference
     becomes its secret. Only for a request the egress policy allowed."""
     return [(name, secrets.get(value, value)) for name, value in headers]
+
+
+def egress_refusal(url, allowed_hosts):
+    """The reasons host-harness's policy gives, word for word; None when the guest may
+    fetch `url`."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        return f"not a valid URL ({error})"
+    if parts.scheme != "https":
+        return f"scheme '{parts.scheme}' is not allowed; only https"
+    if parts.username is not None or parts.password is not None:
+        return "credentials in the URL are not allowed"
+    if port is not None and port != 443:
+        return "only the default https port is allowed"
+    if parts.hostname not in allowed_hosts:
+        return f"host '{parts.hostname}' is not in the egress allow-list"
+    return None
+
+
+def _tick(engine):
+    """Advances `engine`'s epoch every TICK_MS for as long as the process runs: each
+    store's deadline is a number of these ticks. A daemon thread per engine."""
+
+    def run():
+        while True:
+            threading.Event().wait(TICK_MS / 1000)
+            engine.increment_epoch()
+
+    threading.Thread(target=run, name="wasmtime-epoch", daemon=True).start()
