@@ -6,11 +6,15 @@
 // Stdout: the results. Stderr: every case whose results differ from its expectations,
 // then "N passed, M failed". Exit 1 when any case failed.
 
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { PureInstance, callResult, instantiate, keepBack, load, resolveHeaders } from './host.mjs';
+// The npm package's own hosting code (packages/npm), so that the cases prove it.
+import {
+  PureInstance, callResult, egressRefusal, instantiate, keepBack, loadPackaged, resolveHeaders,
+} from '../../packages/npm/host.js';
 import * as normal from './normal.mjs';
 
 /** Exports the contract declares pure: the host refuses their HTTP calls, and they
@@ -28,7 +32,12 @@ if (!args.component) {
   process.exit(2);
 }
 
-const loaded = await load(readFileSync(args.component));
+const loaded = loadPackaged();
+const given = createHash('sha256').update(readFileSync(args.component)).digest('hex');
+if (loaded.sha256 !== given) {
+  console.error(`the npm package holds another component (sha256 ${loaded.sha256}); build it from this one: node packages/npm/build.mjs --component ${args.component}`);
+  process.exit(2);
+}
 const pure = new PureInstance(loaded);
 const spec = instantiate(loaded, new ScriptedHost([], 0n, [])).destination.describeSettings();
 const hosts = spec.hosts.map((h) => h.toLowerCase());
@@ -249,16 +258,6 @@ function ScriptedHost(answers, clockMs, allowedHosts) {
     if (answer.error !== undefined) throw { payload: httpError(answer.error) };
     return { status: answer.status ?? 200, headers: answer.headers ?? [], body: text(answer.body ?? '') };
   };
-}
-
-/** The reasons host-harness's policy gives, word for word. */
-function egressRefusal(url, allowedHosts) {
-  const scheme = url.protocol.replace(/:$/, '');
-  if (scheme !== 'https') return `scheme '${scheme}' is not allowed; only https`;
-  if (url.username || url.password) return 'credentials in the URL are not allowed';
-  if (url.port) return 'only the default https port is allowed';
-  if (!allowedHosts.includes(url.hostname)) return `host '${url.hostname}' is not in the egress allow-list`;
-  return null;
 }
 
 /** "timeout", "too_large", { denied } or { connection } as jco's http-error. */

@@ -7,7 +7,7 @@ a variant or result is a `Variant(tag, payload)` only when its cases could be co
 and otherwise just the payload (transform-status is an int or a str, setting-value a
 str, bool or int)."""
 
-from host import split_result
+from tiktok_offline_events.host import split_result
 
 
 def field(value, name):

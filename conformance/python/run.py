@@ -7,16 +7,26 @@ Stdout: the results. Stderr: every case whose results differ from its expectatio
 then "N passed, M failed". Exit 1 when any case failed."""
 
 import argparse
+import hashlib
 import json
 import sys
 from collections import defaultdict, deque
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from wasmtime.component import Record, Variant
 
+# The Python package's own hosting code (packages/python), so that the cases prove it.
+from tiktok_offline_events.host import (
+    PACKAGED,
+    Plugin,
+    SecretError,
+    egress_refusal,
+    keep_back,
+    record,
+    resolve_headers,
+)
+
 import normal
-from host import Plugin, SecretError, keep_back, record, resolve_headers
 
 # Exports the contract declares pure: the host refuses their HTTP calls.
 PURE = {"describe-settings", "transform-batch", "batch.transform", "authorization-url"}
@@ -28,7 +38,15 @@ def main():
     parser.add_argument("--cases", default=Path(__file__).parent.parent / "cases", type=Path)
     args = parser.parse_args()
 
-    plugin = Plugin(args.component)
+    given = hashlib.sha256(Path(args.component).read_bytes()).hexdigest()
+    packaged = PACKAGED.with_name("component.sha256").read_text().strip()
+    if given != packaged:
+        print(
+            f"the Python package holds another component (sha256 {packaged}); build and install it from this one",
+            file=sys.stderr,
+        )
+        return 2
+    plugin = Plugin()
     spec = plugin.call(ScriptedHost([], 0, []), "destination", "describe-settings")
     hosts = [h.lower() for h in spec.hosts]
     secret_keys = {f.key for f in spec.settings if f.secret}
@@ -243,24 +261,6 @@ class ScriptedHost:
         response.headers = [tuple(h) for h in answer.get("headers", [])]
         response.body = text(answer.get("body", ""))
         return response
-
-
-def egress_refusal(url, allowed_hosts):
-    """The reasons host-harness's policy gives, word for word."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as error:
-        return f"not a valid URL ({error})"
-    if parts.scheme != "https":
-        return f"scheme '{parts.scheme}' is not allowed; only https"
-    if parts.username is not None or parts.password is not None:
-        return "credentials in the URL are not allowed"
-    if port is not None and port != 443:
-        return "only the default https port is allowed"
-    if parts.hostname not in allowed_hosts:
-        return f"host '{parts.hostname}' is not in the egress allow-list"
-    return None
 
 
 def http_error(error):

@@ -1,16 +1,15 @@
-// The kept instance of the pure export (host.mjs `PureInstance`) is safe: a batch gives
+// The kept instance of the pure exports (host.js `PureInstance`) is safe: a batch gives
 // the same answer on the kept instance as on a fresh one, whatever came before it, and
 // an instance whose call trapped is replaced, not reused.
 //
-//   node --test host.test.mjs      (COMPONENT=path.wasm; run-all.sh sets it)
+//   npm test          (after npm run build)
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { PureInstance, callResult, instantiate, keepBack, load } from './host.mjs';
+import { PureInstance, callResult, instantiate, keepBack, loadPackaged } from '../host.js';
 
-const loaded = await load(readFileSync(process.env.COMPONENT));
+const loaded = loadPackaged();
 
 const clock = (ms) => ({
   fetch: () => { throw { payload: { tag: 'denied', val: 'pure' } }; },
