@@ -7,11 +7,7 @@ a variant or result is a `Variant(tag, payload)` only when its cases could be co
 and otherwise just the payload (transform-status is an int or a str, setting-value a
 str, bool or int)."""
 
-from tiktok_offline_events.host import split_result
-
-
-def field(value, name):
-    return getattr(value, name.replace("_", "-"))
+from tiktok_offline_events.host import field, spec_as_dict, split_result
 
 
 def snake(tag):
@@ -25,31 +21,7 @@ def variant(value):
 
 
 def spec(s):
-    return {
-        "id": s.id,
-        "name": s.name,
-        "version": s.version,
-        "settings": [
-            {
-                "key": f.key,
-                "label": f.label,
-                "description": f.description,
-                "type": field(f, "field_type"),
-                "required": f.required,
-                "secret": f.secret,
-                "default": f.default,
-                "options": f.options,
-            }
-            for f in s.settings
-        ],
-        "record_fields": [
-            {"name": f.name, "description": f.description, "required": f.required}
-            for f in field(s, "record_fields")
-        ],
-        "max_events_per_request": field(s, "max_events_per_request"),
-        "max_request_bytes": field(s, "max_request_bytes"),
-        "hosts": s.hosts,
-    }
+    return spec_as_dict(s)
 
 
 def result(value, ok):

@@ -24,6 +24,7 @@ from tiktok_offline_events.host import (
     keep_back,
     record,
     resolve_headers,
+    settings_list,
 )
 
 import normal
@@ -74,7 +75,7 @@ def run_case(plugin, hosts, secret_keys, name, case):
         secret_in_guest = False
         host.start_call(call["export"] in PURE)
         try:
-            given = to_settings(call["settings"]) if "settings" in call else None
+            given = settings_list(call["settings"]) if "settings" in call else None
             passed = given
             if given is not None and by_reference:
                 passed, host.secrets = keep_back(given, lambda key: key in secret_keys)
@@ -152,20 +153,6 @@ def invoke(plugin, host, call, settings):
         updated = event_sets(settings, call["id"], call.get("name"), call.get("auto_tracking"))
         return normal.result(updated, normal.event_set)
     raise ValueError(f"unknown export {export}")
-
-
-def to_settings(flat):
-    """A flat settings object as the WIT's list, sorted by key, nulls dropped. Values
-    go untagged: wasmtime-py picks the setting-value case from the Python type."""
-    settings = []
-    for key in sorted(flat):
-        value = flat[key]
-        if value is None:
-            continue
-        if not isinstance(value, (str, bool, int)):
-            raise ValueError(f"setting '{key}' must be a string, a boolean or a whole number")
-        settings.append(record(key=key, value=value))
-    return settings
 
 
 def argument_texts(call):

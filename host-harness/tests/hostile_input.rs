@@ -52,6 +52,19 @@ fn results(out: &Path) -> BTreeMap<u64, (String, Option<String>)> {
     results
 }
 
+/// Four rows, the third rejected for `reason` and the others `ok`: the fixtures' shape.
+fn third_rejected(
+    ok: (String, Option<String>),
+    reason: &str,
+) -> BTreeMap<u64, (String, Option<String>)> {
+    BTreeMap::from([
+        (1, ok.clone()),
+        (2, ok.clone()),
+        (3, rejected(reason)),
+        (4, ok),
+    ])
+}
+
 fn delivered() -> (String, Option<String>) {
     ("delivered".into(), None)
 }
@@ -227,6 +240,23 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Sends the fixture `name` into a fresh directory; the run must succeed. Returns the
+/// directory and each row's outcome.
+fn send_fixture(
+    sandbox: &Sandbox,
+    name: &str,
+) -> (tempfile::TempDir, BTreeMap<u64, (String, Option<String>)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let output = send(sandbox, &fixture(name), dir.path());
+    assert!(
+        output.status.success(),
+        "{name}: {}",
+        common::stderr(&output)
+    );
+    let results = results(dir.path());
+    (dir, results)
+}
+
 const NOT_A_DATE: &str = "timestamp: not an ISO 8601 date-time, Unix seconds or Unix milliseconds";
 
 /// Files as real writers write them (`scripts/input_fixtures.py`: Python's csv, gzip
@@ -238,29 +268,12 @@ const NOT_A_DATE: &str = "timestamp: not an ISO 8601 date-time, Unix seconds or 
 fn files_from_real_writers_are_read_compressed_or_not() {
     let sandbox = sandbox();
     for name in ["python.csv.gz", "python.tsv", "gzipped-but-named.csv"] {
-        let dir = tempfile::tempdir().unwrap();
-        let output = send(&sandbox, &fixture(name), dir.path());
-        assert!(
-            output.status.success(),
-            "{name}: {}",
-            common::stderr(&output)
-        );
-        assert_eq!(
-            results(dir.path()),
-            BTreeMap::from([
-                (1, delivered()),
-                (2, delivered()),
-                (3, rejected(NOT_A_DATE)),
-                (4, delivered()),
-            ]),
-            "{name}"
-        );
+        let (_dir, results) = send_fixture(&sandbox, name);
+        assert_eq!(results, third_rejected(delivered(), NOT_A_DATE), "{name}");
     }
-    let dir = tempfile::tempdir().unwrap();
-    let output = send(&sandbox, &fixture("python.jsonl.gz"), dir.path());
-    assert!(output.status.success(), "{}", common::stderr(&output));
+    let (dir, results) = send_fixture(&sandbox, "python.jsonl.gz");
     assert_eq!(
-        results(dir.path()),
+        results,
         BTreeMap::from([
             (1, delivered()),
             (2, delivered()),
@@ -329,12 +342,7 @@ fn csv_on_stdin_is_read_with_format_csv_and_refused_without() {
     let accepted = ("accepted".to_string(), None);
     assert_eq!(
         results(dir.path()),
-        BTreeMap::from([
-            (1, accepted.clone()),
-            (2, accepted.clone()),
-            (3, rejected(NOT_A_DATE)),
-            (4, accepted),
-        ])
+        third_rejected(accepted.clone(), NOT_A_DATE)
     );
     let refused = transform(&[], &dir.path().join("refused"));
     common::assert_exit(
@@ -350,17 +358,10 @@ fn csv_on_stdin_is_read_with_format_csv_and_refused_without() {
 #[test]
 fn parquet_from_pyarrow_and_spark_is_delivered_with_its_types_intact() {
     let sandbox = sandbox();
-    let dir = tempfile::tempdir().unwrap();
-    let output = send(&sandbox, &fixture("pyarrow.parquet"), dir.path());
-    assert!(output.status.success(), "{}", common::stderr(&output));
+    let (_dir, results) = send_fixture(&sandbox, "pyarrow.parquet");
     assert_eq!(
-        results(dir.path()),
-        BTreeMap::from([
-            (1, delivered()),
-            (2, delivered()),
-            (3, rejected("timestamp: more than 10 minutes in the future")),
-            (4, delivered()),
-        ])
+        results,
+        third_rejected(delivered(), "timestamp: more than 10 minutes in the future")
     );
     let events: BTreeMap<String, Value> = sandbox
         .accepted_events()
@@ -390,20 +391,13 @@ fn parquet_from_pyarrow_and_spark_is_delivered_with_its_types_intact() {
     assert_eq!(events.len(), 3);
 
     sandbox.reset_events();
-    let dir = tempfile::tempdir().unwrap();
-    let output = send(&sandbox, &fixture("spark.parquet"), dir.path());
-    assert!(output.status.success(), "{}", common::stderr(&output));
+    let (_dir, results) = send_fixture(&sandbox, "spark.parquet");
     assert_eq!(
-        results(dir.path()),
-        BTreeMap::from([
-            (1, delivered()),
-            (2, delivered()),
-            (
-                3,
-                rejected("column `content_name`: invalid UTF-8 at byte 2 of the cell")
-            ),
-            (4, delivered()),
-        ])
+        results,
+        third_rejected(
+            delivered(),
+            "column `content_name`: invalid UTF-8 at byte 2 of the cell"
+        )
     );
     assert_eq!(
         held_event_ids(&sandbox),
@@ -437,12 +431,10 @@ fn parquet_on_stdin_is_read_whole_then_row_by_row() {
         let accepted = ("accepted".to_string(), None);
         assert_eq!(
             results(dir.path()),
-            BTreeMap::from([
-                (1, accepted.clone()),
-                (2, accepted.clone()),
-                (3, rejected("timestamp: more than 10 minutes in the future")),
-                (4, accepted),
-            ]),
+            third_rejected(
+                accepted.clone(),
+                "timestamp: more than 10 minutes in the future"
+            ),
             "{extra:?}"
         );
     }

@@ -14,14 +14,26 @@ every call, and memory and time limits per call.
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 
 from wasmtime.component import Record, Variant
 
 from . import http
-from .host import Limits, Plugin, SecretError, egress_refusal, keep_back, record, resolve_headers, split_result
+from .host import (
+    Limits,
+    Plugin,
+    SecretError,
+    egress_refusal,
+    field,
+    keep_back,
+    record,
+    resolve_headers,
+    settings_list,
+    spec_as_dict,
+    split_result,
+)
 
 __all__ = [
     "AuthError",
@@ -237,37 +249,14 @@ class Destination:
 
     def describe(self) -> dict:
         """The component's spec: its settings (key, label, description, type, required,
-        secret, default, options), the record fields it reads, and the hosts it
-        declares."""
-        s = self._spec
-        return {
-            "id": s.id,
-            "name": s.name,
-            "version": s.version,
-            "settings": [
-                {
-                    "key": f.key,
-                    "label": f.label,
-                    "description": f.description,
-                    "type": _f(f, "field_type"),
-                    "required": f.required,
-                    "secret": f.secret,
-                    "default": f.default,
-                    "options": f.options,
-                }
-                for f in s.settings
-            ],
-            "record_fields": [
-                {"name": f.name, "description": f.description, "required": f.required}
-                for f in _f(s, "record_fields")
-            ],
-            "hosts": s.hosts,
-        }
+        secret, default, options), the record fields it reads, its request limits and
+        the hosts it declares."""
+        return spec_as_dict(self._spec)
 
     def validate(self, settings: Settings) -> Validation:
         """Checks the settings against TikTok; finds or creates the event set."""
         v = self._call("destination", "validate-credentials", settings=settings)
-        return Validation(*(_f(v, name) for name in ("event_set_id", "event_set_name", "event_set_created", "advertiser_name")))
+        return Validation(*(field(v, name) for name in ("event_set_id", "event_set_name", "event_set_created", "advertiser_name")))
 
     def transform(self, settings: Settings, records: Sequence[Union[dict, str]]) -> TransformOutput:
         """Records (dicts, or JSON text of one object each) to TikTok requests. Pure: no
@@ -276,7 +265,7 @@ class Destination:
         output = self._call("batch", "transform", lines, settings=settings)
         return TransformOutput(
             requests=[
-                PreparedRequest(r.body, _f(r, "event_ids"), _f(r, "event_sizes"), r.rows) for r in output.requests
+                PreparedRequest(r.body, field(r, "event_ids"), field(r, "event_sizes"), r.rows) for r in output.requests
             ],
             rejections=[Rejection(r.row, r.reason) for r in output.rejections],
             warnings=[_warning(w) for w in output.warnings],
@@ -305,7 +294,7 @@ class Destination:
         return Connection(
             settings={s.key: s.value for s in c.settings},
             accounts=[(a.id, a.name) for a in c.accounts],
-            account_setting=_f(c, "account_setting"),
+            account_setting=field(c, "account_setting"),
         )
 
     def list_event_sets(self, settings: Settings) -> List[EventSet]:
@@ -331,7 +320,7 @@ class Destination:
         kept = {}
         if settings is not None:
             try:
-                passed, kept = keep_back(_settings(settings), lambda key: key in self._secret_keys)
+                passed, kept = keep_back(settings_list(settings), lambda key: key in self._secret_keys)
             except SecretError as error:
                 raise InvalidSettingsError(error.errors) from None
             args = (passed, *args)
@@ -394,7 +383,7 @@ class _Host:
             url=url,
             headers=resolve_headers(request.headers, self.secrets),
             body=request.body,
-            timeout_ms=min(_f(request, "timeout_ms"), limits.timeout_ms),
+            timeout_ms=min(field(request, "timeout_ms"), limits.timeout_ms),
         )
         host = urlsplit(request.url).hostname
         try:
@@ -423,30 +412,11 @@ class _Host:
         return response
 
 
-def _f(value, name):
-    """A field of a wasmtime-py record: its attributes have WIT's kebab-case names."""
-    return getattr(value, name.replace("_", "-"))
-
-
 def _check_endpoint(text):
     parts = urlsplit(text)
     if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK):
         return f"{parts.scheme}://{parts.netloc}"
     raise ValueError(f"endpoint {parts.scheme}://{parts.netloc}: only https, or http to a loopback address")
-
-
-def _settings(flat):
-    """A settings dict as the WIT's list, sorted by key, None dropped. wasmtime-py
-    picks the setting-value case from the Python type."""
-    settings = []
-    for key in sorted(flat):
-        value = flat[key]
-        if value is None:
-            continue
-        if not isinstance(value, (str, bool, int)):
-            raise TypeError(f"setting {key}: must be a str, a bool or an int")
-        settings.append(record(key=key, value=value))
-    return settings
 
 
 def _lines(records):
@@ -472,7 +442,7 @@ def _warning(positioned):
 
 
 def _event_set(s):
-    return EventSet(s.id, s.name, s.description, _f(s, "auto_tracking"))
+    return EventSet(s.id, s.name, s.description, field(s, "auto_tracking"))
 
 
 def _error(variant, shown):
@@ -482,7 +452,7 @@ def _error(variant, shown):
     if tag == "auth":
         return AuthError(shown(payload))
     if tag == "rate-limited":
-        return RateLimitedError(shown(payload.message), _f(payload, "retry_after_ms"))
+        return RateLimitedError(shown(payload.message), field(payload, "retry_after_ms"))
     if tag == "transient":
         return TransientError(shown(payload))
     if tag == "permanent":

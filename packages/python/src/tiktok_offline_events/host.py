@@ -94,6 +94,54 @@ class Plugin:
         return func(store, *args)
 
 
+def field(value, name):
+    """A field of a wasmtime-py record: its attributes keep WIT's kebab-case names."""
+    return getattr(value, name.replace("_", "-"))
+
+
+def spec_as_dict(s):
+    """The spec record as plain data with snake_case keys."""
+    return {
+        "id": s.id,
+        "name": s.name,
+        "version": s.version,
+        "settings": [
+            {
+                "key": f.key,
+                "label": f.label,
+                "description": f.description,
+                "type": field(f, "field_type"),
+                "required": f.required,
+                "secret": f.secret,
+                "default": f.default,
+                "options": f.options,
+            }
+            for f in s.settings
+        ],
+        "record_fields": [
+            {"name": f.name, "description": f.description, "required": f.required}
+            for f in field(s, "record_fields")
+        ],
+        "max_events_per_request": field(s, "max_events_per_request"),
+        "max_request_bytes": field(s, "max_request_bytes"),
+        "hosts": s.hosts,
+    }
+
+
+def settings_list(flat):
+    """A settings dict as the WIT's list, sorted by key, None dropped. Values go
+    untagged: wasmtime-py picks the setting-value case from the Python type."""
+    settings = []
+    for key in sorted(flat):
+        value = flat[key]
+        if value is None:
+            continue
+        if not isinstance(value, (str, bool, int)):
+            raise TypeError(f"setting {key}: must be a str, a bool or an int")
+        settings.append(record(key=key, value=value))
+    return settings
+
+
 def record(**fields):
     """A WIT record; kebab-case field names are passed with underscores."""
     value = Record()
