@@ -80,12 +80,12 @@ export function createDestination(options = {}) {
   const allowHosts = (options.allowHosts ?? spec.hosts).map((h) => h.toLowerCase());
   const isSecret = (key) => spec.settings.some((f) => f.secret && f.key === key);
 
-  function hostFor({ pure: isPure, secrets = new Map() }) {
+  function hostFor({ pure: isPure, secrets = new Map(), masked = [] }) {
     let calls = 0;
     const denied = (reason) => ({ payload: { tag: 'denied', val: reason } });
     return {
       nowMs: () => BigInt(Math.floor(now())),
-      log: (level, message) => log(level, guestText(message, secrets, limits)),
+      log: (level, message) => log(level, guestText(message, masked, limits)),
       fetch: (request) => {
         if (isPure) throw denied('no HTTP during this call: it must be pure');
         calls += 1;
@@ -120,25 +120,27 @@ export function createDestination(options = {}) {
   }
 
   /** Runs `f` on the exports: pure ones on the kept instance, others on a fresh one. */
-  function call(isPure, settings, f) {
+  /** `hidden`: more secrets the call's arguments carry, masked in what it says. */
+  function call(isPure, settings, f, hidden = []) {
     let passed;
     let secrets = new Map();
     if (settings !== undefined) {
       const kept = keepBack(toSettings(settings), isSecret);
-      if (kept.err !== undefined) throw toError(kept.err, secrets, limits);
+      if (kept.err !== undefined) throw toError(kept.err, [], limits);
       passed = kept.settings;
       secrets = kept.secrets;
     }
-    const host = hostFor({ pure: isPure, secrets });
+    const masked = [...secrets.values(), ...hidden];
+    const host = hostFor({ pure: isPure, secrets, masked });
     let result;
     try {
       result = isPure
         ? pure.call(host, (exports) => callResult(() => f(exports, passed)))
         : callResult(() => f(instantiate(packaged, host), passed));
     } catch (error) {
-      throw new ComponentTrap(guestText(String(error?.message ?? error), secrets, limits));
+      throw new ComponentTrap(guestText(String(error?.message ?? error), masked, limits));
     }
-    if (result.err !== undefined) throw toError(result.err, secrets, limits);
+    if (result.err !== undefined) throw toError(result.err, masked, limits);
     return result.ok;
   }
 
@@ -183,7 +185,7 @@ export function createDestination(options = {}) {
 
     /** Exchanges an auth code for a token: `{ settings, accounts, accountSetting }`. */
     connect(appId, appSecret, authCode) {
-      const output = call(false, undefined, ({ oauth }) => oauth.connect(appId, appSecret, authCode));
+      const output = call(false, undefined, ({ oauth }) => oauth.connect(appId, appSecret, authCode), [appSecret]);
       return { ...output, settings: fromSettings(output.settings) };
     },
 
@@ -238,8 +240,8 @@ function toLine(record, row) {
   return line;
 }
 
-function toError(err, secrets, limits) {
-  const text = (t) => guestText(t, secrets, limits);
+function toError(err, masked, limits) {
+  const text = (t) => guestText(t, masked, limits);
   switch (err.tag) {
     case 'invalid-settings': return new InvalidSettingsError(err.val.map((f) => ({ key: text(f.key), message: text(f.message) })));
     case 'auth': return new AuthError(text(err.val));
@@ -250,11 +252,11 @@ function toError(err, secrets, limits) {
   }
 }
 
-/** Text from the guest as the host shows it: secrets masked, control characters
- * escaped, cut to `maxGuestText` characters. */
-function guestText(text, secrets, limits) {
+/** Text from the guest as the host shows it: the `masked` secrets hidden, control
+ * characters escaped, cut to `maxGuestText` characters. */
+function guestText(text, masked, limits) {
   let shown = String(text);
-  for (const secret of secrets.values()) shown = shown.replaceAll(secret, '[secret]');
+  for (const secret of masked) if (secret !== '') shown = shown.replaceAll(secret, '[secret]');
   shown = shown.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return shown.length > limits.maxGuestText ? `${shown.slice(0, limits.maxGuestText)}… (cut)` : shown;
 }

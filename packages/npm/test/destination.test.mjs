@@ -65,6 +65,18 @@ test('a record of more than one line is refused, naming it', () => {
   assert.throws(() => destination.transform(settings, [JSON.stringify(record(1)), '{"a":\n1}']), /record 1: JSON text of one line expected/);
 });
 
+test('an app secret echoed back by TikTok is not in the error', () => {
+  const APP_SECRET = 'app-secret-9f8e7d6c5b4a';
+  const { seen, fetch } = scripted({ code: 40101, message: `app_secret ${APP_SECRET} does not match the app`, data: {} });
+  const destination = createDestination({ fetch, now: () => NOW });
+  assert.throws(() => destination.connect('7000000000000000009', APP_SECRET, 'code-1'), (e) => {
+    assert.ok(e instanceof AuthError, e.name);
+    assert.ok(!e.message.includes(APP_SECRET), e.message);
+    return true;
+  });
+  assert.ok(seen[0].body.includes(APP_SECRET), 'the secret went to TikTok, in the body');
+});
+
 test('an endpoint takes the requests the policy allowed', () => {
   const { seen, fetch } = scripted();
   const destination = createDestination({ fetch, now: () => NOW, endpoint: 'http://127.0.0.1:9' });

@@ -82,6 +82,15 @@ class DestinationTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "record 1: JSON text of one line expected"):
             destination.transform(SETTINGS, [json.dumps(record(1)), '{"a":\n1}'])
 
+    def test_an_app_secret_echoed_back_by_tiktok_is_not_in_the_error(self):
+        app_secret = "app-secret-9f8e7d6c5b4a"
+        seen, fetch = scripted({"code": 40101, "message": f"app_secret {app_secret} does not match the app", "data": {}})
+        destination = Destination(fetch=fetch, now=lambda: NOW)
+        with self.assertRaises(AuthError) as raised:
+            destination.connect("7000000000000000009", app_secret, "code-1")
+        self.assertNotIn(app_secret, str(raised.exception))
+        self.assertIn(app_secret, seen[0].body, "the secret went to TikTok, in the body")
+
     def test_an_endpoint_takes_the_requests_the_policy_allowed(self):
         seen, fetch = scripted()
         destination = Destination(fetch=fetch, now=lambda: NOW, endpoint="http://127.0.0.1:9")
