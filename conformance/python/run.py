@@ -29,7 +29,8 @@ from tiktok_offline_events.host import (
 
 import normal
 
-# Exports the contract declares pure: the host refuses their HTTP calls.
+# Exports the contract declares pure: the host refuses their HTTP calls, and they run
+# on one kept instance (`Plugin.call_pure`), as in the package.
 PURE = {"describe-settings", "transform-batch", "batch.transform", "authorization-url"}
 
 
@@ -80,7 +81,9 @@ def run_case(plugin, hosts, secret_keys, name, case):
             if given is not None and by_reference:
                 passed, host.secrets = keep_back(given, lambda key: key in secret_keys)
             secret_in_guest = secret_crossed(given or [], secret_keys, texts(passed or []) + argument_texts(call))
-            result = invoke(plugin, host, call, passed)
+            # Pure exports run on the package's kept instance, as the package runs them.
+            run = plugin.call_pure if call["export"] in PURE else plugin.call
+            result = invoke(run, host, call, passed)
         except SecretError as error:
             result = {"err": {"invalid_settings": [{"key": k, "message": m} for k, m in error.errors]}}
         except Exception as error:  # a trap: the component failed, not the case file
@@ -103,18 +106,18 @@ def run_case(plugin, hosts, secret_keys, name, case):
     return {"name": name, "calls": calls}, problems
 
 
-def invoke(plugin, host, call, settings):
+def invoke(run, host, call, settings):
     """Calls one export with the case's arguments, in wasmtime-py's shapes, and normalises."""
     export = call["export"]
 
     def destination(*args):
-        return plugin.call(host, "destination", export, *args)
+        return run(host, "destination", export, *args)
 
     def oauth(*args):
-        return plugin.call(host, "oauth", export, *args)
+        return run(host, "oauth", export, *args)
 
     def event_sets(*args):
-        return plugin.call(host, "event-sets", export, *args)
+        return run(host, "event-sets", export, *args)
 
     if export == "describe-settings":
         return normal.spec(destination())
@@ -130,7 +133,7 @@ def invoke(plugin, host, call, settings):
         return normal.result(destination(settings, prepared), normal.delivery_outcomes)
     if export == "batch.transform":
         lines = "\n".join(text(row) for row in call["lines"])
-        return normal.result(plugin.call(host, "batch", "transform", settings, lines), normal.positions)
+        return normal.result(run(host, "batch", "transform", settings, lines), normal.positions)
     if export == "batch.send":
         request = call["request"]
         prepared = record(
@@ -139,7 +142,7 @@ def invoke(plugin, host, call, settings):
             event_sizes=request["event_sizes"],
             rows=request["rows"],
         )
-        return normal.result(plugin.call(host, "batch", "send", settings, prepared), normal.send_output)
+        return normal.result(run(host, "batch", "send", settings, prepared), normal.send_output)
     if export == "authorization-url":
         return oauth(call["app_id"], call["redirect_uri"], call["state"])
     if export == "connect":

@@ -2,7 +2,8 @@
 dataclasses out, errors as exceptions, and the Rust host's sandboxing defaults: no
 network but the hosts the component declares (https, default port), secrets kept in
 the host and put only into the request headers that carry them, a fresh instance for
-every call, and memory and time limits per call.
+every call but the pure ones (one kept instance, replaced after a trap), and memory and
+time limits per call.
 
     from tiktok_offline_events import Destination
 
@@ -206,7 +207,7 @@ class HttpLimits:
     max_guest_text: int = 1024
 
 
-# Exports on which the host refuses HTTP.
+# Exports on which the host refuses HTTP; they run on one kept instance (`call_pure`).
 _PURE = {"describe-settings", "transform", "authorization-url"}
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -327,7 +328,8 @@ class Destination:
         hidden = set(kept.values()) | set(secrets)
         host = _Host(self, function in _PURE, kept, hidden)
         try:
-            value = self._plugin.call(host, interface, function, *args)
+            call = self._plugin.call_pure if function in _PURE else self._plugin.call
+            value = call(host, interface, function, *args)
         except Exception as error:  # a trap: wasmtime's error, or a limit
             raise ComponentTrap(self._shown(str(error), hidden)) from None
         if function in ("describe-settings", "authorization-url"):

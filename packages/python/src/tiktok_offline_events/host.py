@@ -56,6 +56,9 @@ class Plugin:
         self.limits = limits
         self._ticks = max(1, limits.guest_time_ms // TICK_MS)
         self._store = None
+        self._pure = None
+        # Kept instances made so far (`call_pure`): one, unless a call trapped.
+        self.pure_instances = 0
         _tick(self.engine)
         self.component = Component.from_file(self.engine, str(wasm_path))
         self.linker = Linker(self.engine)
@@ -79,19 +82,50 @@ class Plugin:
 
     def call(self, host, interface, function, *args):
         """Calls `function` of the exported `interface` (e.g. "destination",
-        "transform-batch") with wasmtime-py values; returns its result as they are."""
+        "transform-batch") with wasmtime-py values on a fresh store and instance;
+        returns its result as they are."""
         self._host = host
+        store, instance = self._new_instance()
+        return _export(store, instance, interface, function)(store, *args)
+
+    def call_pure(self, host, interface, function, *args):
+        """`call` for an export the contract declares pure, on one store and instance
+        kept across calls: a fresh one costs about 0.4 ms, a 1,000-row batch a few.
+        Safe because such an export makes no HTTP call (the host refuses it), reads
+        the clock through `host`, and the component keeps nothing between calls (each
+        call's input and output live in memory the call allocates and frees). The
+        deadline starts again for each call, and the memory limit stays. A call that
+        traps drops the store; the next call makes a new one."""
+        self._host = host
+        key = (interface, function)
+        if self._pure is None:
+            self._pure = (*self._new_instance(), {})
+            self.pure_instances += 1
+        store, instance, funcs = self._pure
+        self._store = store
+        store.set_epoch_deadline(self._ticks)
+        if key not in funcs:
+            funcs[key] = _export(store, instance, interface, function)
+        try:
+            return funcs[key](store, *args)
+        except Exception:
+            self._pure = None
+            raise
+
+    def _new_instance(self):
         store = Store(self.engine)
         store.set_limits(memory_size=self.limits.memory_bytes)
         store.set_epoch_deadline(self._ticks)
-        self._store = store
         # WASI with nothing in it: no files, environment, arguments or network.
         store.set_wasi(WasiConfig())
-        instance = self.linker.instantiate(store, self.component)
-        version = VERSIONS.get(interface, "0.1.0")
-        exported = instance.get_export_index(store, f"{PACKAGE}/{interface}@{version}")
-        func = instance.get_func(store, instance.get_export_index(store, function, exported))
-        return func(store, *args)
+        self._store = store
+        return store, self.linker.instantiate(store, self.component)
+
+
+def _export(store, instance, interface, function):
+    version = VERSIONS.get(interface, "0.1.0")
+    exported = instance.get_export_index(store, f"{PACKAGE}/{interface}@{version}")
+    return instance.get_func(store, instance.get_export_index(store, function, exported))
 
 
 def field(value, name):
