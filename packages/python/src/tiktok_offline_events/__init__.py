@@ -423,7 +423,7 @@ def _check_endpoint(text):
 
 def _lines(records):
     """The batch as the component takes it: one line per record."""
-    if all(isinstance(r, str) for r in records):
+    if set(map(type, records)) <= {str}:
         # JSON text: one join and one count, rather than a check per row.
         lines = "\n".join(records)
         if lines.count("\n") == max(len(records) - 1, 0):
