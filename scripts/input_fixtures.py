@@ -17,6 +17,7 @@ import decimal
 import gzip
 import io
 import json
+import uuid
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "host-harness/tests/fixtures/inputs"
@@ -57,8 +58,9 @@ def parquet_files():
     items as a list of structs; row 3's time is in 2099, which the component rejects.
 
     `spark.parquet`: as Spark and Databricks write it (INT96 timestamps, zstd, ids as
-    text), row groups of two rows, and a binary column whose row 3 is not UTF-8, which
-    the host rejects with the column's name.
+    text), row groups of two rows, a binary column whose row 3 is not UTF-8, which the
+    host rejects with the column's name, a UUID column, and a blob column the
+    destination does not read.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -89,6 +91,9 @@ def parquet_files():
         "EVENT_ID": pa.array(["9007199254740993", "9007199254740995", "o-3", "o-4"]),
         "TIMESTAMP": pa.array(times[:2] + [times[0], times[3]], pa.timestamp("us", tz="UTC")),
         "CONTENT_NAME": pa.array(["Crème brûlée".encode(), None, b"T\xe9a", "日本茶".encode()], pa.binary()),
+        # A UUID the destination reads (as text), and a blob it does not read.
+        "EXTERNAL_ID": pa.array([uuid.UUID(int=n * 0x1111).bytes for n in range(1, 5)], pa.uuid()),
+        "LOAD_BLOB": pa.array([b"\xff\xfe"] * 4, pa.binary()),
     })
     files = {}
     for name, table, options in [

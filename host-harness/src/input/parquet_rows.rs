@@ -13,7 +13,10 @@
 //!   `items` list of structs is the order's items);
 //! - nulls, NaN and infinities are absent, as an empty CSV cell is.
 //!
-//! Column names match the destination's ignoring case, as CSV headers do.
+//! Column names match the destination's ignoring case, as CSV headers do. Only the
+//! columns the destination reads are read (a projection): the others may hold types no
+//! row needs, such as blobs, which would otherwise fail the row. A UUID becomes its
+//! canonical text.
 
 use std::fs::File;
 use std::io;
@@ -33,15 +36,22 @@ pub(super) struct ParquetRows {
 }
 
 struct Column {
-    /// The destination's spelling of the name, or the file's for a column it does not read.
+    /// The destination's spelling of the name.
     name: String,
     /// `"name":`, escaped once here rather than for every row.
     json_key: String,
-    /// How a 64-bit integer of this column is to be read: the record reader leaves
-    /// nanosecond timestamps as plain integers.
-    nanos: Option<Zone>,
-    /// Whether this column's timestamps are local time rather than UTC.
-    zone: Zone,
+    kind: Kind,
+}
+
+/// How a column's values are read beyond what the record reader gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// As the record reader gives them; timestamps in this zone.
+    Plain(Zone),
+    /// Nanosecond timestamps, which the record reader leaves as plain integers.
+    Nanos(Zone),
+    /// 16 bytes, written as the canonical `8-4-4-4-12` text.
+    Uuid,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,31 +70,42 @@ impl ParquetRows {
         let reader = SerializedFileReader::new(file).map_err(unreadable)?;
         let schema = reader.metadata().file_metadata().schema_descr_ptr();
         let fields = schema.root_schema().get_fields();
-        let mut planned: Vec<Column> = Vec::with_capacity(fields.len());
-        for field in fields {
+        let mut read = Vec::new();
+        let mut planned: Vec<Column> = Vec::new();
+        for (at, field) in fields.iter().enumerate() {
             let written = field.name();
-            if let Some(earlier) = planned
+            if let Some(earlier) = fields[..at]
                 .iter()
-                .find(|c| c.name.eq_ignore_ascii_case(written))
+                .find(|f| f.name().eq_ignore_ascii_case(written))
             {
                 return Err(InputError::ParquetColumns(HeaderError::DuplicateColumn {
-                    first: earlier.name.clone(),
+                    first: earlier.name().to_owned(),
                     second: written.to_owned(),
                 }));
             }
-            let name = columns.canonical(written).unwrap_or(written).to_owned();
-            let json_key = serde_json::to_string(&name).expect("a str serialises") + ":";
-            let (nanos, zone) = timestamp_of(field);
+            // Only the columns the destination reads are read: the others may hold
+            // types no row needs (blobs, intervals), which would fail the row.
+            let Some(name) = columns.canonical(written) else {
+                continue;
+            };
+            read.push(field.clone());
             planned.push(Column {
-                name,
-                json_key,
-                nanos,
-                zone,
+                name: name.to_owned(),
+                json_key: serde_json::to_string(name).expect("a str serialises") + ":",
+                kind: kind_of(field),
             });
         }
+        let projection = Type::group_type_builder(schema.root_schema().name())
+            .with_fields(read)
+            .build()
+            .map_err(unreadable)?;
+        let rows = reader
+            .into_iter()
+            .project(Some(projection))
+            .map_err(unreadable)?;
         let event_id_column = planned.iter().position(|c| columns.is_order_key(&c.name));
         Ok(ParquetRows {
-            rows: reader.into_iter(),
+            rows,
             columns: planned,
             event_id_column,
         })
@@ -107,9 +128,11 @@ impl ParquetRows {
         for (index, (column, (_, field))) in
             self.columns.iter().zip(row.get_column_iter()).enumerate()
         {
-            let field = match (column.nanos, field) {
-                (Some(zone), Field::Long(nanos)) => Value::Nanos(*nanos, zone),
-                _ => Value::Field(field, column.zone),
+            let field = match (column.kind, field) {
+                (Kind::Nanos(zone), Field::Long(nanos)) => Value::Nanos(*nanos, zone),
+                (Kind::Uuid, Field::Bytes(bytes)) if bytes.len() == 16 => Value::Uuid(bytes.data()),
+                (Kind::Plain(zone) | Kind::Nanos(zone), _) => Value::Field(field, zone),
+                (Kind::Uuid, _) => Value::Field(field, Zone::Utc),
             };
             if field.is_absent() {
                 continue;
@@ -139,9 +162,8 @@ impl ParquetRows {
     }
 }
 
-/// Whether a top-level column holds timestamps the record reader leaves as integers
-/// (nanoseconds), and whether its timestamps are UTC or local time.
-fn timestamp_of(field: &Type) -> (Option<Zone>, Zone) {
+/// How a top-level column's values are read, from its logical type.
+fn kind_of(field: &Type) -> Kind {
     match field.get_basic_info().logical_type_ref() {
         Some(LogicalType::Timestamp(timestamp)) => {
             let zone = if timestamp.is_adjusted_to_u_t_c {
@@ -149,12 +171,13 @@ fn timestamp_of(field: &Type) -> (Option<Zone>, Zone) {
             } else {
                 Zone::Local
             };
-            (
-                matches!(timestamp.unit, TimeUnit::NANOS).then_some(zone),
-                zone,
-            )
+            match timestamp.unit {
+                TimeUnit::NANOS => Kind::Nanos(zone),
+                _ => Kind::Plain(zone),
+            }
         }
-        _ => (None, Zone::Utc),
+        Some(LogicalType::Uuid) => Kind::Uuid,
+        _ => Kind::Plain(Zone::Utc),
     }
 }
 
@@ -162,13 +185,14 @@ fn timestamp_of(field: &Type) -> (Option<Zone>, Zone) {
 enum Value<'a> {
     Field(&'a Field, Zone),
     Nanos(i64, Zone),
+    Uuid(&'a [u8]),
 }
 
 impl Value<'_> {
     fn is_absent(&self) -> bool {
         match self {
             Value::Field(field, _) => is_absent(field),
-            Value::Nanos(..) => false,
+            Value::Nanos(..) | Value::Uuid(_) => false,
         }
     }
 
@@ -193,6 +217,18 @@ impl Value<'_> {
                 let seconds = nanos.div_euclid(1_000_000_000);
                 let nanos = nanos.rem_euclid(1_000_000_000) as u32;
                 write_time(out, chrono::DateTime::from_timestamp(seconds, nanos), *zone);
+                Ok(())
+            }
+            Value::Uuid(bytes) => {
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                let text = [
+                    &hex[..8],
+                    &hex[8..12],
+                    &hex[12..16],
+                    &hex[16..20],
+                    &hex[20..],
+                ];
+                write_json(out, &text.join("-"));
                 Ok(())
             }
         }
@@ -329,7 +365,18 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/inputs")
             .join(name);
-        let columns = Columns::new(["email", "phone", "event_id", "timestamp", "contents"]);
+        let columns = Columns::new([
+            "email",
+            "phone",
+            "event",
+            "event_id",
+            "timestamp",
+            "value",
+            "currency",
+            "contents",
+            "content_name",
+            "external_id",
+        ]);
         let file = std::fs::File::open(&path).unwrap();
         Rows::<&[u8]>::parquet(file, name, &columns)
             .unwrap()
@@ -371,17 +418,18 @@ mod tests {
     }
 
     /// As Spark writes it: INT96 timestamps, zstd, upper-case names, row groups of two,
-    /// and binary that is not UTF-8 rejected by its column's name.
+    /// binary that is not UTF-8 rejected by its column's name, a UUID as its text, and a
+    /// blob the destination does not read left unread.
     #[test]
     fn spark_s_int96_times_are_utc_and_bad_binary_is_its_row_s_error() {
         let rows = rows("spark.parquet");
         assert_eq!(
             rows[1].as_ref().unwrap().json,
-            r#"{"phone":"+44 20 7946 0456","EVENT":"Purchase","event_id":"9007199254740995","timestamp":"2026-11-11T11:00:00.250Z"}"#
+            r#"{"phone":"+44 20 7946 0456","event":"Purchase","event_id":"9007199254740995","timestamp":"2026-11-11T11:00:00.250Z","external_id":"00000000-0000-0000-0000-000000002222"}"#
         );
         assert_eq!(
             rows[2].as_ref().unwrap_err().to_string(),
-            "column `CONTENT_NAME`: invalid UTF-8 at byte 2 of the cell"
+            "column `content_name`: invalid UTF-8 at byte 2 of the cell"
         );
         assert_eq!(rows[3].as_ref().unwrap().event_id.as_deref(), Some("o-4"));
         assert_eq!(rows.len(), 4);
