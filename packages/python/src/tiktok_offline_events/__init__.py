@@ -15,6 +15,7 @@ time limits per call.
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
@@ -39,10 +40,12 @@ from .host import (
 __all__ = [
     "AuthError",
     "ComponentTrap",
+    "Connection",
     "Delivery",
     "Destination",
     "DestinationError",
     "EventSet",
+    "HttpLimits",
     "HttpRequest",
     "HttpResponse",
     "InvalidSettingsError",
@@ -235,8 +238,6 @@ class Destination:
         limits: Limits = Limits(),
         http_limits: HttpLimits = HttpLimits(),
     ):
-        import time
-
         self._plugin = Plugin(limits=limits)
         self._fetch = fetch
         self._endpoint = None if endpoint is None else _check_endpoint(endpoint)
