@@ -120,6 +120,14 @@ class DestinationTest(unittest.TestCase):
         self.assertEqual([key for key, _ in raised.exception.fields], ["access_token"])
         self.assertNotIn("two words", str(raised.exception))
 
+    def test_a_call_past_its_time_limit_traps(self):
+        destination = Destination(now=lambda: NOW, limits=Limits(guest_time_ms=10))
+        big = [record(n) for n in range(50_000)]
+        with self.assertRaises(ComponentTrap):
+            destination.transform(SETTINGS, big)
+        # The next call gets a new instance and its own deadline.
+        self.assertEqual(len(destination.transform(SETTINGS, [record(1)]).requests), 1)
+
     def test_a_call_past_its_memory_limit_traps(self):
         destination = Destination(now=lambda: NOW, limits=Limits(memory_bytes=4 << 20))
         big = [record(n) for n in range(20_000)]
