@@ -43,6 +43,16 @@ fn records(n: usize) -> Vec<InputRecord> {
 }
 
 /// After whatever happened, a well-behaved call on the same destination still works.
+/// A hostile guest in `mode` under `policy`, made to transform one record: the host's
+/// error, and the destination, to check it still serves.
+fn stopped(policy: Policy, guest_mode: &str) -> (HostError, Destination) {
+    let (destination, _) = hostile(policy);
+    let error = destination
+        .transform_v0_1(&mode(guest_mode), &records(1))
+        .unwrap_err();
+    (error, destination)
+}
+
 fn still_serves(destination: &Destination) {
     let output = destination
         .transform_v0_1(&mode("behave"), &records(3))
@@ -57,10 +67,7 @@ fn an_endless_loop_is_stopped_by_the_cpu_limit() {
         cpu_per_call: Duration::from_millis(200),
         ..Policy::allowing(AllowedHosts::Declared)
     };
-    let (destination, _) = hostile(policy);
-    let error = destination
-        .transform_v0_1(&mode("loop"), &records(1))
-        .unwrap_err();
+    let (error, destination) = stopped(policy, "loop");
     assert!(
         matches!(
             error,
@@ -86,11 +93,8 @@ fn a_sleeping_guest_is_stopped_by_the_cpu_limit() {
         cpu_per_call: Duration::from_millis(300),
         ..Policy::allowing(AllowedHosts::Declared)
     };
-    let (destination, _) = hostile(policy);
     let started = std::time::Instant::now();
-    let error = destination
-        .transform_v0_1(&mode("sleep"), &records(1))
-        .unwrap_err();
+    let (error, destination) = stopped(policy, "sleep");
     assert_eq!(
         error.to_string(),
         "the component's transform-batch was stopped: CPU time limit of 300ms exceeded"
@@ -110,10 +114,7 @@ fn unbounded_allocation_is_stopped_by_the_memory_cap() {
         memory_bytes: 16 << 20,
         ..Policy::allowing(AllowedHosts::Declared)
     };
-    let (destination, _) = hostile(policy);
-    let error = destination
-        .transform_v0_1(&mode("alloc"), &records(1))
-        .unwrap_err();
+    let (error, destination) = stopped(policy, "alloc");
     assert_eq!(
         error.to_string(),
         "the component's transform-batch was stopped: memory limit of 16 MiB exceeded"
